@@ -1,0 +1,155 @@
+// Original file: proto/nightshift/v1/jobs.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequest__Output as _nightshift_v1_CancelJobRequest__Output } from '../../nightshift/v1/CancelJobRequest.js';
+import type { GetJobRequest as _nightshift_v1_GetJobRequest, GetJobRequest__Output as _nightshift_v1_GetJobRequest__Output } from '../../nightshift/v1/GetJobRequest.js';
+import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Output } from '../../nightshift/v1/Job.js';
+import type { JobEvent as _nightshift_v1_JobEvent, JobEvent__Output as _nightshift_v1_JobEvent__Output } from '../../nightshift/v1/JobEvent.js';
+import type { ListJobsRequest as _nightshift_v1_ListJobsRequest, ListJobsRequest__Output as _nightshift_v1_ListJobsRequest__Output } from '../../nightshift/v1/ListJobsRequest.js';
+import type { ListJobsResponse as _nightshift_v1_ListJobsResponse, ListJobsResponse__Output as _nightshift_v1_ListJobsResponse__Output } from '../../nightshift/v1/ListJobsResponse.js';
+import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Output as _nightshift_v1_SubmitRequest__Output } from '../../nightshift/v1/SubmitRequest.js';
+import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from '../../nightshift/v1/SubmitResponse.js';
+import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from '../../nightshift/v1/SubmitStreamRequest.js';
+import type { SubmitStreamResponse as _nightshift_v1_SubmitStreamResponse, SubmitStreamResponse__Output as _nightshift_v1_SubmitStreamResponse__Output } from '../../nightshift/v1/SubmitStreamResponse.js';
+import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequest__Output as _nightshift_v1_WatchJobsRequest__Output } from '../../nightshift/v1/WatchJobsRequest.js';
+
+/**
+ * The API that services and pipelines use to submit and follow jobs.
+ * Every call acts for the tenant named in the request metadata
+ * (`x-nightshift-tenant`); a tenant sees only its own jobs.
+ */
+export interface JobServiceClient extends grpc.Client {
+  /**
+   * Cancel a queued or running job; a running job's result is discarded.
+   */
+  CancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _nightshift_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _nightshift_v1_CancelJobRequest, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  /**
+   * Cancel a queued or running job; a running job's result is discarded.
+   */
+  cancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _nightshift_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _nightshift_v1_CancelJobRequest, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  GetJob(argument: _nightshift_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _nightshift_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _nightshift_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _nightshift_v1_GetJobRequest, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _nightshift_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _nightshift_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _nightshift_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _nightshift_v1_GetJobRequest, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The caller's jobs, oldest first, optionally only in some states.
+   */
+  ListJobs(argument: _nightshift_v1_ListJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _nightshift_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _nightshift_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _nightshift_v1_ListJobsRequest, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The caller's jobs, oldest first, optionally only in some states.
+   */
+  listJobs(argument: _nightshift_v1_ListJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _nightshift_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _nightshift_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _nightshift_v1_ListJobsRequest, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Admit one job.
+   */
+  Submit(argument: _nightshift_v1_SubmitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  Submit(argument: _nightshift_v1_SubmitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  Submit(argument: _nightshift_v1_SubmitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  Submit(argument: _nightshift_v1_SubmitRequest, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Admit one job.
+   */
+  submit(argument: _nightshift_v1_SubmitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  submit(argument: _nightshift_v1_SubmitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  submit(argument: _nightshift_v1_SubmitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  submit(argument: _nightshift_v1_SubmitRequest, callback: grpc.requestCallback<_nightshift_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Admit many jobs over one stream: one reply per request, in order, each
+   * either the admitted job or that request's own error. A bad request never
+   * ends the stream.
+   */
+  SubmitStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamResponse__Output>;
+  SubmitStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamResponse__Output>;
+  /**
+   * Admit many jobs over one stream: one reply per request, in order, each
+   * either the admitted job or that request's own error. A bad request never
+   * ends the stream.
+   */
+  submitStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamResponse__Output>;
+  submitStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamResponse__Output>;
+  
+  /**
+   * Every state change of the given jobs (each first sent as it stands), or
+   * of all the caller's jobs from now on when no id is given. With ids, the
+   * stream ends once each of them has reached a final state.
+   */
+  WatchJobs(argument: _nightshift_v1_WatchJobsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
+  WatchJobs(argument: _nightshift_v1_WatchJobsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
+  /**
+   * Every state change of the given jobs (each first sent as it stands), or
+   * of all the caller's jobs from now on when no id is given. With ids, the
+   * stream ends once each of them has reached a final state.
+   */
+  watchJobs(argument: _nightshift_v1_WatchJobsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
+  watchJobs(argument: _nightshift_v1_WatchJobsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
+  
+}
+
+/**
+ * The API that services and pipelines use to submit and follow jobs.
+ * Every call acts for the tenant named in the request metadata
+ * (`x-nightshift-tenant`); a tenant sees only its own jobs.
+ */
+export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Cancel a queued or running job; a running job's result is discarded.
+   */
+  CancelJob: grpc.handleUnaryCall<_nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job>;
+  
+  GetJob: grpc.handleUnaryCall<_nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job>;
+  
+  /**
+   * The caller's jobs, oldest first, optionally only in some states.
+   */
+  ListJobs: grpc.handleUnaryCall<_nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse>;
+  
+  /**
+   * Admit one job.
+   */
+  Submit: grpc.handleUnaryCall<_nightshift_v1_SubmitRequest__Output, _nightshift_v1_SubmitResponse>;
+  
+  /**
+   * Admit many jobs over one stream: one reply per request, in order, each
+   * either the admitted job or that request's own error. A bad request never
+   * ends the stream.
+   */
+  SubmitStream: grpc.handleBidiStreamingCall<_nightshift_v1_SubmitStreamRequest__Output, _nightshift_v1_SubmitStreamResponse>;
+  
+  /**
+   * Every state change of the given jobs (each first sent as it stands), or
+   * of all the caller's jobs from now on when no id is given. With ids, the
+   * stream ends once each of them has reached a final state.
+   */
+  WatchJobs: grpc.handleServerStreamingCall<_nightshift_v1_WatchJobsRequest__Output, _nightshift_v1_JobEvent>;
+  
+}
+
+export interface JobServiceDefinition extends grpc.ServiceDefinition {
+  CancelJob: MethodDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_Job, _nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job__Output>
+  GetJob: MethodDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_Job, _nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job__Output>
+  ListJobs: MethodDefinition<_nightshift_v1_ListJobsRequest, _nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse__Output>
+  Submit: MethodDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitResponse, _nightshift_v1_SubmitRequest__Output, _nightshift_v1_SubmitResponse__Output>
+  SubmitStream: MethodDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamRequest__Output, _nightshift_v1_SubmitStreamResponse__Output>
+  WatchJobs: MethodDefinition<_nightshift_v1_WatchJobsRequest, _nightshift_v1_JobEvent, _nightshift_v1_WatchJobsRequest__Output, _nightshift_v1_JobEvent__Output>
+}

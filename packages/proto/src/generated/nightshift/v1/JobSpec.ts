@@ -1,0 +1,67 @@
+// Original file: proto/nightshift/v1/jobs.proto
+
+import type { OpParams as _nightshift_v1_OpParams, OpParams__Output as _nightshift_v1_OpParams__Output } from '../../nightshift/v1/OpParams.js';
+
+export interface JobSpec {
+  /**
+   * The kernel to run: "minhash", "embed" or "attention".
+   */
+  'op'?: (string);
+  /**
+   * The op's parameters; unset means the op's defaults.
+   */
+  'params'?: (_nightshift_v1_OpParams | null);
+  /**
+   * UTF-8 text, tokenized by the scheduler (o200k_base).
+   */
+  'text'?: (string);
+  /**
+   * Token ids as unsigned 32-bit little-endian integers, taken as they are.
+   */
+  'tokens'?: (Buffer | Uint8Array | string);
+  /**
+   * Higher runs first. 0 … 1,000,000; default 0.
+   */
+  'priority'?: (number);
+  /**
+   * Attempts before the job is FAILED, 1 … 20; 0 means the configured default.
+   */
+  'maxAttempts'?: (number);
+  /**
+   * The caller's own reference, echoed back (for example a JSONL custom_id).
+   */
+  'clientRef'?: (string);
+  'payload'?: "text"|"tokens";
+}
+
+export interface JobSpec__Output {
+  /**
+   * The kernel to run: "minhash", "embed" or "attention".
+   */
+  'op': (string);
+  /**
+   * The op's parameters; unset means the op's defaults.
+   */
+  'params': (_nightshift_v1_OpParams__Output | null);
+  /**
+   * UTF-8 text, tokenized by the scheduler (o200k_base).
+   */
+  'text'?: (string);
+  /**
+   * Token ids as unsigned 32-bit little-endian integers, taken as they are.
+   */
+  'tokens'?: (Buffer);
+  /**
+   * Higher runs first. 0 … 1,000,000; default 0.
+   */
+  'priority': (number);
+  /**
+   * Attempts before the job is FAILED, 1 … 20; 0 means the configured default.
+   */
+  'maxAttempts': (number);
+  /**
+   * The caller's own reference, echoed back (for example a JSONL custom_id).
+   */
+  'clientRef': (string);
+  'payload'?: "text"|"tokens";
+}

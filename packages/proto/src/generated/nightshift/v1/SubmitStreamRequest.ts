@@ -1,0 +1,19 @@
+// Original file: proto/nightshift/v1/jobs.proto
+
+import type { JobSpec as _nightshift_v1_JobSpec, JobSpec__Output as _nightshift_v1_JobSpec__Output } from '../../nightshift/v1/JobSpec.js';
+
+export interface SubmitStreamRequest {
+  /**
+   * Echoed in the reply so the caller can match replies to requests.
+   */
+  'requestId'?: (string);
+  'job'?: (_nightshift_v1_JobSpec | null);
+}
+
+export interface SubmitStreamRequest__Output {
+  /**
+   * Echoed in the reply so the caller can match replies to requests.
+   */
+  'requestId': (string);
+  'job': (_nightshift_v1_JobSpec__Output | null);
+}
