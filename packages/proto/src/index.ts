@@ -1,0 +1,21 @@
+export { loadNightshift, PROTO_DIR, PROTO_FILES, LOADER_OPTIONS, type NightshiftGrpc } from './load.js';
+export { serve, type ServingServer } from './serve.js';
+export { packTokens, unpackTokens } from './tokens.js';
+export { toTimestamp, fromTimestamp } from './timestamp.js';
+export * from './generated/index.js';
+export {
+  OP_NAMES,
+  isOpName,
+  PARAM_SCHEMAS,
+  RESULT_KIND,
+  resultLength,
+  opKey,
+  toOpParams,
+  resolveOp,
+  ParamError,
+  type OpName,
+  type OpSpec,
+  type MinhashOpParams,
+  type EmbedOpParams,
+  type AttentionOpParams,
+} from './ops.js';

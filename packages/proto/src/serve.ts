@@ -1,0 +1,49 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import { loadNightshift } from './load.js';
+
+export interface ServingServer {
+  server: grpc.Server;
+  /** The bound port (useful when asked for port 0). */
+  port: number;
+  health: HealthImplementation;
+  /** Marks every service NOT_SERVING, then stops; in-flight calls get `graceMs` to finish. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Binds a server with the standard gRPC health service and server reflection
+ * next to the given services. `register` adds the services and returns the
+ * fully qualified names that health should report as SERVING.
+ */
+export async function serve(
+  address: string,
+  register: (server: grpc.Server) => string[],
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+  options: grpc.ServerOptions = {},
+): Promise<ServingServer> {
+  const server = new grpc.Server(options);
+  const names = register(server);
+  const health = new HealthImplementation(Object.fromEntries([['', 'SERVING'], ...names.map((n) => [n, 'SERVING'])]));
+  health.addToServer(server);
+  new ReflectionService(loadNightshift().definition).addToServer(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const shutdown = async (graceMs = 10_000): Promise<void> => {
+    for (const n of ['', ...names]) health.setStatus(n, 'NOT_SERVING');
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      force.unref();
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  };
+  return { server, port, health, shutdown };
+}

@@ -1,0 +1,22 @@
+/**
+ * Token ids cross the wire as unsigned 32-bit little-endian integers packed
+ * in a bytes field: 4 bytes a token instead of a varint per repeated element.
+ */
+
+export function packTokens(tokens: Uint32Array | readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(tokens.length * 4);
+  for (let i = 0; i < tokens.length; i++) out.writeUInt32LE(tokens[i]!, i * 4);
+  return out;
+}
+
+/** Throws a RangeError when the byte length is not a multiple of 4. */
+export function unpackTokens(bytes: Uint8Array): Uint32Array {
+  if (bytes.byteLength % 4 !== 0) {
+    throw new RangeError(`byte length ${bytes.byteLength} is not a multiple of 4 (uint32 little-endian token ids)`);
+  }
+  const n = bytes.byteLength / 4;
+  const out = new Uint32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, true);
+  return out;
+}
