@@ -19,3 +19,5 @@ export {
   type EmbedOpParams,
   type AttentionOpParams,
 } from './ops.js';
+export { loadConfig, configPathFromArgs, ConfigError, type EnvOverrides } from './config-file.js';
+export { createLogger, type Logger } from './logger.js';

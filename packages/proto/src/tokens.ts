@@ -9,13 +9,16 @@ export function packTokens(tokens: Uint32Array | readonly number[]): Buffer {
   return out;
 }
 
-/** Throws a RangeError when the byte length is not a multiple of 4. */
-export function unpackTokens(bytes: Uint8Array): Uint32Array {
+/**
+ * Throws a RangeError when the byte length is not a multiple of 4.
+ * `shared` puts the ids in a SharedArrayBuffer, for kernel threads to read without a copy each.
+ */
+export function unpackTokens(bytes: Uint8Array, shared = false): Uint32Array {
   if (bytes.byteLength % 4 !== 0) {
     throw new RangeError(`byte length ${bytes.byteLength} is not a multiple of 4 (uint32 little-endian token ids)`);
   }
   const n = bytes.byteLength / 4;
-  const out = new Uint32Array(n);
+  const out = new Uint32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, true);
   return out;

@@ -5,6 +5,7 @@
 // client library whose behaviour the tests are trying to observe.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -176,8 +177,16 @@ async function launch(opts: LaunchOptions): Promise<RedisServerHandle> {
   child.stderr?.on('data', keepTail);
 
   // The child must not outlive us, even if the caller never calls stop().
+  // Only synchronous work is possible in an 'exit' handler.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
+    if (opts.ownsDir) {
+      try {
+        rmSync(opts.dir, { recursive: true, force: true });
+      } catch {
+        // best effort: the process is going away anyway
+      }
+    }
   };
   process.on('exit', killOnExit);
 
@@ -238,7 +247,7 @@ function waitUntilReady(
       done = true;
       clearTimeout(deadline);
       child.off('error', onError);
-      child.off('exit', onExit);
+      child.off('close', onExit);
       if (err) reject(err);
       else resolve();
     };
@@ -258,7 +267,9 @@ function waitUntilReady(
       settle(/address already in use/i.test(tail) ? new PortInUseError(message) : new Error(message));
     };
     child.once('error', onError);
-    child.once('exit', onExit);
+    // 'close' rather than 'exit': it comes after the output pipes are drained,
+    // so the tail includes the server's last words.
+    child.once('close', onExit);
 
     const deadline = setTimeout(() => {
       const tail = outputTail().trim();

@@ -1,0 +1,2 @@
+export { Admission } from './admission.js';
+export { Tokenizer } from './tokenizer.js';

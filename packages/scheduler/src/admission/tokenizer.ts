@@ -1,0 +1,29 @@
+import { Piscina } from 'piscina';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+
+const threadFile = new URL(`./tokenize-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/** Texts shorter than this are tokenized inline: a thread hop would cost more than it saves. */
+const INLINE_CHARS = 16 * 1024;
+
+/**
+ * The real BPE tokenizer (o200k_base, as GPT-4o counts), with long texts
+ * tokenized on worker threads so that the API keeps answering meanwhile.
+ */
+export class Tokenizer {
+  readonly encoding = 'o200k_base';
+  private readonly pool: Piscina;
+
+  constructor(threads: number) {
+    this.pool = new Piscina({ filename: threadFile, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
+  }
+
+  async encode(text: string): Promise<Uint32Array> {
+    if (text.length < INLINE_CHARS) return Uint32Array.from(encode(text));
+    return (await this.pool.run(text)) as Uint32Array;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,34 @@
+import * as grpc from '@grpc/grpc-js';
+import { ParamError } from '@nightshift/proto';
+import type { Logger } from '@nightshift/proto';
+
+/** An error meant for the caller: a gRPC status and a message that says what is wrong. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const invalid = (message: string): ApiError => new ApiError(grpc.status.INVALID_ARGUMENT, message);
+export const notFound = (message: string): ApiError => new ApiError(grpc.status.NOT_FOUND, message);
+
+/**
+ * The one place errors become statuses. Anything unexpected is logged with
+ * its stack and reported as INTERNAL with a short reference, never raw.
+ */
+export function toStatus(err: unknown, log: Logger, method: string): Partial<grpc.StatusObject> {
+  if (err instanceof ApiError) return { code: err.code, details: err.message };
+  if (err instanceof ParamError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  const e = err as Error & { code?: string };
+  if (e && /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|ETIMEDOUT/.test(`${e.code ?? ''} ${e.message ?? ''}`)) {
+    log.error({ err, method }, 'redis unavailable');
+    return { code: grpc.status.UNAVAILABLE, details: 'the job store is unavailable; retry shortly' };
+  }
+  const ref = Math.random().toString(36).slice(2, 10);
+  log.error({ err, method, ref }, 'internal error');
+  return { code: grpc.status.INTERNAL, details: `internal error (ref ${ref})` };
+}

@@ -1,0 +1,172 @@
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type {
+  CancelJobRequest__Output, GetJobRequest__Output, Job, JobEvent, JobServiceHandlers, ListJobsRequest__Output,
+  ListJobsResponse, Logger, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
+  WatchJobsRequest__Output,
+} from '@nightshift/proto';
+import { isFinal, type JobStore } from '../jobs/index.js';
+import type { Admission } from '../admission/index.js';
+import type { EventHub, JobEventEntry } from '../events/index.js';
+import type { QueueSet } from '../queueing/index.js';
+import { ApiError, notFound, toStatus } from './api-error.js';
+import { tenantOf } from './tenant.js';
+import { cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
+import { eventView, jobView, snapshotEvent } from './job-view.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
+
+export interface JobServiceDeps {
+  store: JobStore;
+  admission: Admission;
+  events: EventHub;
+  queues: QueueSet;
+  maxTextBytes: number;
+  log: Logger;
+}
+
+/** The JobService: the API's edge, where requests are checked and errors become statuses. */
+export class JobService {
+  private readonly spec;
+
+  constructor(private readonly d: JobServiceDeps) {
+    this.spec = jobSpecSchema(d.maxTextBytes);
+  }
+
+  handlers(): JobServiceHandlers {
+    return {
+      Submit: this.unary('Submit', (call: grpc.ServerUnaryCall<SubmitRequest__Output, SubmitResponse>) => this.submit(call)),
+      SubmitStream: (call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>) => void this.submitStream(call),
+      GetJob: this.unary('GetJob', (call: grpc.ServerUnaryCall<GetJobRequest__Output, Job>) => this.getJob(call)),
+      WatchJobs: (call: grpc.ServerWritableStream<WatchJobsRequest__Output, JobEvent>) => void this.watchJobs(call),
+      CancelJob: this.unary('CancelJob', (call: grpc.ServerUnaryCall<CancelJobRequest__Output, Job>) => this.cancelJob(call)),
+      ListJobs: this.unary('ListJobs', (call: grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>) => this.listJobs(call)),
+    };
+  }
+
+  private unary<Req, Res>(method: string, fn: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) {
+    return (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
+      fn(call).then(
+        (res) => cb(null, res),
+        (err: unknown) => cb(toStatus(err, this.d.log, method)),
+      );
+    };
+  }
+
+  private async submit(call: grpc.ServerUnaryCall<SubmitRequest__Output, SubmitResponse>): Promise<SubmitResponse> {
+    const tenant = tenantOf(call.metadata);
+    const v = parseRequest(this.spec, call.request.job, 'job');
+    return { job: jobView(await this.d.admission.admit(tenant, v)) };
+  }
+
+  /** One reply per request, in order; a bad request gets its own error and the stream goes on. */
+  private async submitStream(call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>): Promise<void> {
+    let tenant: string;
+    try {
+      tenant = tenantOf(call.metadata);
+    } catch (err) {
+      call.emit('error', toStatus(err, this.d.log, 'SubmitStream'));
+      return;
+    }
+    try {
+      for await (const req of call as AsyncIterable<SubmitStreamRequest__Output>) {
+        let reply: SubmitStreamResponse;
+        try {
+          const v = parseRequest(this.spec, req.job, 'job');
+          reply = { requestId: req.requestId, job: jobView(await this.d.admission.admit(tenant, v)) };
+        } catch (err) {
+          const s = toStatus(err, this.d.log, 'SubmitStream');
+          reply = { requestId: req.requestId, error: { code: s.code ?? grpc.status.UNKNOWN, message: s.details ?? '' } };
+        }
+        if (call.cancelled) return;
+        if (!call.write(reply)) await once(call, 'drain');
+      }
+      call.end();
+    } catch (err) {
+      if (!call.cancelled) call.emit('error', toStatus(err, this.d.log, 'SubmitStream'));
+    }
+  }
+
+  private async getJob(call: grpc.ServerUnaryCall<GetJobRequest__Output, Job>): Promise<Job> {
+    const tenant = tenantOf(call.metadata);
+    const req = parseRequest(getJobRequest, call.request);
+    const rec = await this.d.store.get(tenant, req.jobId, !req.omitResult);
+    // Another tenant's job is simply not in this tenant's keys: NOT_FOUND, exactly as a missing one.
+    if (!rec) throw notFound(`job ${req.jobId} not found`);
+    return jobView(rec);
+  }
+
+  private async cancelJob(call: grpc.ServerUnaryCall<CancelJobRequest__Output, Job>): Promise<Job> {
+    const tenant = tenantOf(call.metadata);
+    const { jobId } = parseRequest(cancelJobRequest, call.request);
+    const before = await this.d.store.get(tenant, jobId, false);
+    if (!before) throw notFound(`job ${jobId} not found`);
+    const moved = await this.d.store.transition({ tenant, id: jobId, from: ['QUEUED', 'RUNNING'], to: 'CANCELLED', fields: { error: 'cancelled by the tenant' } });
+    if (!moved.ok) {
+      if (moved.reason === 'missing') throw notFound(`job ${jobId} not found`);
+      throw new ApiError(grpc.status.FAILED_PRECONDITION, `job ${jobId} is ${moved.state}; only QUEUED or RUNNING jobs can be cancelled`);
+    }
+    // Best effort: a job a dispatcher holds already is skipped when its record says CANCELLED.
+    if (before.state === 'QUEUED') await this.d.queues.remove(before.queue, jobId).catch(() => false);
+    const after = await this.d.store.get(tenant, jobId, false);
+    if (!after) throw notFound(`job ${jobId} not found`);
+    return jobView(after);
+  }
+
+  private async listJobs(call: grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>): Promise<ListJobsResponse> {
+    const tenant = tenantOf(call.metadata);
+    const req = parseRequest(listJobsRequest, call.request);
+    const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
+    const page = await this.d.store.list(tenant, [...new Set(req.states)], req.pageSize || 100, after);
+    return { jobs: page.jobs.map(jobView), nextPageToken: page.next ? encodePageToken(page.next) : '' };
+  }
+
+  /**
+   * Subscribe first, then read the jobs as they stand: whatever changes in
+   * between arrives as an event, and per-job seq drops what the snapshot
+   * already told.
+   */
+  private async watchJobs(call: grpc.ServerWritableStream<WatchJobsRequest__Output, JobEvent>): Promise<void> {
+    let unsubscribe: (() => void) | undefined;
+    let ended = false;
+    const end = (status?: Partial<grpc.StatusObject>) => {
+      if (ended) return;
+      ended = true;
+      unsubscribe?.();
+      if (status) call.emit('error', status);
+      else call.end();
+    };
+    call.on('cancelled', () => end());
+    call.on('error', () => end());
+    try {
+      const tenant = tenantOf(call.metadata);
+      const ids = [...new Set(parseRequest(watchJobsRequest, call.request).jobIds)];
+      const watched = new Map<string, number>(ids.map((id) => [id, 0]));
+      let finals = 0;
+      let live = false;
+      const early: JobEventEntry[] = [];
+      const deliver = (e: Omit<JobEventEntry, 'streamId'>) => {
+        if (ended) return;
+        if (ids.length) {
+          const seen = watched.get(e.id);
+          if (seen === undefined || e.seq <= seen) return;
+          watched.set(e.id, e.seq);
+          if (isFinal(e.state)) finals++;
+        }
+        call.write(eventView(e));
+        if (ids.length && finals === ids.length) end();
+      };
+      unsubscribe = await this.d.events.subscribe(tenant, (e) => (live ? deliver(e) : early.push(e)));
+      if (ended) return unsubscribe();
+      if (ids.length) {
+        const records = await this.d.store.getMany(tenant, ids, false);
+        const missing = ids.filter((_, i) => !records[i]);
+        if (missing.length) return end({ code: grpc.status.NOT_FOUND, details: `job ${missing[0]} not found` });
+        for (const r of records) deliver(snapshotEvent(r!));
+      }
+      live = true;
+      for (const e of early.splice(0)) deliver(e);
+    } catch (err) {
+      end(toStatus(err, this.d.log, 'WatchJobs'));
+    }
+  }
+}

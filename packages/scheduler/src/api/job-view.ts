@@ -1,0 +1,56 @@
+import { toOpParams, toTimestamp, type Job, type JobEvent } from '@nightshift/proto';
+import { toApiState, type JobRecord } from '../jobs/index.js';
+import type { JobEventEntry } from '../events/index.js';
+
+const ts = (ms: number) => (ms > 0 ? toTimestamp(ms) : null);
+
+/** A job record as the API shows it. */
+export function jobView(r: JobRecord): Job {
+  const job: Job = {
+    id: r.id,
+    tenant: r.tenant,
+    op: r.spec.op,
+    params: toOpParams(r.spec),
+    state: toApiState(r.state),
+    priority: r.priority,
+    clientRef: r.clientRef,
+    tokenCount: r.tokenCount,
+    bucket: r.bucket,
+    attempts: r.attempts,
+    maxAttempts: r.maxAttempts,
+    error: r.error,
+    createdAt: ts(r.createdAt),
+    startedAt: ts(r.startedAt),
+    finishedAt: ts(r.finishedAt),
+    kernelSeconds: r.kernelSeconds,
+    workerId: r.workerId,
+    seq: String(r.seq),
+  };
+  if (r.result) job.result = r.result instanceof Uint32Array ? { signature: Array.from(r.result) } : { vector: Array.from(r.result) };
+  return job;
+}
+
+export function eventView(e: Omit<JobEventEntry, 'streamId'>): JobEvent {
+  return {
+    jobId: e.id,
+    state: toApiState(e.state),
+    seq: String(e.seq),
+    at: toTimestamp(e.at),
+    attempts: e.attempts,
+    error: e.error,
+    workerId: e.workerId,
+  };
+}
+
+/** A record's current state as an event: what a watcher is sent first. */
+export function snapshotEvent(r: JobRecord): Omit<JobEventEntry, 'streamId'> {
+  return {
+    id: r.id,
+    state: r.state,
+    seq: r.seq,
+    at: Math.max(r.createdAt, r.startedAt, r.finishedAt),
+    attempts: r.attempts,
+    error: r.error,
+    workerId: r.workerId,
+  };
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { ParamError, resolveOp, unpackTokens, type OpSpec } from '@nightshift/proto';
+import { fromApiState, type JobState } from '../jobs/index.js';
+import { invalid } from './api-error.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const jobId = z.string().regex(UUID, 'must be a job id (a UUID as Submit returns it)');
+
+const wireParams = z.any();
+
+/** A JobSpec as it comes off the wire, checked field by field; the op and its params resolved. */
+export function jobSpecSchema(maxTextBytes: number) {
+  return z
+    .object({
+      op: z.string(),
+      params: wireParams,
+      payload: z.enum(['text', 'tokens'], { message: 'text or tokens is required' }),
+      text: z.string().optional(),
+      tokens: z.instanceof(Buffer).optional(),
+      priority: z.number().int().min(0, 'must be between 0 and 1000000').max(1_000_000, 'must be between 0 and 1000000'),
+      maxAttempts: z.number().int().min(0, 'must be between 0 (the default) and 20').max(20, 'must be between 0 (the default) and 20'),
+      clientRef: z.string().max(256, 'must be at most 256 characters'),
+    })
+    .transform((v, ctx) => {
+      let spec: OpSpec;
+      try {
+        spec = resolveOp(v.op, v.params);
+      } catch (err) {
+        if (!(err instanceof ParamError)) throw err;
+        ctx.addIssue({ code: 'custom', path: err.field.split('.'), message: err.message.slice(err.field.length + 2) });
+        return z.NEVER;
+      }
+      let payload: { text: string } | { tokens: Uint32Array };
+      if (v.payload === 'text') {
+        const text = v.text ?? '';
+        if (text.length === 0) ctx.addIssue({ code: 'custom', path: ['text'], message: 'is empty' });
+        else if (Buffer.byteLength(text) > maxTextBytes) ctx.addIssue({ code: 'custom', path: ['text'], message: `is larger than ${maxTextBytes} bytes` });
+        payload = { text };
+      } else {
+        const bytes = v.tokens ?? Buffer.alloc(0);
+        if (bytes.length === 0) {
+          ctx.addIssue({ code: 'custom', path: ['tokens'], message: 'is empty' });
+          return z.NEVER;
+        }
+        try {
+          payload = { tokens: unpackTokens(bytes) };
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['tokens'], message: `${(err as Error).message}` });
+          return z.NEVER;
+        }
+      }
+      return { spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef };
+    });
+}
+
+export type ValidJobSpec = z.output<ReturnType<typeof jobSpecSchema>>;
+
+export const getJobRequest = z.object({ jobId, omitResult: z.boolean() });
+export const cancelJobRequest = z.object({ jobId });
+export const watchJobsRequest = z.object({ jobIds: z.array(jobId).max(1000, 'at most 1000 ids per watch') });
+
+const apiState = z.string().transform((s, ctx): JobState => {
+  const state = fromApiState(s);
+  if (!state) {
+    ctx.addIssue({ code: 'custom', message: `not a job state: ${s}` });
+    return z.NEVER;
+  }
+  return state;
+});
+
+export const listJobsRequest = z.object({
+  states: z.array(apiState),
+  pageSize: z.number().int().min(0, 'must be between 0 and 1000').max(1000, 'must be between 0 and 1000'),
+  pageToken: z.string().max(512),
+});
+
+/** Parses a request, or throws INVALID_ARGUMENT naming the first bad field under `root`. */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, root = ''): z.output<S> {
+  if (value === null || value === undefined) throw invalid(`${root || 'request'}: is required`);
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = [root, ...issue.path.map(String)].filter(Boolean).join('.');
+  throw invalid(`${path || 'request'}: ${issue.message}`);
+}

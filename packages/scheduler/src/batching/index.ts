@@ -1,0 +1,1 @@
+export { fitsInBatch, paddedTokens, type BatchLimits } from './batch-limits.js';

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { loadConfig, type EnvOverrides } from '@nightshift/proto';
+
+const workerEntry = z.object({
+  id: z.string().min(1),
+  /** host:port of its WorkerService. */
+  address: z.string().min(1),
+  /** Batches sent to it at once. */
+  maxBatchesInFlight: z.coerce.number().int().min(1).max(64).default(2),
+});
+
+/** Accepts a list or, from the environment, "id=host:port,id=host:port". */
+const workerList = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const [id, address] = s.includes('=') ? s.split('=', 2) : [s, s];
+      return { id, address };
+    });
+}, z.array(workerEntry));
+
+export const schedulerConfigSchema = z.object({
+  /** host:port of the JobService (port 0 picks a free one). */
+  listen: z.string().min(1).default('127.0.0.1:50051'),
+  redisUrl: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key: BullMQ's queues and nightshift's own keys. */
+  prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('ns'),
+  /** Worker nodes to dispatch to (self-registration replaces this list later). */
+  workers: workerList.default([]),
+  jobs: z
+    .object({
+      /** Attempts of a job that does not ask for its own. */
+      defaultAttempts: z.coerce.number().int().min(1).max(20).default(3),
+      /** First retry delay; doubles each attempt. */
+      backoffMs: z.coerce.number().int().min(0).default(500),
+      maxTokensPerJob: z.coerce.number().int().positive().default(1_000_000),
+      /** Bytes of text one job may carry before tokenization. */
+      maxTextBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+      /** How long a finished job stays readable. */
+      retentionSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    })
+    .prefault({}),
+  batching: z
+    .object({
+      /** Jobs in one batch. */
+      maxBatchJobs: z.coerce.number().int().min(1).max(4096).default(64),
+      /** Batch size × longest sequence; a longer single job runs alone. */
+      maxPaddedTokens: z.coerce.number().int().positive().default(262_144),
+    })
+    .prefault({}),
+  dispatch: z
+    .object({
+      /** Lock on a job while its batch is out; renewed at half of it. */
+      lockMs: z.coerce.number().int().min(1000).default(30_000),
+      /** Longest a RunBatch may take before its jobs are retried elsewhere. */
+      batchTimeoutMs: z.coerce.number().int().min(100).default(600_000),
+      /** How long a worker that failed a batch is left alone. */
+      workerBackoffMs: z.coerce.number().int().min(0).default(2_000),
+      /** Times a job may be found stalled (its dispatcher died) before it fails. */
+      maxStalledCount: z.coerce.number().int().min(0).default(5),
+    })
+    .prefault({}),
+  /** Threads that tokenize text off the event loop. */
+  tokenizerThreads: z.coerce.number().int().min(1).max(64).default(1),
+  /** Seconds in-flight batches get to return on SIGTERM. */
+  drainSeconds: z.coerce.number().min(0).default(30),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type SchedulerConfig = z.output<typeof schedulerConfigSchema>;
+export type WorkerEntry = z.output<typeof workerEntry>;
+
+export const SCHEDULER_ENV: EnvOverrides = {
+  NIGHTSHIFT_LISTEN: 'listen',
+  REDIS_URL: 'redisUrl',
+  NIGHTSHIFT_PREFIX: 'prefix',
+  NIGHTSHIFT_WORKERS: 'workers',
+  LOG_LEVEL: 'logLevel',
+};
+
+export function loadSchedulerConfig(file?: string, env: NodeJS.ProcessEnv = process.env): SchedulerConfig {
+  return loadConfig(schedulerConfigSchema, { file, env, overrides: SCHEDULER_ENV });
+}
+
+/** The schema's defaults with some fields set: for tests and the demo. */
+export function schedulerConfig(partial: Record<string, unknown>): SchedulerConfig {
+  return schedulerConfigSchema.parse(partial);
+}

@@ -1,0 +1,128 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadNightshift, type Logger, type RunBatchRequest, type RunBatchResponse__Output, type WorkerServiceClient } from '@nightshift/proto';
+import type { WorkerEntry } from '../config/scheduler-config.js';
+
+export interface WorkerSlot {
+  workerId: string;
+  run(request: RunBatchRequest, timeoutMs: number): Promise<RunBatchResponse__Output>;
+  /** Give the slot back; `failed` suspects the worker for a while. */
+  release(failed: boolean): void;
+}
+
+interface Member {
+  entry: WorkerEntry;
+  client: WorkerServiceClient;
+  inFlight: number;
+  failures: number;
+  suspectUntil: number;
+}
+
+const MAX_MESSAGE = 256 * 1024 * 1024;
+
+/**
+ * The workers batches can go to, with a slot per batch each may hold. A
+ * worker that fails a batch is left alone for a backoff that doubles with
+ * each failure in a row.
+ */
+export class WorkerPool {
+  private readonly members: Member[];
+  private waiters: Array<() => void> = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    entries: readonly WorkerEntry[],
+    private readonly backoffMs: number,
+    private readonly log: Logger,
+  ) {
+    const Client = loadNightshift().grpcObject.nightshift.v1.WorkerService;
+    this.members = entries.map((entry) => ({
+      entry,
+      client: new Client(entry.address, grpc.credentials.createInsecure(), {
+        'grpc.max_send_message_length': MAX_MESSAGE,
+        'grpc.max_receive_message_length': MAX_MESSAGE,
+      }),
+      inFlight: 0,
+      failures: 0,
+      suspectUntil: 0,
+    }));
+    if (entries.length === 0) log.warn('no workers configured: jobs will wait in their queues');
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** Batches out now, per worker. */
+  load(): Record<string, number> {
+    return Object.fromEntries(this.members.map((m) => [m.entry.id, m.inFlight]));
+  }
+
+  /** Waits for a free slot on a healthy worker (least loaded first); null once the pool is closed. */
+  async acquire(): Promise<WorkerSlot | null> {
+    for (;;) {
+      if (this.closed) return null;
+      const now = Date.now();
+      let best: Member | undefined;
+      for (const m of this.members) {
+        if (m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
+        if (!best || m.inFlight / m.entry.maxBatchesInFlight < best.inFlight / best.entry.maxBatchesInFlight) best = m;
+      }
+      if (best) return this.slot(best);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        this.wakeAtNextRecovery(now);
+      });
+    }
+  }
+
+  /** No more slots: waiters get null. Batches already out keep their channel. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+    clearTimeout(this.wakeTimer);
+  }
+
+  /** Closes the channels, once no batch is out. */
+  dispose(): void {
+    for (const m of this.members) m.client.close();
+  }
+
+  private slot(m: Member): WorkerSlot {
+    m.inFlight++;
+    let released = false;
+    return {
+      workerId: m.entry.id,
+      run: (request, timeoutMs) =>
+        new Promise((resolve, reject) => {
+          m.client.runBatch(request, { deadline: Date.now() + timeoutMs }, (err, res) => (err || !res ? reject(err ?? new Error('empty reply')) : resolve(res)));
+        }),
+      release: (failed) => {
+        if (released) return;
+        released = true;
+        m.inFlight--;
+        if (failed) {
+          m.failures++;
+          const wait = Math.min(this.backoffMs * 2 ** (m.failures - 1), 60_000);
+          m.suspectUntil = Date.now() + wait;
+          this.log.warn({ workerId: m.entry.id, failures: m.failures, backoffMs: wait }, 'worker suspected');
+        } else {
+          m.failures = 0;
+        }
+        this.wake();
+      },
+    };
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  /** When every free worker is suspected, wake the waiters as the first one recovers. */
+  private wakeAtNextRecovery(now: number): void {
+    const next = Math.min(...this.members.filter((m) => m.suspectUntil > now).map((m) => m.suspectUntil));
+    if (!Number.isFinite(next)) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.wake(), next - now + 1);
+  }
+}

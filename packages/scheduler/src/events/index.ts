@@ -1,0 +1,2 @@
+export { EventHub } from './event-hub.js';
+export type { JobEventEntry } from './job-event.js';

@@ -1,0 +1,70 @@
+import type { OpSpec } from '@nightshift/proto';
+import type { JobState } from './job-state.js';
+
+/** A job as nightshift keeps it in Redis (its record), apart from the queue entry that BullMQ keeps. */
+export interface JobRecord {
+  id: string;
+  tenant: string;
+  spec: OpSpec;
+  state: JobState;
+  seq: number;
+  priority: number;
+  clientRef: string;
+  tokenCount: number;
+  bucket: string;
+  queue: string;
+  attempts: number;
+  maxAttempts: number;
+  error: string;
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+  kernelSeconds: number;
+  workerId: string;
+  result?: Uint32Array | Float32Array;
+}
+
+/** What admission knows of a new job. */
+export type NewJob = Pick<JobRecord, 'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt'>;
+
+export function encodeResult(value: Uint32Array | Float32Array): Buffer {
+  const out = Buffer.allocUnsafe(value.length * 4);
+  if (value instanceof Uint32Array) value.forEach((v, i) => out.writeUInt32LE(v, i * 4));
+  else value.forEach((v, i) => out.writeFloatLE(v, i * 4));
+  return out;
+}
+
+export function decodeResult(kind: string, bytes: Buffer): Uint32Array | Float32Array {
+  const n = bytes.length >> 2;
+  if (kind === 'u32') return Uint32Array.from({ length: n }, (_, i) => bytes.readUInt32LE(i * 4));
+  return Float32Array.from({ length: n }, (_, i) => bytes.readFloatLE(i * 4));
+}
+
+/** Record hash → JobRecord; the hash was read as Buffers so the result stays binary. */
+export function parseRecord(h: Record<string, Buffer>): JobRecord | null {
+  const s = (k: string): string => h[k]?.toString('utf8') ?? '';
+  const n = (k: string): number => Number(s(k) || 0);
+  if (!h.id || !h.state) return null;
+  const rec: JobRecord = {
+    id: s('id'),
+    tenant: s('tenant'),
+    spec: JSON.parse(s('spec')) as OpSpec,
+    state: s('state') as JobState,
+    seq: n('seq'),
+    priority: n('priority'),
+    clientRef: s('clientRef'),
+    tokenCount: n('tokenCount'),
+    bucket: s('bucket'),
+    queue: s('queue'),
+    attempts: n('attempts'),
+    maxAttempts: n('maxAttempts'),
+    error: s('error'),
+    createdAt: n('createdAt'),
+    startedAt: n('startedAt'),
+    finishedAt: n('finishedAt'),
+    kernelSeconds: n('kernelSeconds'),
+    workerId: s('workerId'),
+  };
+  if (h.result) rec.result = decodeResult(s('resultKind'), h.result);
+  return rec;
+}

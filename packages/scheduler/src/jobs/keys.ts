@@ -1,0 +1,36 @@
+import { JOB_STATES, type JobState } from './job-state.js';
+
+/**
+ * nightshift's own Redis keys. Everything of one tenant shares a hash tag,
+ * so a tenant's record, indexes and events sit in one Redis Cluster slot
+ * and one Lua script may touch them together.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  private tenant(tenant: string): string {
+    return `${this.prefix}:{t:${tenant}}`;
+  }
+
+  job(tenant: string, id: string): string {
+    return `${this.tenant(tenant)}:job:${id}`;
+  }
+
+  /** Every job of the tenant, scored by creation time. */
+  jobs(tenant: string): string {
+    return `${this.tenant(tenant)}:jobs`;
+  }
+
+  state(tenant: string, state: JobState): string {
+    return `${this.tenant(tenant)}:state:${state}`;
+  }
+
+  states(tenant: string): string[] {
+    return JOB_STATES.map((s) => this.state(tenant, s));
+  }
+
+  /** The tenant's stream of job state changes. */
+  events(tenant: string): string {
+    return `${this.tenant(tenant)}:events`;
+  }
+}

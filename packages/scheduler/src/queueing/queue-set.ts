@@ -1,0 +1,57 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { packTokens } from '@nightshift/proto';
+import type { NewJob } from '../jobs/index.js';
+import { bullPriority, type QueueJobData } from './queue-job.js';
+
+export interface EnqueueOptions {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** The BullMQ queues of the (op, bucket) pairs: the port through which admission enqueues. */
+export class QueueSet {
+  private readonly queues = new Map<string, Queue<QueueJobData>>();
+
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+  ) {}
+
+  get(name: string): Queue<QueueJobData> {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue<QueueJobData>(name, { connection: this.connection as ConnectionOptions, prefix: this.prefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async enqueue(job: NewJob, tokens: Uint32Array, opts: EnqueueOptions): Promise<void> {
+    const data: QueueJobData = {
+      id: job.id,
+      tenant: job.tenant,
+      spec: job.spec,
+      tokens: packTokens(tokens).toString('base64'),
+      tokenCount: tokens.length,
+    };
+    await this.get(job.queue).add(job.spec.op, data, {
+      jobId: job.id,
+      priority: bullPriority(job.priority),
+      attempts: job.maxAttempts,
+      backoff: { type: 'exponential', delay: opts.backoffMs },
+      // The job record keeps the outcome; BullMQ's copy would only take memory.
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+  }
+
+  /** Takes a waiting job out of its queue; false when it is not there or locked by a dispatcher. */
+  async remove(queue: string, id: string): Promise<boolean> {
+    return (await this.get(queue).remove(id)) === 1;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

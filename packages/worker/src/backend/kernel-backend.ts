@@ -1,0 +1,25 @@
+import type { OpSpec } from '@nightshift/proto';
+
+/** A ragged batch: job i's tokens are tokens[offsets[i] … offsets[i+1]). */
+export interface BatchInput {
+  spec: OpSpec;
+  tokens: Uint32Array;
+  offsets: Uint32Array;
+}
+
+export type JobOutput = { ok: true; value: Uint32Array | Float32Array } | { ok: false; error: string };
+
+export interface BatchOutput {
+  jobs: JobOutput[];
+  /** Kernel seconds per job (its own compute time). */
+  jobSeconds: number[];
+  /** Wall seconds of the whole batch. */
+  seconds: number;
+}
+
+/** The port through which the service runs kernels; the TypeScript pool is one backend, the native addon others. */
+export interface KernelBackend {
+  readonly name: string;
+  run(batch: BatchInput): Promise<BatchOutput>;
+  close(): Promise<void>;
+}

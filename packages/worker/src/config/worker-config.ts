@@ -1,0 +1,50 @@
+import { availableParallelism, hostname } from 'node:os';
+import { z } from 'zod';
+import { loadConfig, type EnvOverrides } from '@nightshift/proto';
+
+const perOp = (fallback: number) =>
+  z
+    .object({
+      minhash: z.coerce.number().int().positive().default(fallback),
+      embed: z.coerce.number().int().positive().default(fallback),
+      attention: z.coerce.number().int().positive().default(fallback),
+    })
+    .default({ minhash: fallback, embed: fallback, attention: fallback });
+
+export const workerConfigSchema = z.object({
+  /** Unique in the fleet; defaults to host-pid. */
+  id: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** host:port of the WorkerService (port 0 picks a free one). */
+  listen: z.string().min(1).default('127.0.0.1:50061'),
+  /** What the worker runs on, for routing and pricing (a GPU model, or "cpu"). */
+  workerClass: z.string().min(1).default('cpu'),
+  /** Kernel threads; the cores this worker is given. */
+  threads: z.coerce.number().int().min(1).max(1024).default(availableParallelism()),
+  limits: z
+    .object({
+      /** Tokens one RunBatch may carry in all. */
+      maxBatchTokens: z.coerce.number().int().positive().default(4_000_000),
+      /** Jobs one RunBatch may carry. */
+      maxBatchJobs: z.coerce.number().int().positive().default(4096),
+      /** Longest sequence per op this worker accepts; a longer job fails here with a message. */
+      maxSequenceLength: perOp(1_000_000),
+    })
+    .default({ maxBatchTokens: 4_000_000, maxBatchJobs: 4096, maxSequenceLength: { minhash: 1_000_000, embed: 1_000_000, attention: 1_000_000 } }),
+  /** Seconds a draining worker waits for its batches before it stops anyway. */
+  drainSeconds: z.coerce.number().min(0).default(30),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type WorkerConfig = z.output<typeof workerConfigSchema>;
+
+export const WORKER_ENV: EnvOverrides = {
+  NIGHTSHIFT_WORKER_ID: 'id',
+  NIGHTSHIFT_WORKER_LISTEN: 'listen',
+  NIGHTSHIFT_WORKER_CLASS: 'workerClass',
+  NIGHTSHIFT_WORKER_THREADS: 'threads',
+  LOG_LEVEL: 'logLevel',
+};
+
+export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return loadConfig(workerConfigSchema, { file, env, overrides: WORKER_ENV });
+}

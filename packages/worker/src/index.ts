@@ -1,0 +1,3 @@
+export { startWorker, type RunningWorker } from './start-worker.js';
+export { loadWorkerConfig, workerConfigSchema, WORKER_ENV, type WorkerConfig } from './config/worker-config.js';
+export type { KernelBackend, BatchInput, BatchOutput, JobOutput } from './backend/kernel-backend.js';

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { JobOutcome, Logger, RunBatchRequest__Output, RunBatchResponse, WorkerServiceHandlers } from '@nightshift/proto';
+import type { WorkerConfig } from '../config/worker-config.js';
+import type { KernelBackend } from '../backend/kernel-backend.js';
+import { BatchError, checkBatch, selectJobs } from './check-batch.js';
+
+type Call = grpc.ServerUnaryCall<RunBatchRequest__Output, RunBatchResponse>;
+type Callback = grpc.sendUnaryData<RunBatchResponse>;
+
+/** The WorkerService: checks a batch, runs it on the backend, reports per job. */
+export class WorkerService {
+  private inFlight = 0;
+  private draining = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly backend: KernelBackend,
+    private readonly log: Logger,
+  ) {}
+
+  handlers(): WorkerServiceHandlers {
+    return { RunBatch: (call: Call, cb: Callback) => void this.runBatch(call, cb) };
+  }
+
+  get batchesInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Stop taking batches; resolves once the ones already taken are answered. */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private async runBatch(call: Call, cb: Callback): Promise<void> {
+    if (this.draining) {
+      cb({ code: grpc.status.UNAVAILABLE, details: `worker ${this.config.id} is draining and takes no new batches` });
+      return;
+    }
+    const batchId = call.request.batchId || randomUUID();
+    this.inFlight++;
+    try {
+      const batch = checkBatch(call.request, this.config.limits);
+      const limit = this.config.limits.maxSequenceLength[batch.spec.op];
+      // The limit is this worker's (its memory), so such a job fails here and may succeed elsewhere.
+      const tooLong = (i: number): number => {
+        const length = batch.offsets[i + 1]! - batch.offsets[i]!;
+        return length > limit ? length : 0;
+      };
+      const runnable = selectJobs(batch, (i) => tooLong(i) === 0);
+      const output = await this.backend.run(runnable);
+      let k = 0;
+      const outcomes: JobOutcome[] = batch.jobIds.map((jobId, i) => {
+        const length = tooLong(i);
+        if (length) return { jobId, error: `sequence of ${length} tokens exceeds this worker's ${batch.spec.op} limit of ${limit}`, kernelSeconds: 0 };
+        const out = output.jobs[k]!;
+        const kernelSeconds = output.jobSeconds[k++] ?? 0;
+        if (!out.ok) return { jobId, error: out.error, kernelSeconds };
+        return out.value instanceof Uint32Array
+          ? { jobId, result: { signature: Array.from(out.value) }, kernelSeconds }
+          : { jobId, result: { vector: Array.from(out.value) }, kernelSeconds };
+      });
+      this.log.debug({ batchId, op: batch.spec.op, jobs: batch.jobIds.length, tokens: batch.tokens.length, seconds: output.seconds }, 'batch done');
+      cb(null, { batchId, workerId: this.config.id, backend: this.backend.name, outcomes, kernelSeconds: output.seconds });
+    } catch (err) {
+      if (err instanceof BatchError) {
+        cb({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
+      } else {
+        this.log.error({ err, batchId }, 'batch failed');
+        cb({ code: grpc.status.INTERNAL, details: `worker ${this.config.id}: ${(err as Error).message}` });
+      }
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+}

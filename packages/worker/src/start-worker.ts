@@ -1,0 +1,40 @@
+import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/proto';
+import type { WorkerConfig } from './config/worker-config.js';
+import type { KernelBackend } from './backend/kernel-backend.js';
+import { TsBackend } from './backend/ts-backend.js';
+import { WorkerService } from './service/worker-service.js';
+
+export interface RunningWorker {
+  id: string;
+  /** host:port the WorkerService listens on. */
+  address: string;
+  backend: string;
+  /** Drain (answer what was taken, refuse new batches), then stop serving. */
+  stop(): Promise<void>;
+}
+
+/** Starts a worker node: the kernel backend, then the gRPC WorkerService with health and reflection. */
+export async function startWorker(config: WorkerConfig, log: Logger = createLogger('worker', config.logLevel, { workerId: config.id })): Promise<RunningWorker> {
+  const backend: KernelBackend = new TsBackend(config.threads);
+  const service = new WorkerService(config, backend, log);
+  const { grpcObject } = loadNightshift();
+  const serving = await serve(config.listen, (server) => {
+    server.addService(grpcObject.nightshift.v1.WorkerService.service, service.handlers());
+    return ['nightshift.v1.WorkerService'];
+  }, undefined, { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
+  const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+  const address = `${host}:${serving.port}`;
+  log.info({ address, backend: backend.name, threads: config.threads, workerClass: config.workerClass }, 'worker serving');
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      serving.health.setStatus('', 'NOT_SERVING');
+      const drained = service.drain();
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), config.drainSeconds * 1000).unref());
+      if ((await Promise.race([drained, timeout])) === 'timeout') log.warn({ inFlight: service.batchesInFlight }, 'drain timed out');
+      await serving.shutdown(1000);
+      await backend.close();
+      log.info('worker stopped');
+    })());
+  return { id: config.id, address, backend: backend.name, stop };
+}
