@@ -1,0 +1,83 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest,
+  type ListJobsResponse__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output,
+} from '@nightshift/proto';
+import { TENANT_HEADER } from '../api/index.js';
+
+/** A JobService client for one tenant, with promises and async iterables instead of callbacks. */
+export class JobClient {
+  readonly raw: JobServiceClient;
+  private readonly metadata: grpc.Metadata;
+
+  constructor(address: string, tenant: string, credentials = grpc.credentials.createInsecure()) {
+    const Client = loadNightshift().grpcObject.nightshift.v1.JobService;
+    this.raw = new Client(address, credentials, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+    this.metadata = new grpc.Metadata();
+    this.metadata.set(TENANT_HEADER, tenant);
+  }
+
+  private unary<Req, Res>(method: Function, req: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      method.call(this.raw, req, this.metadata, (err: grpc.ServiceError | null, res?: Res) => (err ? reject(err) : resolve(res as Res)));
+    });
+  }
+
+  async submit(job: JobSpec): Promise<Job__Output> {
+    const res = await this.unary<{ job: JobSpec }, SubmitResponse__Output>(this.raw.submit, { job });
+    if (!res.job) throw new Error('Submit returned no job');
+    return res.job;
+  }
+
+  getJob(jobId: string, omitResult = false): Promise<Job__Output> {
+    return this.unary<object, Job__Output>(this.raw.getJob, { jobId, omitResult });
+  }
+
+  cancelJob(jobId: string): Promise<Job__Output> {
+    return this.unary<object, Job__Output>(this.raw.cancelJob, { jobId });
+  }
+
+  listJobs(req: ListJobsRequest): Promise<ListJobsResponse__Output> {
+    return this.unary<ListJobsRequest, ListJobsResponse__Output>(this.raw.listJobs, req);
+  }
+
+  /** State changes of the given jobs (or all the tenant's jobs); ends when the server ends the stream. */
+  watchJobs(jobIds: string[]): grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output> {
+    return this.raw.watchJobs({ jobIds }, this.metadata) as grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output>;
+  }
+
+  /**
+   * Submits many jobs over one SubmitStream, at most `window` unanswered at
+   * once; calls `onReply` for every reply and resolves when all are answered.
+   */
+  async submitMany(
+    requests: AsyncIterable<SubmitStreamRequest> | Iterable<SubmitStreamRequest>,
+    onReply: (reply: SubmitStreamResponse__Output) => void,
+    window = 256,
+  ): Promise<void> {
+    const call = this.raw.submitStream(this.metadata);
+    let outstanding = 0;
+    let wake: (() => void) | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      call.on('data', (r: SubmitStreamResponse__Output) => {
+        outstanding--;
+        wake?.();
+        onReply(r);
+      });
+      call.on('error', reject);
+      call.on('end', resolve);
+    });
+    done.catch(() => wake?.());
+    for await (const req of requests) {
+      while (outstanding >= window) await new Promise<void>((r) => (wake = r));
+      outstanding++;
+      if (!call.write(req)) await new Promise<void>((r) => call.once('drain', r));
+    }
+    call.end();
+    await done;
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
