@@ -111,7 +111,8 @@ export class ParamError extends Error {
 export function resolveOp(op: string, params: OpParams__Output | null | undefined, path = ''): OpSpec {
   if (!op) throw new ParamError(`${path}op`, 'is required (one of minhash, embed, attention)');
   if (!isOpName(op)) throw new ParamError(`${path}op`, `unknown op ${JSON.stringify(op.slice(0, 64))} (known: ${OP_NAMES.join(', ')})`);
-  const given = params?.op;
+  // Decoded messages name the set field in `op`; objects built by callers may only hold the field.
+  const given = params?.op ?? OP_NAMES.find((name) => (params as Record<string, unknown> | null | undefined)?.[name]);
   if (given && given !== op) throw new ParamError(`${path}params`, `${given} params given for op ${op}`);
   const raw = (given ? (params as unknown as Record<string, unknown>)[given] : undefined) ?? {};
   const parsed = PARAM_SCHEMAS[op].safeParse(raw);

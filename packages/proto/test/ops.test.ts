@@ -28,3 +28,8 @@ test('the largest seed is accepted and the batching key tells params apart', () 
   assert.equal(opKey(a), 'embed(dim=256,seed=18446744073709551615)');
   assert.notEqual(opKey(a), opKey(b));
 });
+
+test('params given as a plain object, without the oneof marker, are read too', () => {
+  assert.deepEqual(resolveOp('attention', { attention: { dim: '32' } } as never), { op: 'attention', params: { dim: 32, seed: '1' } });
+  assert.throws(() => resolveOp('embed', { minhash: {} } as never), /params: minhash params given for op embed/);
+});

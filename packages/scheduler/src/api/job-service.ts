@@ -58,8 +58,14 @@ export class JobService {
     return { job: jobView(await this.d.admission.admit(tenant, v)) };
   }
 
-  /** One reply per request, in order; a bad request gets its own error and the stream goes on. */
-  private async submitStream(call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>): Promise<void> {
+  /**
+   * One reply per request, in order; a bad request gets its own error and
+   * the stream goes on. Requests are admitted one after another; reading
+   * pauses while replies wait to be written, so a fast client cannot pile
+   * up work. (Not `for await`: its iterator destroys the call at the end of
+   * input, before the replies and the status are out.)
+   */
+  private submitStream(call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>): void {
     let tenant: string;
     try {
       tenant = tenantOf(call.metadata);
@@ -67,23 +73,31 @@ export class JobService {
       call.emit('error', toStatus(err, this.d.log, 'SubmitStream'));
       return;
     }
-    try {
-      for await (const req of call as AsyncIterable<SubmitStreamRequest__Output>) {
-        let reply: SubmitStreamResponse;
-        try {
-          const v = parseRequest(this.spec, req.job, 'job');
-          reply = { requestId: req.requestId, job: jobView(await this.d.admission.admit(tenant, v)) };
-        } catch (err) {
-          const s = toStatus(err, this.d.log, 'SubmitStream');
-          reply = { requestId: req.requestId, error: { code: s.code ?? grpc.status.UNKNOWN, message: s.details ?? '' } };
-        }
-        if (call.cancelled) return;
-        if (!call.write(reply)) await once(call, 'drain');
+    let chain = Promise.resolve();
+    let queued = 0;
+    const admitOne = async (req: SubmitStreamRequest__Output): Promise<void> => {
+      let reply: SubmitStreamResponse;
+      try {
+        const v = parseRequest(this.spec, req.job, 'job');
+        reply = { requestId: req.requestId, job: jobView(await this.d.admission.admit(tenant, v)) };
+      } catch (err) {
+        const s = toStatus(err, this.d.log, 'SubmitStream');
+        reply = { requestId: req.requestId, error: { code: s.code ?? grpc.status.UNKNOWN, message: s.details ?? '' } };
       }
-      call.end();
-    } catch (err) {
-      if (!call.cancelled) call.emit('error', toStatus(err, this.d.log, 'SubmitStream'));
-    }
+      if (call.cancelled) return;
+      if (!call.write(reply)) await once(call, 'drain');
+    };
+    call.on('data', (req: SubmitStreamRequest__Output) => {
+      if (++queued >= 64) call.pause();
+      chain = chain.then(() => admitOne(req)).finally(() => {
+        if (--queued < 16) call.resume();
+      });
+    });
+    call.on('end', () => {
+      void chain.then(() => {
+        if (!call.cancelled) call.end();
+      });
+    });
   }
 
   private async getJob(call: grpc.ServerUnaryCall<GetJobRequest__Output, Job>): Promise<Job> {

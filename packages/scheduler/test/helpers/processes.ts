@@ -57,6 +57,6 @@ export async function startService(pkg: 'worker' | 'scheduler', env: Record<stri
   };
 }
 
-export function startWorkerProcess(id: string, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
-  return startService('worker', { NIGHTSHIFT_WORKER_ID: id, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', ...extraEnv });
+export function startWorkerProcess(id: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<ServiceProcess> {
+  return startService('worker', { NIGHTSHIFT_WORKER_ID: id, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', ...extraEnv }, args);
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { OpSpec } from '@nightshift/proto';
-import { attention, embed, minhash } from '../kernels/index.js';
+import { runOp } from '../kernels/index.js';
 
 export interface ThreadTask {
   spec: OpSpec;
@@ -18,25 +18,13 @@ export interface ThreadResult {
   seconds: number[];
 }
 
-function runOne(spec: OpSpec, seq: Uint32Array): Uint32Array | Float32Array {
-  const seed = BigInt(spec.params.seed);
-  switch (spec.op) {
-    case 'minhash':
-      return minhash(seq, { numPerm: spec.params.numPerm, shingle: spec.params.shingle, seed });
-    case 'embed':
-      return embed(seq, { dim: spec.params.dim, seed });
-    case 'attention':
-      return attention(seq, { dim: spec.params.dim, seed });
-  }
-}
-
 /** Piscina task: runs some jobs of a batch; one job's failure is that job's alone. */
 export default function runJobs(task: ThreadTask): ThreadResult {
   const out: ThreadResult = { jobs: task.jobs, values: [], errors: [], seconds: [] };
   for (const j of task.jobs) {
     const t0 = performance.now();
     try {
-      out.values.push(runOne(task.spec, task.tokens.subarray(task.offsets[j]!, task.offsets[j + 1]!)));
+      out.values.push(runOp(task.spec, task.tokens.subarray(task.offsets[j]!, task.offsets[j + 1]!)));
       out.errors.push(null);
     } catch (err) {
       out.values.push(null);

@@ -21,3 +21,4 @@ export const DEFAULT_PARAMS: Readonly<{ [K in keyof KernelParams]: Readonly<Kern
   embed: Object.freeze({ dim: 256, seed: 1n }),
   attention: Object.freeze({ dim: 64, seed: 1n }),
 });
+export { runOp } from './run-op.js';

@@ -1,0 +1,11 @@
+import { startSystem } from './test/helpers/system.js';
+import { mixedJobs } from './test/helpers/workload.js';
+const sys = await startSystem('dbg', { workers: 2 });
+const plan = mixedJobs(150, 42);
+console.log('planned');
+let n = 0;
+const t = setInterval(() => console.log('replies', n), 1000);
+await sys.client().submitMany(plan.map((p, i) => ({ requestId: `r${i}`, job: p.spec })), (r) => { n++; if (r.error) console.log(r.error); });
+console.log('submitted', n);
+clearInterval(t);
+await sys.stop();

@@ -1,0 +1,52 @@
+import { startScheduler, schedulerConfig, JobClient, type RunningScheduler } from '../../src/index.js';
+import { startWorkerProcess, type ServiceProcess } from './processes.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './redis.js';
+
+export interface TestSystem {
+  prefix: string;
+  scheduler: RunningScheduler;
+  workers: ServiceProcess[];
+  client(tenant?: string): JobClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole nightshift on loopback: real worker processes, an in-process
+ * scheduler, the real Redis under a prefix of its own; stop() removes it all.
+ */
+export async function startSystem(
+  name: string,
+  opts: { workers?: number; workerEnv?: Record<string, string>; workerArgs?: string[]; config?: Record<string, unknown> } = {},
+): Promise<TestSystem> {
+  const prefix = testPrefix(name);
+  const workers = await Promise.all(
+    Array.from({ length: opts.workers ?? 2 }, (_, i) => startWorkerProcess(`w${i + 1}`, opts.workerEnv, opts.workerArgs)),
+  );
+  const scheduler = await startScheduler(
+    schedulerConfig({
+      listen: '127.0.0.1:0',
+      redisUrl: REDIS_URL,
+      prefix,
+      logLevel: process.env.NIGHTSHIFT_TEST_LOGS ? 'debug' : 'warn',
+      workers: workers.map((w, i) => ({ id: `w${i + 1}`, address: w.ready.address })),
+      ...opts.config,
+    }),
+  );
+  const clients: JobClient[] = [];
+  return {
+    prefix,
+    scheduler,
+    workers,
+    client: (tenant = 'acme') => {
+      const c = new JobClient(scheduler.address, tenant);
+      clients.push(c);
+      return c;
+    },
+    stop: async () => {
+      for (const c of clients) c.close();
+      await scheduler.stop();
+      await Promise.all(workers.map((w) => (w.child.exitCode === null && w.child.signalCode === null ? w.stop() : undefined)));
+      await dropPrefix(prefix);
+    },
+  };
+}

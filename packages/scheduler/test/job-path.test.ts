@@ -1,0 +1,110 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Job__Output, JobEvent__Output } from '@nightshift/proto';
+import { startSystem, type TestSystem } from './helpers/system.js';
+import { mixedJobs, type PlannedJob } from './helpers/workload.js';
+
+let sys: TestSystem;
+before(async () => {
+  sys = await startSystem('path', { workers: 2 });
+});
+after(async () => {
+  await sys?.stop();
+});
+
+function resultOf(job: Job__Output): number[] {
+  return job.result!.signature.length ? job.result!.signature : job.result!.vector;
+}
+
+async function waitAllFinal(ids: string[], timeoutMs: number): Promise<Map<string, JobEvent__Output[]>> {
+  const events = new Map<string, JobEvent__Output[]>(ids.map((id) => [id, []]));
+  const stream = sys.client().watchJobs(ids);
+  const timer = setTimeout(() => stream.cancel(), timeoutMs);
+  for await (const e of stream) events.get(e.jobId)!.push(e);
+  clearTimeout(timer);
+  return events;
+}
+
+test('300 jobs of mixed ops and lengths, through SubmitStream and four concurrent Submit clients, all succeed with the reference results', async () => {
+  const plan = mixedJobs(300, 42);
+  const lengths = plan.map((p) => p.tokens.length);
+  assert.ok(Math.max(...lengths) > 10_000 && Math.min(...lengths) === 1, `lengths span 1 … 20,000 (got ${Math.min(...lengths)} … ${Math.max(...lengths)})`);
+
+  const byId = new Map<string, PlannedJob>();
+  // 150 over one SubmitStream…
+  const streamed = plan.slice(0, 150);
+  const replies: string[] = [];
+  await sys.client().submitMany(
+    streamed.map((p, i) => ({ requestId: `r${i}`, job: p.spec })),
+    (r) => {
+      assert.equal(r.outcome, 'job', `request ${r.requestId}: ${r.error?.message}`);
+      replies.push(r.requestId);
+      byId.set(r.job!.id, streamed[Number(r.requestId.slice(1))]!);
+    },
+  );
+  assert.equal(replies.length, 150);
+  // …and 150 through Submit, by four clients at once.
+  const rest = plan.slice(150);
+  await Promise.all(
+    [0, 1, 2, 3].map(async (k) => {
+      const c = sys.client();
+      for (let i = k; i < rest.length; i += 4) {
+        const job = await c.submit(rest[i]!.spec);
+        assert.equal(job.state, 'JOB_STATE_QUEUED');
+        assert.equal(job.tokenCount, rest[i]!.tokens.length, 'the scheduler measured the same tokens');
+        byId.set(job.id, rest[i]!);
+      }
+    }),
+  );
+  assert.equal(byId.size, 300);
+
+  const events = await waitAllFinal([...byId.keys()], 120_000);
+  const c = sys.client();
+  const workers = new Set<string>();
+  for (const [id, planned] of byId) {
+    const evs = events.get(id)!;
+    assert.equal(evs.at(-1)?.state, 'JOB_STATE_SUCCEEDED', `job ${id} ended ${evs.at(-1)?.state} ${evs.at(-1)?.error}`);
+    const job = await c.getJob(id);
+    assert.equal(job.state, 'JOB_STATE_SUCCEEDED');
+    assert.equal(job.clientRef, planned.spec.clientRef);
+    assert.deepEqual(resultOf(job), Array.from(planned.expected), `job ${id} (${planned.op.op}, ${planned.tokens.length} tokens) differs from the reference`);
+    assert.ok(job.kernelSeconds > 0);
+    workers.add(job.workerId);
+  }
+  assert.deepEqual([...workers].sort(), ['w1', 'w2'], 'both workers ran jobs');
+});
+
+test('WatchJobs delivers every state change of a job, in order, ending at its final state', async () => {
+  const c = sys.client();
+  const [p] = mixedJobs(1, 7, 500);
+  const job = await c.submit(p!.spec);
+  const events = (await waitAllFinal([job.id], 30_000)).get(job.id)!;
+  // The first event is the job as it stood when the watch began; its seq may already be past 1.
+  const seqs = events.map((e) => Number(e.seq));
+  for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1]! + 1, `seqs ${seqs} are consecutive`);
+  const states = events.map((e) => e.state.replace('JOB_STATE_', ''));
+  const full = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
+  assert.deepEqual(states, full.slice(full.length - states.length), `states ${states}`);
+  assert.equal(Number(events.at(-1)!.seq), 3);
+});
+
+test('a tenant-wide watch sees QUEUED, RUNNING and SUCCEEDED for each new job, in seq order', async () => {
+  const c = sys.client('watcher-tenant');
+  const stream = c.watchJobs([]);
+  const seen = new Map<string, string[]>();
+  const got = new Promise<void>((resolve) => {
+    stream.on('data', (e: JobEvent__Output) => {
+      const list = seen.get(e.jobId) ?? [];
+      list.push(`${e.seq}:${e.state.replace('JOB_STATE_', '')}`);
+      seen.set(e.jobId, list);
+      if ([...seen.values()].filter((l) => l.at(-1)?.endsWith('SUCCEEDED')).length === 5) resolve();
+    });
+  });
+  stream.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 100));
+  const jobs = mixedJobs(5, 11, 300);
+  for (const p of jobs) await c.submit(p.spec);
+  await got;
+  stream.cancel();
+  for (const list of seen.values()) assert.deepEqual(list, ['1:QUEUED', '2:RUNNING', '3:SUCCEEDED']);
+});
