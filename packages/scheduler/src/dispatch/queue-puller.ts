@@ -67,7 +67,9 @@ export class QueuePuller {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     const out = Promise.all([...this.inFlight]);
-    await Promise.race([out, sleep(graceMs)]);
+    const timeout = new AbortController();
+    await Promise.race([out, sleep(graceMs, undefined, { signal: timeout.signal }).catch(() => undefined)]);
+    timeout.abort();
     await this.bull.close(true);
     await this.loop;
   }
@@ -86,7 +88,8 @@ export class QueuePuller {
   }
 
   private async cycle(): Promise<void> {
-    // 1 fetch: the oldest carried job, else block for the next one.
+    // 1 fetch: the oldest carried job, else (once some worker could take it) block for the next one.
+    if (this.carry.length === 0 && !(await this.pool.waitForCapacity())) return;
     const first = this.carry.shift() ?? (await this.fetch(true));
     if (!first) return;
     // 2 slot: wait for a worker that can take a batch.

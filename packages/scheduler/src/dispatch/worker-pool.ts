@@ -62,18 +62,37 @@ export class WorkerPool {
   async acquire(): Promise<WorkerSlot | null> {
     for (;;) {
       if (this.closed) return null;
-      const now = Date.now();
-      let best: Member | undefined;
-      for (const m of this.members) {
-        if (m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
-        if (!best || m.inFlight / m.entry.maxBatchesInFlight < best.inFlight / best.entry.maxBatchesInFlight) best = m;
-      }
+      const best = this.freest();
       if (best) return this.slot(best);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        this.wakeAtNextRecovery(now);
-      });
+      await this.changed();
     }
+  }
+
+  /**
+   * Waits until some worker has a free slot, without taking it: a puller
+   * waits here before it fetches, so that jobs stay in their queue (and
+   * cancellable) while no worker could take them.
+   */
+  async waitForCapacity(): Promise<boolean> {
+    while (!this.closed && !this.freest()) await this.changed();
+    return !this.closed;
+  }
+
+  private freest(): Member | undefined {
+    const now = Date.now();
+    let best: Member | undefined;
+    for (const m of this.members) {
+      if (m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
+      if (!best || m.inFlight / m.entry.maxBatchesInFlight < best.inFlight / best.entry.maxBatchesInFlight) best = m;
+    }
+    return best;
+  }
+
+  private changed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiters.push(resolve);
+      this.wakeAtNextRecovery(Date.now());
+    });
   }
 
   /** No more slots: waiters get null. Batches already out keep their channel. */

@@ -1,0 +1,110 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { packTokens, type JobEvent__Output } from '@nightshift/proto';
+import { startSystem, type TestSystem } from './helpers/system.js';
+import { REDIS_URL } from './helpers/redis.js';
+import { mixedJobs, rng } from './helpers/workload.js';
+
+const systems: TestSystem[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'ns-failures-'));
+after(async () => {
+  await Promise.all(systems.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function eventsUntilFinal(sys: TestSystem, ids: string[], timeoutMs = 60_000): Promise<Map<string, JobEvent__Output[]>> {
+  const events = new Map<string, JobEvent__Output[]>(ids.map((id) => [id, []]));
+  const stream = sys.client().watchJobs(ids);
+  const timer = setTimeout(() => stream.cancel(), timeoutMs);
+  for await (const e of stream) events.get(e.jobId)!.push(e);
+  clearTimeout(timer);
+  return events;
+}
+
+test('a worker killed mid-batch loses no job: its batch runs again on the other worker', async () => {
+  const sys = await startSystem('kill', { workers: 2, config: { dispatch: { workerBackoffMs: 60_000 }, jobs: { backoffMs: 100 } } });
+  systems.push(sys);
+  const c = sys.client();
+  // Attention on 3,000 tokens takes the TypeScript kernel about half a second: long enough to be caught mid-batch.
+  const rand = rng(5);
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const tokens = Uint32Array.from({ length: 3_000 }, () => Math.floor(rand() * 100_000));
+    ids.push((await c.submit({ op: 'attention', tokens: packTokens(tokens) })).id);
+  }
+  const watch = c.watchJobs(ids);
+  const victimJob = await new Promise<string>((resolve) => {
+    watch.on('data', (e: JobEvent__Output) => {
+      if (e.state === 'JOB_STATE_RUNNING' && e.workerId === 'w1') resolve(e.jobId);
+    });
+  });
+  watch.on('error', () => undefined);
+  watch.cancel();
+  await sys.workers[0]!.kill();
+
+  const events = await eventsUntilFinal(sys, ids);
+  for (const id of ids) assert.equal(events.get(id)!.at(-1)?.state, 'JOB_STATE_SUCCEEDED', `job ${id}`);
+  const victim = await c.getJob(victimJob, true);
+  assert.equal(victim.state, 'JOB_STATE_SUCCEEDED');
+  assert.equal(victim.workerId, 'w2', 'the interrupted job finished on the surviving worker');
+  assert.ok(victim.attempts >= 2, `the interrupted attempt counts (attempts ${victim.attempts})`);
+});
+
+test('a job that fails on the worker is retried with backoff, then FAILED with the worker message', async () => {
+  const config = join(dir, 'worker.yaml');
+  writeFileSync(config, 'limits:\n  maxSequenceLength:\n    attention: 100\n');
+  const sys = await startSystem('retry', { workers: 1, workerArgs: ['--config', config], config: { jobs: { backoffMs: 200 } } });
+  systems.push(sys);
+  const c = sys.client();
+  // Watch the tenant before submitting, to see the job's very first state.
+  const all: JobEvent__Output[] = [];
+  const watch = c.watchJobs([]);
+  watch.on('data', (e: JobEvent__Output) => all.push(e));
+  watch.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 100));
+  const job = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(200)), maxAttempts: 3 });
+  const fine = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(100)) });
+  await eventsUntilFinal(sys, [job.id, fine.id]);
+  watch.cancel();
+  const evs = all.filter((e) => e.jobId === job.id);
+  const states = evs.map((e) => e.state.replace('JOB_STATE_', ''));
+  assert.deepEqual(states, ['QUEUED', 'RUNNING', 'QUEUED', 'RUNNING', 'QUEUED', 'RUNNING', 'FAILED']);
+  // Exponential backoff: the second retry waits about twice as long as the first.
+  const at = (i: number) => Number(evs[i]!.at!.seconds) * 1000 + evs[i]!.at!.nanos / 1e6;
+  const wait1 = at(3) - at(2);
+  const wait2 = at(5) - at(4);
+  assert.ok(wait1 >= 150 && wait2 >= 350, `backoff waits ${wait1} ms then ${wait2} ms`);
+  const failed = await c.getJob(job.id);
+  assert.equal(failed.state, 'JOB_STATE_FAILED');
+  assert.equal(failed.attempts, 3);
+  assert.equal(failed.error, "sequence of 200 tokens exceeds this worker's attention limit of 100");
+  assert.equal((await c.getJob(fine.id)).state, 'JOB_STATE_SUCCEEDED', 'its batch-mate was not harmed');
+});
+
+test('a queued job can be cancelled: it leaves its queue, never runs, and cannot be cancelled twice', async () => {
+  const sys = await startSystem('cancel', { workers: 0 });
+  systems.push(sys);
+  const c = sys.client();
+  const [p, q] = mixedJobs(2, 3, 200);
+  const job = await c.submit(p!.spec);
+  const other = await c.submit(q!.spec);
+  const cancelled = await c.cancelJob(job.id);
+  assert.equal(cancelled.state, 'JOB_STATE_CANCELLED');
+  assert.equal(cancelled.error, 'cancelled by the tenant');
+  assert.equal((await c.getJob(job.id)).state, 'JOB_STATE_CANCELLED');
+  const queueOf = (op: string) => new Queue(`${op}.all`, { connection: { url: REDIS_URL }, prefix: sys.prefix });
+  const [q1, q2] = [queueOf(p!.op.op), queueOf(q!.op.op)];
+  try {
+    assert.equal(await q1.getJob(job.id), undefined, 'the cancelled job left its queue');
+    assert.equal(await q2.getJob(other.id).then((j) => j?.id), other.id, 'the other job is still queued');
+  } finally {
+    await Promise.all([q1.close(), q2.close()]);
+  }
+  await assert.rejects(c.cancelJob(job.id), /FAILED_PRECONDITION: job .* is CANCELLED; only QUEUED or RUNNING jobs can be cancelled/);
+  const listed = await c.listJobs({ states: ['JOB_STATE_CANCELLED'] });
+  assert.deepEqual(listed.jobs.map((j) => j.id), [job.id]);
+});
