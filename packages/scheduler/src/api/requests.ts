@@ -80,6 +80,9 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, roo
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const path = [root, ...issue.path.map(String)].filter(Boolean).join('.');
+  // Named as in the .proto (job.params.minhash.num_perm), the contract callers read.
+  const path = [root, ...issue.path.map(String)].filter(Boolean).map(snakeCase).join('.');
   throw invalid(`${path || 'request'}: ${issue.message}`);
 }
+
+const snakeCase = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
