@@ -46,6 +46,6 @@ export class Admission {
         .catch(() => undefined);
       throw err;
     }
-    return { ...job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '' };
+    return { ...job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '' };
   }
 }

@@ -25,6 +25,7 @@ export function jobView(r: JobRecord): Job {
     kernelSeconds: r.kernelSeconds,
     workerId: r.workerId,
     seq: String(r.seq),
+    batchId: r.batchId,
   };
   if (r.result) job.result = r.result instanceof Uint32Array ? { signature: Array.from(r.result) } : { vector: Array.from(r.result) };
   return job;

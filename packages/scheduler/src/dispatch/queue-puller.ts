@@ -102,12 +102,13 @@ export class QueuePuller {
     // 3 fill: same params only, while the batch stays within its limits.
     const batch = this.fill(first);
     // 4 start: mark RUNNING and send; settlement happens when the worker answers.
-    const jobs = await this.markRunning(batch, slot.workerId);
+    const batchId = randomUUID();
+    const jobs = await this.markRunning(batch, slot.workerId, batchId);
     if (jobs.length === 0) {
       slot.release(false);
       return;
     }
-    const sent = this.sendAndSettle(jobs, slot).finally(() => this.inFlight.delete(sent));
+    const sent = this.sendAndSettle(batchId, jobs, slot).finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);
   }
 
@@ -149,14 +150,14 @@ export class QueuePuller {
     return job;
   }
 
-  private async markRunning(batch: QJob[], workerId: string): Promise<QJob[]> {
+  private async markRunning(batch: QJob[], workerId: string, batchId: string): Promise<QJob[]> {
     await this.top(batch);
     const moves: Transition[] = batch.map((j) => ({
       tenant: j.data.tenant,
       id: j.data.id,
       from: ['QUEUED', 'RUNNING'],
       to: 'RUNNING',
-      fields: { workerId },
+      fields: { workerId, batchId },
       countAttempt: true,
     }));
     const results = await this.store.transitionMany(moves);
@@ -168,8 +169,7 @@ export class QueuePuller {
     return go;
   }
 
-  private async sendAndSettle(jobs: QJob[], slot: WorkerSlot): Promise<void> {
-    const batchId = randomUUID();
+  private async sendAndSettle(batchId: string, jobs: QJob[], slot: WorkerSlot): Promise<void> {
     const request = batchRequest(batchId, jobs);
     let reply: Parameters<typeof planSettlement>[2];
     try {

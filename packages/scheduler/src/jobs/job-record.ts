@@ -21,6 +21,7 @@ export interface JobRecord {
   finishedAt: number;
   kernelSeconds: number;
   workerId: string;
+  batchId: string;
   result?: Uint32Array | Float32Array;
 }
 
@@ -64,6 +65,7 @@ export function parseRecord(h: Record<string, Buffer>): JobRecord | null {
     finishedAt: n('finishedAt'),
     kernelSeconds: n('kernelSeconds'),
     workerId: s('workerId'),
+    batchId: s('batchId'),
   };
   if (h.result) rec.result = decodeResult(s('resultKind'), h.result);
   return rec;

@@ -182,5 +182,5 @@ export class JobStore {
 
 const RECORD_FIELDS = [
   'id', 'tenant', 'spec', 'state', 'seq', 'priority', 'clientRef', 'tokenCount', 'bucket', 'queue',
-  'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId',
+  'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId', 'batchId',
 ] as const;

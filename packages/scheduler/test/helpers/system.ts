@@ -45,7 +45,7 @@ export async function startSystem(
     stop: async () => {
       for (const c of clients) c.close();
       await scheduler.stop();
-      await Promise.all(workers.map((w) => (w.child.exitCode === null && w.child.signalCode === null ? w.stop() : undefined)));
+      await Promise.all(workers.map((w) => w.stop()));
       await dropPrefix(prefix);
     },
   };

@@ -9,7 +9,7 @@ const perOp = (fallback: number) =>
       embed: z.coerce.number().int().positive().default(fallback),
       attention: z.coerce.number().int().positive().default(fallback),
     })
-    .default({ minhash: fallback, embed: fallback, attention: fallback });
+    .prefault({});
 
 export const workerConfigSchema = z.object({
   /** Unique in the fleet; defaults to host-pid. */
@@ -29,7 +29,7 @@ export const workerConfigSchema = z.object({
       /** Longest sequence per op this worker accepts; a longer job fails here with a message. */
       maxSequenceLength: perOp(1_000_000),
     })
-    .default({ maxBatchTokens: 4_000_000, maxBatchJobs: 4096, maxSequenceLength: { minhash: 1_000_000, embed: 1_000_000, attention: 1_000_000 } }),
+    .prefault({}),
   /** Seconds a draining worker waits for its batches before it stops anyway. */
   drainSeconds: z.coerce.number().min(0).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -47,6 +47,10 @@ export interface Job {
    * Bumped on every state change; orders a job's events.
    */
   'seq'?: (number | string | Long);
+  /**
+   * The batch of its latest attempt.
+   */
+  'batchId'?: (string);
 }
 
 export interface Job__Output {
@@ -90,4 +94,8 @@ export interface Job__Output {
    * Bumped on every state change; orders a job's events.
    */
   'seq': (string);
+  /**
+   * The batch of its latest attempt.
+   */
+  'batchId': (string);
 }

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** The first line the service prints on stdout: {"ready":true,"address":…}. */
+  ready: { address: string; id?: string };
+  /** SIGTERM, then wait for the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, then wait: a crash. */
+  kill(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+// Run from source (through tsx) when we run from source ourselves, else the built files.
+const fromSource = import.meta.url.endsWith('.ts');
+
+function entry(pkg: 'worker' | 'scheduler'): string[] {
+  const dir = pkg === 'scheduler' ? fileURLToPath(new URL('../..', import.meta.url)) : dirname(require.resolve('@nightshift/worker/package.json'));
+  return fromSource ? ['--conditions=nightshift-source', '--import', 'tsx', join(dir, 'src/main.ts')] : [join(dir, 'dist/main.js')];
+}
+
+/**
+ * Starts a nightshift service as its own process, as it would run in a
+ * container, and waits for its ready line. stderr (its JSON logs) is kept
+ * for error messages and passed through when `echo` is set.
+ */
+export async function startService(
+  pkg: 'worker' | 'scheduler',
+  env: Record<string, string>,
+  args: string[] = [],
+  opts: { echo?: boolean; timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...entry(pkg), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+    if (opts.echo) process.stderr.write(d);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<{ address: string; id?: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${pkg} did not start in time:\n${stderr}`)), opts.timeoutMs ?? 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(line) as { address: string });
+      } catch {
+        reject(new Error(`${pkg} printed ${line}\n${stderr}`));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${pkg} exited with ${code} before it was ready:\n${stderr}`));
+    });
+  });
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    ready,
+    stop: async () => {
+      if (alive()) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitsInBatch } from '../src/batching/index.js';
+import { planSettlement } from '../src/dispatch/index.js';
+import { encodePageToken, decodePageToken } from '../src/api/page-token.js';
+import { loadSchedulerConfig } from '../src/index.js';
+import { bullPriority } from '../src/queueing/index.js';
+
+test('batch fit: padded tokens and job count bound a batch; an oversized job runs alone', () => {
+  const limits = { maxBatchJobs: 4, maxPaddedTokens: 1000 };
+  const table: Array<[jobs: number, longest: number, length: number, fits: boolean]> = [
+    [0, 0, 5000, true], // alone, whatever its size
+    [1, 100, 100, true],
+    [3, 250, 250, true], // 4 × 250 = 1000
+    [3, 250, 251, false], // 4 × 251 > 1000
+    [1, 600, 100, false], // 2 × 600 > 1000
+    [4, 10, 10, false], // a fifth job
+  ];
+  for (const [jobs, longest, length, fits] of table) assert.equal(fitsInBatch(jobs, longest, length, limits), fits, `${jobs} jobs, longest ${longest}, + ${length}`);
+});
+
+test('settlement: results succeed, errors retry while attempts remain, then fail', () => {
+  const plan = planSettlement(
+    ['a', 'b', 'c', 'd'],
+    [
+      { failedBefore: 0, maxAttempts: 3 },
+      { failedBefore: 1, maxAttempts: 3 },
+      { failedBefore: 2, maxAttempts: 3 },
+      { failedBefore: 0, maxAttempts: 1 },
+    ],
+    {
+      outcomes: [
+        { jobId: 'a', outcome: 'result', result: { signature: [1, 2], vector: [] }, kernelSeconds: 0.5 },
+        { jobId: 'b', outcome: 'error', error: 'boom', kernelSeconds: 0 },
+        { jobId: 'c', outcome: 'error', error: 'boom', kernelSeconds: 0 },
+      ],
+    },
+  );
+  assert.equal(plan[0]!.kind, 'succeed');
+  assert.deepEqual(plan[0]!.kind === 'succeed' && Array.from(plan[0]!.result), [1, 2]);
+  assert.deepEqual(plan.slice(1).map((s) => s.kind), ['retry', 'fail', 'fail']);
+  assert.match(plan[3]!.kind === 'fail' ? plan[3]!.error : '', /no outcome/);
+  const down = planSettlement(['a', 'b'], [{ failedBefore: 0, maxAttempts: 2 }, { failedBefore: 1, maxAttempts: 2 }], { error: 'worker w1: UNAVAILABLE' });
+  assert.deepEqual(down.map((s) => [s.kind, s.kind !== 'succeed' && s.error]), [['retry', 'worker w1: UNAVAILABLE'], ['fail', 'worker w1: UNAVAILABLE']]);
+});
+
+test('page tokens round-trip and refuse garbage', () => {
+  const t = encodePageToken({ score: 1_795_448_644_301_123, id: 'abc' });
+  assert.deepEqual(decodePageToken(t), { score: 1_795_448_644_301_123, id: 'abc' });
+  for (const bad of ['', 'xyz', Buffer.from('[1]').toString('base64url'), Buffer.from('["a","b"]').toString('base64url')]) {
+    assert.throws(() => decodePageToken(bad), /page_token/);
+  }
+});
+
+test('API priority maps onto BullMQ order: higher runs first, all within its range', () => {
+  assert.ok(bullPriority(10) < bullPriority(0));
+  assert.equal(bullPriority(1_000_000), 1);
+  assert.ok(bullPriority(0) <= 2 ** 21);
+});
+
+test('configuration: defaults, environment overrides, and every error reported with its path', () => {
+  const c = loadSchedulerConfig(undefined, { REDIS_URL: 'redis://10.0.0.1:6380', NIGHTSHIFT_WORKERS: 'a=127.0.0.1:1,b=127.0.0.1:2' });
+  assert.equal(c.redisUrl, 'redis://10.0.0.1:6380');
+  assert.deepEqual(c.workers.map((w) => [w.id, w.address, w.maxBatchesInFlight]), [['a', '127.0.0.1:1', 2], ['b', '127.0.0.1:2', 2]]);
+  assert.equal(c.batching.maxBatchJobs, 64);
+  assert.throws(() => loadSchedulerConfig(undefined, { REDIS_URL: 'not a url', LOG_LEVEL: 'loud' }), (e: Error) => /redisUrl/.test(e.message) && /logLevel/.test(e.message));
+  assert.throws(() => loadSchedulerConfig('/nonexistent/nightshift.yaml', {}), /cannot read config file/);
+});
