@@ -66,3 +66,13 @@ test('configuration: defaults, environment overrides, and every error reported w
   assert.throws(() => loadSchedulerConfig(undefined, { REDIS_URL: 'not a url', LOG_LEVEL: 'loud' }), (e: Error) => /redisUrl/.test(e.message) && /logLevel/.test(e.message));
   assert.throws(() => loadSchedulerConfig('/nonexistent/nightshift.yaml', {}), /cannot read config file/);
 });
+
+test('the example configuration file is valid and equals the defaults', () => {
+  const file = new URL('../config/scheduler.example.yaml', import.meta.url).pathname;
+  const c = loadSchedulerConfig(file, {});
+  assert.equal(c.listen, '127.0.0.1:50051');
+  assert.deepEqual(c.workers, [{ id: 'w1', address: '127.0.0.1:50061', maxBatchesInFlight: 2 }]);
+  const { workers: _w, ...rest } = c;
+  const { workers: _d, ...defaults } = loadSchedulerConfig(undefined, {});
+  assert.deepEqual(rest, defaults);
+});

@@ -25,3 +25,10 @@ test('worker configuration: env overrides and limits', () => {
   assert.equal(c.limits.maxSequenceLength.attention, 1_000_000);
   assert.throws(() => loadWorkerConfig(undefined, { NIGHTSHIFT_WORKER_THREADS: '0' }), /threads/);
 });
+
+test('the example worker configuration file is valid and equals the defaults', () => {
+  const file = new URL('../config/worker.example.yaml', import.meta.url).pathname;
+  const { id: _a, threads: _b, ...c } = loadWorkerConfig(file, {});
+  const { id: _c, threads: _d, ...defaults } = loadWorkerConfig(undefined, {});
+  assert.deepEqual(c, defaults);
+});
