@@ -21,3 +21,4 @@ export {
 } from './ops.js';
 export { loadConfig, configPathFromArgs, ConfigError, type EnvOverrides } from './config-file.js';
 export { createLogger, type Logger } from './logger.js';
+export { runServiceMain, type ServiceMain } from './service-main.js';

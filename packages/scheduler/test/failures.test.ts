@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { packTokens, type JobEvent__Output } from '@nightshift/proto';
-import { startSystem, type TestSystem } from './helpers/system.js';
+import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { REDIS_URL } from './helpers/redis.js';
 import { mixedJobs, rng } from './helpers/workload.js';
 
@@ -15,15 +15,6 @@ after(async () => {
   await Promise.all(systems.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function eventsUntilFinal(sys: TestSystem, ids: string[], timeoutMs = 60_000): Promise<Map<string, JobEvent__Output[]>> {
-  const events = new Map<string, JobEvent__Output[]>(ids.map((id) => [id, []]));
-  const stream = sys.client().watchJobs(ids);
-  const timer = setTimeout(() => stream.cancel(), timeoutMs);
-  for await (const e of stream) events.get(e.jobId)!.push(e);
-  clearTimeout(timer);
-  return events;
-}
 
 test('a worker killed mid-batch loses no job: its batch runs again on the other worker', async () => {
   const sys = await startSystem('kill', { workers: 2, config: { dispatch: { workerBackoffMs: 60_000 }, jobs: { backoffMs: 100 } } });
@@ -46,7 +37,7 @@ test('a worker killed mid-batch loses no job: its batch runs again on the other 
   watch.cancel();
   await sys.workers[0]!.kill();
 
-  const events = await eventsUntilFinal(sys, ids);
+  const events = await watchUntilFinal(c, ids);
   for (const id of ids) assert.equal(events.get(id)!.at(-1)?.state, 'JOB_STATE_SUCCEEDED', `job ${id}`);
   const victim = await c.getJob(victimJob, true);
   assert.equal(victim.state, 'JOB_STATE_SUCCEEDED');
@@ -68,7 +59,7 @@ test('a job that fails on the worker is retried with backoff, then FAILED with t
   await new Promise((r) => setTimeout(r, 100));
   const job = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(200)), maxAttempts: 3 });
   const fine = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(100)) });
-  await eventsUntilFinal(sys, [job.id, fine.id]);
+  await watchUntilFinal(c, [job.id, fine.id]);
   watch.cancel();
   const evs = all.filter((e) => e.jobId === job.id);
   const states = evs.map((e) => e.state.replace('JOB_STATE_', ''));

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job__Output, JobEvent__Output } from '@nightshift/proto';
-import { startSystem, type TestSystem } from './helpers/system.js';
+import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { mixedJobs, type PlannedJob } from './helpers/workload.js';
 
 let sys: TestSystem;
@@ -14,15 +14,6 @@ after(async () => {
 
 function resultOf(job: Job__Output): number[] {
   return job.result!.signature.length ? job.result!.signature : job.result!.vector;
-}
-
-async function waitAllFinal(ids: string[], timeoutMs: number): Promise<Map<string, JobEvent__Output[]>> {
-  const events = new Map<string, JobEvent__Output[]>(ids.map((id) => [id, []]));
-  const stream = sys.client().watchJobs(ids);
-  const timer = setTimeout(() => stream.cancel(), timeoutMs);
-  for await (const e of stream) events.get(e.jobId)!.push(e);
-  clearTimeout(timer);
-  return events;
 }
 
 test('300 jobs of mixed ops and lengths, through SubmitStream and four concurrent Submit clients, all succeed with the reference results', async () => {
@@ -58,7 +49,7 @@ test('300 jobs of mixed ops and lengths, through SubmitStream and four concurren
   );
   assert.equal(byId.size, 300);
 
-  const events = await waitAllFinal([...byId.keys()], 120_000);
+  const events = await watchUntilFinal(sys.client(), [...byId.keys()]);
   const c = sys.client();
   const workers = new Set<string>();
   for (const [id, planned] of byId) {
@@ -78,7 +69,7 @@ test('WatchJobs delivers every state change of a job, in order, ending at its fi
   const c = sys.client();
   const [p] = mixedJobs(1, 7, 500);
   const job = await c.submit(p!.spec);
-  const events = (await waitAllFinal([job.id], 30_000)).get(job.id)!;
+  const events = (await watchUntilFinal(c, [job.id])).get(job.id)!;
   // The first event is the job as it stood when the watch began; its seq may already be past 1.
   const seqs = events.map((e) => Number(e.seq));
   for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1]! + 1, `seqs ${seqs} are consecutive`);

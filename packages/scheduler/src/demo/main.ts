@@ -5,9 +5,9 @@ import { MultiBar, Presets } from 'cli-progress';
 import type { Job__Output, JobEvent__Output, SubmitStreamRequest } from '@nightshift/proto';
 import { JobClient } from '../client/index.js';
 import { redisAnswers, startRedisServer, type RedisServerHandle } from '../devtools/redis-server.js';
+import { dropPrefix } from '../devtools/redis-keys.js';
 import { startService, type ServiceProcess } from '../devtools/service-process.js';
 import { formatReport, summarize } from './report.js';
-import { Redis } from 'ioredis';
 
 // pnpm demo [--corpus FILE.jsonl] [--ops minhash,embed] [--workers 2]
 // The whole system on this machine: Redis (its own if none answers), two
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   const cleanup = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     if (redisServer) await redisServer.stop();
-    else await dropKeys(redisUrl, prefix);
+    else await dropPrefix(redisUrl, prefix);
   };
   try {
     if (await redisAnswers(redisUrl)) {
@@ -117,20 +117,6 @@ async function main(): Promise<number> {
     return report.byState.SUCCEEDED === requests.length ? 0 : 1;
   } finally {
     await cleanup();
-  }
-}
-
-async function dropKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { JobEvent__Output } from '@nightshift/proto';
 import { startScheduler, schedulerConfig, JobClient, type RunningScheduler } from '../../src/index.js';
 import { startWorkerProcess, type ServiceProcess } from './processes.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './redis.js';
@@ -49,4 +50,17 @@ export async function startSystem(
       await dropPrefix(prefix);
     },
   };
+}
+
+/** Every event of the given jobs until each is final (the server then ends the watch). */
+export async function watchUntilFinal(client: JobClient, ids: string[], timeoutMs = 120_000): Promise<Map<string, JobEvent__Output[]>> {
+  const events = new Map<string, JobEvent__Output[]>(ids.map((id) => [id, []]));
+  const stream = client.watchJobs(ids);
+  const timer = setTimeout(() => stream.cancel(), timeoutMs);
+  try {
+    for await (const e of stream) events.get(e.jobId)!.push(e);
+  } finally {
+    clearTimeout(timer);
+  }
+  return events;
 }
