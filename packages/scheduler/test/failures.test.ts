@@ -99,3 +99,25 @@ test('a queued job can be cancelled: it leaves its queue, never runs, and cannot
   const listed = await c.listJobs({ states: ['JOB_STATE_CANCELLED'] });
   assert.deepEqual(listed.jobs.map((j) => j.id), [job.id]);
 });
+
+test('a running job can be cancelled: it ends CANCELLED and its result is discarded', async () => {
+  const sys = await startSystem('cancel-running', { workers: 1 });
+  systems.push(sys);
+  const c = sys.client();
+  const rand = rng(9);
+  const tokens = Uint32Array.from({ length: 4_000 }, () => Math.floor(rand() * 100_000));
+  const job = await c.submit({ op: 'attention', tokens: packTokens(tokens) });
+  const marker = await c.submit({ op: 'embed', tokens: packTokens([1, 2, 3]) }); // runs after it on the one worker
+  const watch = c.watchJobs([job.id]);
+  await new Promise<void>((resolve) => watch.on('data', (e: JobEvent__Output) => e.state === 'JOB_STATE_RUNNING' && resolve()));
+  watch.on('error', () => undefined);
+  watch.cancel();
+  const cancelled = await c.cancelJob(job.id);
+  assert.equal(cancelled.state, 'JOB_STATE_CANCELLED');
+  await watchUntilFinal(c, [marker.id]);
+  // By now the attention batch has come back and been settled.
+  const after = await c.getJob(job.id);
+  assert.equal(after.state, 'JOB_STATE_CANCELLED');
+  assert.equal(after.result, null);
+  assert.equal((await c.getJob(marker.id)).state, 'JOB_STATE_SUCCEEDED');
+});

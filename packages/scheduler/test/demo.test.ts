@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+
+const pkg = fileURLToPath(new URL('..', import.meta.url));
+
+test('the demo runs the whole system on a corpus, prints its report, exits 0 and leaves no keys behind', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-demo-'));
+  try {
+    const docs = readFileSync(join(pkg, 'samples/corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
+    const corpus = join(dir, 'small.jsonl');
+    writeFileSync(corpus, docs.join('\n') + '\n');
+    const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'src/demo/main.ts', '--corpus', corpus, '--ops', 'minhash,embed,attention'], { cwd: pkg });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, out);
+    assert.match(out, /jobs {12}36 \(36 SUCCEEDED\)/);
+    assert.match(out, /documents {7}12/);
+    assert.match(out, /batches {9}\d+/);
+    for (const op of ['minhash', 'embed', 'attention']) assert.match(out, new RegExp(`\\n  ${op} +12 `));
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const [, left] = await redis.scan('0', 'MATCH', `nsdemo-${child.pid}:*`, 'COUNT', 100_000);
+    redis.disconnect();
+    assert.deepEqual(left, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
