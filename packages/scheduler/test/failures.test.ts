@@ -17,7 +17,8 @@ after(async () => {
 });
 
 test('a worker killed mid-batch loses no job: its batch runs again on the other worker', async () => {
-  const sys = await startSystem('kill', { workers: 2, config: { dispatch: { workerBackoffMs: 60_000 }, jobs: { backoffMs: 100 } } });
+  // The TypeScript kernels: slow enough that a batch is reliably caught mid-way.
+  const sys = await startSystem('kill', { workers: 2, workerEnv: { NIGHTSHIFT_KERNELS: 'ts' }, config: { dispatch: { workerBackoffMs: 60_000 }, jobs: { backoffMs: 100 } } });
   systems.push(sys);
   const c = sys.client();
   // Attention on 3,000 tokens takes the TypeScript kernel about half a second: long enough to be caught mid-batch.
@@ -101,7 +102,7 @@ test('a queued job can be cancelled: it leaves its queue, never runs, and cannot
 });
 
 test('a running job can be cancelled: it ends CANCELLED and its result is discarded', async () => {
-  const sys = await startSystem('cancel-running', { workers: 1 });
+  const sys = await startSystem('cancel-running', { workers: 1, workerEnv: { NIGHTSHIFT_KERNELS: 'ts' } });
   systems.push(sys);
   const c = sys.client();
   const rand = rng(9);

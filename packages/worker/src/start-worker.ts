@@ -2,7 +2,22 @@ import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/pr
 import type { WorkerConfig } from './config/worker-config.js';
 import type { KernelBackend } from './backend/kernel-backend.js';
 import { TsBackend } from './backend/ts-backend.js';
+import { loadNative, NativeBackend } from './native/index.js';
 import { WorkerService } from './service/worker-service.js';
+
+/** The native kernels when they load, else the TypeScript reference, with one clear warning. */
+function chooseBackend(config: WorkerConfig, log: Logger): KernelBackend {
+  if (config.kernels === 'ts') return new TsBackend(config.threads);
+  const native = loadNative();
+  if (!native.addon) {
+    if (config.kernels === 'native') throw new Error(`kernels: native was asked for but ${native.reason}`);
+    log.warn({ reason: native.reason }, 'native kernels unavailable: running the TypeScript reference kernels (much slower)');
+    return new TsBackend(config.threads);
+  }
+  const info = native.addon.init({ threads: config.threads });
+  log.info({ backend: info.name, reason: info.reason, threads: info.threads }, 'native kernels');
+  return new NativeBackend(native.addon, info);
+}
 
 export interface RunningWorker {
   id: string;
@@ -15,7 +30,7 @@ export interface RunningWorker {
 
 /** Starts a worker node: the kernel backend, then the gRPC WorkerService with health and reflection. */
 export async function startWorker(config: WorkerConfig, log: Logger = createLogger('worker', config.logLevel, { workerId: config.id })): Promise<RunningWorker> {
-  const backend: KernelBackend = new TsBackend(config.threads);
+  const backend = chooseBackend(config, log);
   const service = new WorkerService(config, backend, log);
   const { grpcObject } = loadNightshift();
   const serving = await serve(config.listen, (server) => {

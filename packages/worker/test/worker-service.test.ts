@@ -3,23 +3,33 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { loadNightshift, packTokens, resolveOp, toOpParams, type RunBatchRequest, type RunBatchResponse__Output, type WorkerServiceClient } from '@nightshift/proto';
 import { startWorker, workerConfigSchema, type RunningWorker } from '../src/index.js';
-import { runOp } from '../src/kernels/index.js';
+import { agrees, maxDifference, runOp } from '../src/kernels/index.js';
 
 let worker: RunningWorker;
 let client: WorkerServiceClient;
+// The same worker with the TypeScript reference kernels, to run the same batches on both backends.
+let tsWorker: RunningWorker;
+let tsClient: WorkerServiceClient;
+
+const connect = (w: RunningWorker) => new (loadNightshift().grpcObject.nightshift.v1.WorkerService)(w.address, grpc.credentials.createInsecure());
 
 before(async () => {
-  const config = workerConfigSchema.parse({ id: 'wt', listen: '127.0.0.1:0', threads: 2, logLevel: 'silent', limits: { maxSequenceLength: { attention: 5000 } } });
-  worker = await startWorker(config);
-  client = new (loadNightshift().grpcObject.nightshift.v1.WorkerService)(worker.address, grpc.credentials.createInsecure());
+  const config = (kernels: string) =>
+    workerConfigSchema.parse({ id: 'wt', listen: '127.0.0.1:0', threads: 2, logLevel: 'silent', kernels, limits: { maxSequenceLength: { attention: 5000 } } });
+  worker = await startWorker(config('native'));
+  client = connect(worker);
+  tsWorker = await startWorker(config('ts'));
+  tsClient = connect(tsWorker);
 });
 after(async () => {
   client?.close();
+  tsClient?.close();
   await worker?.stop();
+  await tsWorker?.stop();
 });
 
-function run(req: RunBatchRequest): Promise<RunBatchResponse__Output> {
-  return new Promise((resolve, reject) => client.runBatch(req, (err, res) => (err ? reject(err) : resolve(res!))));
+function run(req: RunBatchRequest, c = client): Promise<RunBatchResponse__Output> {
+  return new Promise((resolve, reject) => c.runBatch(req, (err, res) => (err ? reject(err) : resolve(res!))));
 }
 
 function batch(op: string, params: object, seqs: number[][]): RunBatchRequest {
@@ -28,22 +38,29 @@ function batch(op: string, params: object, seqs: number[][]): RunBatchRequest {
   return { batchId: 'b', op, params, jobIds: seqs.map((_, i) => `j${i}`), tokens: packTokens(seqs.flat()), offsets };
 }
 
-test('a ragged batch comes back per job, equal to the reference, on the ts backend', async () => {
+test('a ragged batch comes back per job, agreeing with the reference, on both backends', async () => {
   const seqs = [[1, 2, 3, 4, 5, 6], [], [0xffffffff], Array.from({ length: 3000 }, (_, i) => (i * 7919) % 50_000)];
-  for (const [op, params] of [['minhash', { minhash: { numPerm: '16' } }], ['embed', { embed: { dim: '8' } }], ['attention', {}]] as const) {
-    const res = await run(batch(op, params, seqs));
-    assert.equal(res.backend, 'ts');
-    assert.equal(res.workerId, 'wt');
-    assert.equal(res.outcomes.length, seqs.length);
-    const spec = resolveOp(op, params as never);
-    res.outcomes.forEach((o, i) => {
-      assert.equal(o.jobId, `j${i}`);
-      assert.equal(o.outcome, 'result');
-      const got = op === 'minhash' ? o.result!.signature : o.result!.vector;
-      assert.deepEqual(got, Array.from(runOp(spec, Uint32Array.from(seqs[i]!))));
-    });
-    assert.ok(res.kernelSeconds > 0);
+  for (const [c, backend] of [[client, worker.backend], [tsClient, 'ts']] as const) {
+    for (const [op, params] of [['minhash', { minhash: { numPerm: '16' } }], ['embed', { embed: { dim: '8' } }], ['attention', {}]] as const) {
+      const res = await run(batch(op, params, seqs), c);
+      assert.equal(res.backend, backend);
+      assert.equal(res.workerId, 'wt');
+      assert.equal(res.outcomes.length, seqs.length);
+      const spec = resolveOp(op, params as never);
+      res.outcomes.forEach((o, i) => {
+        assert.equal(o.jobId, `j${i}`);
+        assert.equal(o.outcome, 'result');
+        const got = op === 'minhash' ? o.result!.signature : o.result!.vector;
+        const want = runOp(spec, Uint32Array.from(seqs[i]!));
+        assert.ok(agrees(op, got, want), `${backend} ${op} job ${i}: off by ${maxDifference(got, want)}`);
+      });
+      assert.ok(res.kernelSeconds > 0);
+    }
   }
+});
+
+test('the native backend runs, and says which path it took', () => {
+  assert.match(worker.backend, /^(cuda|cpu-(avx512|avx2|portable))$/);
 });
 
 test('an empty batch is answered with no outcomes', async () => {
@@ -74,19 +91,21 @@ test('a malformed batch is INVALID_ARGUMENT naming what is wrong', async () => {
   assert.equal((await run(good)).outcomes.length, 2, 'still serving');
 });
 
-test('kernel work stays off the event loop: the worker answers a health check while a long batch runs', async () => {
-  const long = run(batch('attention', {}, [Array.from({ length: 4000 }, (_, i) => i)]));
-  let finished = false;
-  void long.then(() => (finished = true));
-  await new Promise((r) => setTimeout(r, 50));
-  const health = new grpc.Client(worker.address, grpc.credentials.createInsecure());
-  const t0 = Date.now();
-  await new Promise<void>((resolve, reject) => health.waitForReady(Date.now() + 5000, (err) => (err ? reject(err) : resolve())));
-  const probe = await new Promise<number>((resolve, reject) =>
-    health.makeUnaryRequest('/nightshift.v1.WorkerService/RunBatch', (x: RunBatchRequest) => Buffer.from(JSON.stringify(x)), (b: Buffer) => b, {} as RunBatchRequest, (err) => (err ? resolve(Date.now() - t0) : reject(new Error('expected an error')))),
-  );
-  assert.equal(finished, false, 'the long batch was still running when the probe was answered');
-  assert.ok(probe < 2000, `answered in ${probe} ms`);
-  health.close();
-  await long;
+test('kernel work stays off the event loop: the worker answers while a long batch runs, on both backends', async () => {
+  // Within this worker's attention limit of 5,000 tokens: many long sequences for the fast backend.
+  for (const [c, w, jobs, length] of [[client, worker, 40, 5_000], [tsClient, tsWorker, 1, 4_000]] as const) {
+    const long = run(batch('attention', {}, Array.from({ length: jobs }, () => Array.from({ length }, (_, i) => i))), c);
+    let finished = false;
+    void long.then(() => (finished = true));
+    await new Promise((r) => setTimeout(r, 50));
+    const probe = new grpc.Client(w.address, grpc.credentials.createInsecure());
+    const t0 = Date.now();
+    // A malformed request: answered by the service itself, so it needs the event loop.
+    await assert.rejects(run({ ...batch('embed', {}, [[1]]), offsets: [0] }, c), /INVALID_ARGUMENT/);
+    const waited = Date.now() - t0;
+    assert.equal(finished, false, `the long batch (${jobs} × ${length} tokens on ${w.backend}) was still running when the other call was answered`);
+    assert.ok(waited < 1000, `answered in ${waited} ms`);
+    probe.close();
+    await long;
+  }
 });

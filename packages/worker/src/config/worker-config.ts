@@ -2,12 +2,12 @@ import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 import { loadConfig, type EnvOverrides } from '@nightshift/proto';
 
-const perOp = (fallback: number) =>
+const perOp = (fallback: number, attention = fallback) =>
   z
     .object({
       minhash: z.coerce.number().int().positive().default(fallback),
       embed: z.coerce.number().int().positive().default(fallback),
-      attention: z.coerce.number().int().positive().default(fallback),
+      attention: z.coerce.number().int().positive().default(attention),
     })
     .prefault({});
 
@@ -18,6 +18,8 @@ export const workerConfigSchema = z.object({
   listen: z.string().min(1).default('127.0.0.1:50061'),
   /** What the worker runs on, for routing and pricing (a GPU model, or "cpu"). */
   workerClass: z.string().min(1).default('cpu'),
+  /** Which kernels: the native addon when it loads (auto), only the addon (native), or the TypeScript reference (ts). */
+  kernels: z.enum(['auto', 'native', 'ts']).default('auto'),
   /** Kernel threads; the cores this worker is given. */
   threads: z.coerce.number().int().min(1).max(1024).default(availableParallelism()),
   limits: z
@@ -27,7 +29,7 @@ export const workerConfigSchema = z.object({
       /** Jobs one RunBatch may carry. */
       maxBatchJobs: z.coerce.number().int().positive().default(4096),
       /** Longest sequence per op this worker accepts; a longer job fails here with a message. */
-      maxSequenceLength: perOp(1_000_000),
+      maxSequenceLength: perOp(1_000_000, 262_144),
     })
     .prefault({}),
   /** Seconds a draining worker waits for its batches before it stops anyway. */
@@ -42,6 +44,7 @@ export const WORKER_ENV: EnvOverrides = {
   NIGHTSHIFT_WORKER_LISTEN: 'listen',
   NIGHTSHIFT_WORKER_CLASS: 'workerClass',
   NIGHTSHIFT_WORKER_THREADS: 'threads',
+  NIGHTSHIFT_KERNELS: 'kernels',
   LOG_LEVEL: 'logLevel',
 };
 

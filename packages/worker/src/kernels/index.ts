@@ -22,3 +22,4 @@ export const DEFAULT_PARAMS: Readonly<{ [K in keyof KernelParams]: Readonly<Kern
   attention: Object.freeze({ dim: 64, seed: 1n }),
 });
 export { runOp } from './run-op.js';
+export { TOLERANCE, maxDifference, agrees } from './agreement.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import type { JobOutcome, Logger, RunBatchRequest__Output, RunBatchResponse, WorkerServiceHandlers } from '@nightshift/proto';
+import { ParamError, type JobOutcome, type Logger, type RunBatchRequest__Output, type RunBatchResponse, type WorkerServiceHandlers } from '@nightshift/proto';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { KernelBackend } from '../backend/kernel-backend.js';
 import { BatchError, checkBatch, selectJobs } from './check-batch.js';
@@ -65,7 +65,7 @@ export class WorkerService {
       this.log.debug({ batchId, op: batch.spec.op, jobs: batch.jobIds.length, tokens: batch.tokens.length, seconds: output.seconds }, 'batch done');
       cb(null, { batchId, workerId: this.config.id, backend: this.backend.name, outcomes, kernelSeconds: output.seconds });
     } catch (err) {
-      if (err instanceof BatchError) {
+      if (err instanceof BatchError || err instanceof ParamError) {
         cb({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
       } else {
         this.log.error({ err, batchId }, 'batch failed');

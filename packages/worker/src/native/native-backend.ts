@@ -1,0 +1,33 @@
+import { resultLength } from '@nightshift/proto';
+import type { BatchInput, BatchOutput, KernelBackend } from '../backend/kernel-backend.js';
+import type { NativeAddon, NativeBackendInfo } from './native.js';
+import { checkNativeBatch, nativeParams } from './native-params.js';
+
+/** The addon's kernels (CUDA, else CPU SIMD): one native call per batch, off the event loop. */
+export class NativeBackend implements KernelBackend {
+  readonly name: string;
+
+  constructor(
+    private readonly addon: NativeAddon,
+    readonly info: NativeBackendInfo,
+  ) {
+    this.name = info.name;
+  }
+
+  async run(batch: BatchInput): Promise<BatchOutput> {
+    const params = nativeParams(batch.spec);
+    checkNativeBatch(batch.spec, batch.tokens, batch.offsets);
+    const r = await this.addon.runBatch(batch.spec.op, params, batch.tokens, batch.offsets);
+    const len = resultLength(batch.spec);
+    const n = batch.offsets.length - 1;
+    return {
+      jobs: Array.from({ length: n }, (_, i) => ({ ok: true as const, value: r.out.slice(i * len, (i + 1) * len) })),
+      jobSeconds: Array.from(r.jobSeconds),
+      seconds: r.seconds,
+    };
+  }
+
+  async close(): Promise<void> {
+    // The addon's threads live as long as the process.
+  }
+}
