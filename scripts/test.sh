@@ -4,7 +4,8 @@
 # gRPC on loopback), and ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# The native kernels must build here: a failure fails the tests instead of falling back quietly.
+NIGHTSHIFT_NATIVE=required bash scripts/setup.sh
 bash scripts/ensure-redis.sh
 
 log=$(mktemp)

@@ -24,6 +24,7 @@ constexpr uint32_t kMaxEmbedDimTile = 256;    // dims per embed / attention-pool
 constexpr uint32_t kTile = 64;                // attention: rows (and columns) per tile
 constexpr uint32_t kTileK = 16;               // attention: depth of one shared-memory step
 constexpr uint32_t kTilePitch = kTile + 1;    // padded row of a transposed shared tile
+constexpr uint32_t kTileLanes = 16;           // attention: a tile's kThreads as 16 × 16, 4 × 4 entries each
 constexpr uint32_t kCombineJobs = 8;          // attention: jobs per combine block
 constexpr uint32_t kCombineDepth = 32;        // attention: y entries staged per combine step
 constexpr size_t kMaxSharedBytes = 48 * 1024; // every kernel stays under the default limit
@@ -55,16 +56,13 @@ struct BatchPlan {
 
   // Ragged split of the work: work item c (a block, blockIdx.x) belongs to job j with
   // chunk_start[j] ≤ c < chunk_start[j + 1] and covers that job's items
-  // [(c − chunk_start[j])·chunk, … + chunk). Items are shingles (minhash), tokens (embed,
-  // attention pool) or rows (attention scores, chunk == kTile).
+  // [(c − chunk_start[j])·chunk, … + chunk). Items are shingles (minhash, chunk ==
+  // kMinhashChunk), tokens (embed, chunk == kEmbedChunk) or rows / columns / tokens of one
+  // attention tile (chunk == kTile).
   uint32_t chunk = 0;
   uint32_t num_chunks = 0;
   std::vector<uint32_t> chunk_start;  // num_jobs + 1 entries, copied to chunk_start_offset
   size_t chunk_start_offset = 0;
-  // Attention: row tiles per job (chunk_start counts kEmbedChunk-token chunks for the pool).
-  std::vector<uint32_t> tile_start;   // num_jobs + 1 entries, copied to tile_start_offset
-  size_t tile_start_offset = 0;
-  uint32_t num_tiles = 0;
 
   // minhash: perm_lanes threads of a block share the permutations, kThreads / perm_lanes
   // groups of them share the shingles of the chunk.

@@ -1,0 +1,140 @@
+// pnpm bench:kernels — the native kernels against the TypeScript reference,
+// on this machine, in one run. Prints tables; BENCHMARKS.md records them.
+import { availableParallelism, cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { resolveOp, type OpName, type OpSpec } from '@nightshift/proto';
+import { TsBackend } from '../src/backend/ts-backend.js';
+import { loadNative, NativeBackend, type NativeAddon } from '../src/native/index.js';
+import type { KernelBackend } from '../src/backend/kernel-backend.js';
+
+const LENGTHS = [128, 512, 2048, 8192];
+const BATCHES = [1, 64];
+// The TypeScript reference is timed on a prefix of a batch when the whole would take longer than this.
+const TS_BUDGET_SECONDS = 3;
+const threads = availableParallelism();
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function makeBatch(jobs: number, length: number, seed: number): { tokens: Uint32Array; offsets: Uint32Array } {
+  const rand = rng(seed);
+  const tokens = new Uint32Array(new SharedArrayBuffer(jobs * length * 4));
+  for (let i = 0; i < tokens.length; i++) tokens[i] = Math.floor(rand() * 200_000);
+  const offsets = Uint32Array.from({ length: jobs + 1 }, (_, i) => i * length);
+  return { tokens, offsets };
+}
+
+/** Best of `reps` runs, in seconds; at least one warm-up run first. */
+async function time(backend: KernelBackend, spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array, reps: number): Promise<number> {
+  await backend.run({ spec, tokens, offsets });
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await backend.run({ spec, tokens, offsets });
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const si = (x: number) => (x >= 1e9 ? `${fmt(x / 1e9, 2)} G` : x >= 1e6 ? `${fmt(x / 1e6, 2)} M` : x >= 1e3 ? `${fmt(x / 1e3, 1)} k` : fmt(x));
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(head), `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/** Flops the native attention executes: three projections, and q·k for every causal pair (the weights trick skips p·v). */
+function attentionFlops(n: number, dim: number): number {
+  return 3 * 2 * n * dim * dim + (n * (n + 1)) / 2 * 2 * dim;
+}
+
+async function main(): Promise<void> {
+  const loaded = loadNative();
+  if (!loaded.addon) throw new Error(loaded.reason);
+  const addon: NativeAddon = loaded.addon;
+  const info = addon.init({ threads });
+  const native = new NativeBackend(addon, info);
+  const ts = new TsBackend(threads);
+  const out: string[] = [];
+  const say = (s = '') => {
+    out.push(s);
+    process.stdout.write(`${s}\n`);
+  };
+
+  say(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} cores, node ${process.version}`);
+  say(`native backend: ${info.name} — ${info.reason}`);
+  say(`threads: ${threads} for both backends (native: its thread pool; TypeScript: worker threads)`);
+  say();
+
+  // 1. Throughput per op, length and batch size.
+  const specs: Record<OpName, OpSpec> = { minhash: resolveOp('minhash', null), embed: resolveOp('embed', null), attention: resolveOp('attention', null) };
+  const rows: string[][] = [];
+  for (const op of ['minhash', 'embed', 'attention'] as const) {
+    for (const length of LENGTHS) {
+      for (const jobs of BATCHES) {
+        const { tokens, offsets } = makeBatch(jobs, length, length * 131 + jobs);
+        const nativeSec = await time(native, specs[op], tokens, offsets, 5);
+        // The reference on as many jobs of the batch as fit the budget (estimated from one job).
+        const one = makeBatch(1, length, 7);
+        const oneSec = await time(ts, specs[op], one.tokens, one.offsets, 1);
+        const k = Math.max(1, Math.min(jobs, Math.floor((TS_BUDGET_SECONDS * threads) / Math.max(oneSec, 1e-6))));
+        const sub = makeBatch(k, length, length * 131 + jobs);
+        const tsSec = k === 1 && jobs === 1 ? oneSec : await time(ts, specs[op], sub.tokens, sub.offsets, 1);
+        const nativeRate = (jobs * length) / nativeSec;
+        const tsRate = (k * length) / tsSec;
+        rows.push([op, fmt(length), fmt(jobs), si(nativeRate), si(tsRate) + (k < jobs ? ` (${k} jobs)` : ''), `${fmt(nativeRate / tsRate, 1)}×`]);
+        process.stderr.write('.');
+      }
+    }
+  }
+  process.stderr.write('\n');
+  say('tokens per second, native vs the TypeScript reference (best of 5 for native, default params: minhash 128 perms, embed dim 256, attention dim 64)');
+  say();
+  say(table(['op', 'length', 'batch', 'native tok/s', 'TypeScript tok/s', 'ratio'], rows));
+  say();
+
+  // 2. Attention against this machine's FMA peak.
+  const fma = addon.probeFma(2e8 / threads, threads);
+  const peak = fma.flops / fma.seconds;
+  const fmaOne = addon.probeFma(1e8, 1);
+  const attRows: string[][] = [];
+  for (const jobs of [1, 8]) {
+    const { tokens, offsets } = makeBatch(jobs, 2048, 99 + jobs);
+    const sec = await time(native, specs.attention, tokens, offsets, 3);
+    const gflops = (jobs * attentionFlops(2048, 64)) / sec / 1e9;
+    attRows.push([`2,048 × ${jobs}`, fmt(sec * 1000, 1), fmt(gflops, 1), fmt(peak / 1e9, 1), `${fmt((100 * gflops * 1e9) / peak, 0)}%`]);
+  }
+  say(`attention at length 2,048, dim 64, on all ${threads} cores, against the FMA peak measured now (${fmt(fmaOne.flops / fmaOne.seconds / 1e9, 1)} GFLOP/s on one core)`);
+  say();
+  say(table(['sequence × batch', 'ms', 'GFLOP/s', 'peak GFLOP/s', 'of peak'], attRows));
+  say();
+
+  // 3. Minhash against memory-read bandwidth.
+  const read = addon.probeRead(256 * 1024 * 1024, threads, 3);
+  const bw = read.bytes / read.seconds;
+  const mhRows: string[][] = [];
+  for (const [jobs, length] of [[64, 2048], [1, 1_000_000]] as const) {
+    const { tokens, offsets } = makeBatch(jobs, length, 5);
+    const sec = await time(native, specs.minhash, tokens, offsets, 3);
+    const bytes = (tokens.length * 4) / sec;
+    mhRows.push([`${fmt(length)} × ${jobs}`, `${fmt(bytes / 1e9, 2)} GB/s`, `${fmt(bw / 1e9, 2)} GB/s`, `${fmt((100 * bytes) / bw, 1)}%`]);
+  }
+  say(`minhash (128 permutations): bytes of token ids hashed per second, against a memory-read bandwidth measured now (${threads} threads reading 256 MiB each)`);
+  say();
+  say(table(['sequence × batch', 'hashed', 'memory read', 'ratio'], mhRows));
+  await ts.close();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
