@@ -1,7 +1,7 @@
 {
   # Built by build.mjs during `pnpm install`; see README.md in this folder.
   "variables": {
-    "cuda%": "0",
+    "cuda%": 0,
     "cuda_home%": "/usr/local/cuda",
   },
   "target_defaults": {
@@ -30,12 +30,12 @@
         ["target_arch=='x64'", {
           "dependencies": ["kernels_avx2", "kernels_avx512"],
         }],
-        ["cuda=='1'", {
+        ["cuda==1", {
           "sources": ["src/cuda/cuda_backend.cc"],
           "defines": ["NS_WITH_CUDA=1"],
           "include_dirs": ["<(cuda_home)/include"],
           "libraries": [
-            "<(module_root_dir)/build/cuda/kernels.o",
+            "<(module_root_dir)/build-cuda/kernels.o",
             "<(cuda_home)/lib64/libcudart_static.a",
             "-ldl", "-lpthread", "-lrt",
           ],

@@ -56,11 +56,12 @@ if (mode === 'skip') {
 const cuda = findCuda();
 let withCuda = false;
 if (cuda) {
-  mkdirSync(join(here, 'build/cuda'), { recursive: true });
+  // Outside build/, which node-gyp owns and may clean.
+  mkdirSync(join(here, 'build-cuda'), { recursive: true });
   const gencode = ARCHS.flatMap((a) => ['-gencode', `arch=compute_${a},code=sm_${a}`]);
   // PTX of the newest arch too, so that later GPUs can JIT it.
   gencode.push('-gencode', `arch=compute_${ARCHS.at(-1)},code=compute_${ARCHS.at(-1)}`);
-  withCuda = run(cuda.nvcc, ['-c', '-std=c++17', '-O3', '-Xcompiler', '-fPIC', ...gencode, '-I', 'src', 'src/cuda/kernels.cu', '-o', 'build/cuda/kernels.o']);
+  withCuda = run(cuda.nvcc, ['-c', '-std=c++17', '-O3', '-Xcompiler', '-fPIC', ...gencode, '-I', 'src', 'src/cuda/kernels.cu', '-o', 'build-cuda/kernels.o']);
   if (!withCuda) {
     if (mode === 'required') fail('nvcc was found but the CUDA kernels did not compile');
     process.stderr.write('native: WARNING the CUDA kernels did not compile; building the CPU kernels only\n');
@@ -74,8 +75,18 @@ const gyp = require.resolve('node-gyp/bin/node-gyp.js');
 const nodedir = process.env.npm_config_nodedir || dirname(dirname(process.execPath));
 const gypArgs = existsSync(join(nodedir, 'include/node/node_api.h')) ? [`--nodedir=${nodedir}`] : [];
 const vars = [`-Dcuda=${withCuda ? 1 : 0}`, ...(withCuda ? [`-Dcuda_home=${cuda.home}`] : [])];
-if (!run(process.execPath, [gyp, 'rebuild', '--release', '--jobs', 'max', ...gypArgs, '--', ...vars])) fail('the addon did not build');
+// configure then build (not rebuild, which drops the gyp variables after --).
+if (!run(process.execPath, [gyp, 'configure', '--release', ...gypArgs, '--', ...vars])) fail('node-gyp could not configure the addon');
+if (!run(process.execPath, [gyp, 'build', '--release', '--jobs', 'max', ...gypArgs])) fail('the addon did not build');
 
+// Trust the built addon, not the plan: it must load and carry what we meant to build.
+let info;
+try {
+  info = require(join(here, 'build/Release/nightshift_kernels.node')).buildInfo();
+} catch (err) {
+  fail(`the addon was built but does not load: ${err.message}`);
+}
+if (info.cuda !== withCuda) fail(`the addon was meant to be built ${withCuda ? 'with' : 'without'} CUDA but reports cuda=${info.cuda}`);
 writeFileSync(
   join(here, 'build/build-info.json'),
   `${JSON.stringify({ cuda: withCuda, nvcc: withCuda ? cuda.nvcc : null, cudaArchs: withCuda ? ARCHS : [], builtAt: new Date().toISOString() }, null, 2)}\n`,

@@ -19,7 +19,7 @@ constexpr size_t kRegionAlign = 256;
 // Tiling constants shared by the planner and the kernels.
 constexpr uint32_t kThreads = 256;            // threads per block of every kernel below
 constexpr uint32_t kMinhashChunk = 4096;      // shingles per minhash block
-constexpr uint32_t kEmbedChunk = 1024;        // tokens per embed / attention-pool block
+constexpr uint32_t kEmbedChunk = 1024;        // tokens per embed block (attention pools kTile per block)
 constexpr uint32_t kMaxEmbedDimTile = 256;    // dims per embed / attention-pool block, at most
 constexpr uint32_t kTile = 64;                // attention: rows (and columns) per tile
 constexpr uint32_t kTileK = 16;               // attention: depth of one shared-memory step
@@ -53,6 +53,7 @@ struct KernelLaunch {
 //            double y[num_jobs][dim]
 struct BatchPlan {
   LaunchPlan main;  // what plan_launch returns
+  uint32_t num_jobs = 0, num_tokens = 0;
 
   // Ragged split of the work: work item c (a block, blockIdx.x) belongs to job j with
   // chunk_start[j] ≤ c < chunk_start[j + 1] and covers that job's items
@@ -69,7 +70,8 @@ struct BatchPlan {
   uint32_t perm_lanes = 0;
   KernelLaunch minhash;
 
-  // embed: dim_tile dims per block (a power of two), kThreads / dim_tile token lanes.
+  // embed and the attention pool: dim_tile dims per block (a power of two), kThreads / dim_tile
+  // token lanes.
   uint32_t dim_tile = 0;
   size_t acc_offset = 0;
   KernelLaunch embed_accumulate, embed_normalize;
