@@ -99,15 +99,6 @@ inline u64v mul32(u64v a, u64v b) {
 #endif
 }
 
-// a·b mod 2^64 per lane (AVX-512DQ has it; elsewhere three 32-bit products).
-inline u64v mul64(u64v a, u64v b) {
-#if defined(__AVX512DQ__)
-  return a * b;
-#else
-  return mul32(a, b) + ((mul32(a >> 32, b) + mul32(a, b >> 32)) << 32);
-#endif
-}
-
 // a·b + c, fused where the hardware has it (explicitly, rather than trusting -ffp-contract).
 inline f32v fmadd(f32v a, f32v b, f32v c) {
 #if defined(__AVX512F__)
@@ -344,11 +335,7 @@ inline void minhash_block(const uint64_t* hs, size_t count, const uint64_t* a0, 
   for (int v = 0; v < PB; v++) storev(out + v * kL64, (u64v)mins[v] & 0xFFFFFFFFu);
 }
 
-#if NS_VB == 16
-constexpr int kMinhashPB = 4;  // 8 permutations (SSE2 / NEON)
-#else
-constexpr int kMinhashPB = 4;  // 16 (AVX2) or 32 (AVX-512) permutations
-#endif
+constexpr int kMinhashPB = 4;  // vectors of permutations per block: 8, 16 or 32 permutations
 
 inline void minhash(const uint32_t* t, size_t n, uint32_t shingle, const uint64_t* a, const uint64_t* b,
                     uint32_t num_perm, uint32_t* sig) {
@@ -440,11 +427,7 @@ inline void embed_block(const uint32_t* t, size_t n, uint64_t seed, uint32_t d0,
   for (uint32_t l = 0; l < valid; l++) acc[d0 + l] += int64_t(s[l]);
 }
 
-#if NS_VB == 64
-constexpr int kEmbedDB = 4;
-#else
-constexpr int kEmbedDB = 4;
-#endif
+constexpr int kEmbedDB = 4;  // vectors of dims per block
 
 inline void embed_accumulate(const uint32_t* t, size_t n, uint64_t seed, uint32_t dim, int64_t* acc) {
   if (n == 0) return;
@@ -602,7 +585,7 @@ inline void attention_tile(const float* qp, const float* k, size_t ks, uint32_t 
     if (j0 + KC <= i + 1) {
       mx = vmax(mx, s);
     } else {
-      mx = vmax(mx, lane_off <= int32_t(i - j0) ? s : ninf);
+      mx = vmax(mx, lane_off <= int32_t(int64_t(i) - int64_t(j0)) ? s : ninf);  // i − j0 > −KC
     }
     float sa[kL32];
     storev(sa, s);
@@ -705,11 +688,14 @@ inline void attention_rows(const float* q, const float* k, size_t n, uint32_t di
   // Row buffers (kAttnR of bs floats): scores for keys up to i + R − 1, then zeros to the next
   // whole vector (softmax_accumulate reads it, masked); then the packed query rows. Kept per
   // thread across calls: callers go a few rows at a time, and a fresh allocation of this size
-  // each call costs page faults.
-  const size_t bs = (i1 + kL32 - 1) / kL32 * kL32 + kL32;
+  // each call costs page faults. 64-byte aligned: the tile's loads of the packed rows split
+  // cache lines otherwise (a 25% slowdown with malloc's 16-byte alignment).
+  size_t bs = (i1 + 15) / 16 * 16 + 16;  // whole 64-byte lines, ≥ one vector of padding
+  if (bs % 1024 == 0) bs += 16;             // rows not a multiple of 4 KiB apart (store aliasing)
+  const size_t need = kAttnR * bs + size_t(kAttnR) * dp + 16;
   thread_local std::vector<float> work;
-  if (work.size() < kAttnR * bs + size_t(kAttnR) * dp) work.resize(kAttnR * bs + size_t(kAttnR) * dp);
-  float* buf = work.data();
+  if (work.size() < need) work.resize(need);
+  float* buf = work.data() + (16 - reinterpret_cast<uintptr_t>(work.data()) / sizeof(float) % 16) % 16;
   float* qp = buf + kAttnR * bs;
   float mx[kAttnR];
   size_t i = i0;
@@ -748,8 +734,8 @@ inline double fma_probe(uint64_t iterations) {
   return 2.0 * kL32 * kChains * double(iterations);
 }
 
-// The wrapping sum of the buffer's little-endian 64-bit words (the last one zero-padded): the
-// same for every instruction set.
+// The wrapping sum of the buffer's 64-bit words (native byte order; the last one zero-padded):
+// the same for every instruction set.
 inline uint64_t read_probe(const uint8_t* p, size_t bytes) {
   u64v s0{}, s1{}, s2{}, s3{};
   size_t i = 0;
