@@ -75,6 +75,19 @@ test('with nvcc present the build compiles the CUDA kernels (sm_80, sm_90); with
   }
 });
 
+test('a batch whose CUDA run fails is run again on the CPU, with the reason, and its results still agree', async (t) => {
+  const build = addon.buildInfo();
+  const { tokens, offsets } = pack([Uint32Array.of(1, 2, 3, 4, 5, 6, 7), new Uint32Array(0)]);
+  if (!build.cuda) {
+    assert.throws(() => addon.runBatch('minhash', { numPerm: 8, shingle: 3, seed: 1n }, tokens, offsets, { device: 'cuda' }), /built without CUDA/);
+    return;
+  }
+  if (info.cuda.usable) return t.diagnostic('a GPU is present: the CUDA path ran for real in the other tests');
+  const r = await addon.runBatch('minhash', { numPerm: 8, shingle: 3, seed: 1n }, tokens, offsets, { device: 'cuda' });
+  assert.match(r.backend, /^cpu-\w+ \(cuda failed: cuda: \w+\(\S*\) failed at src\/cuda\/cuda_backend\.cc:\d+ \(cuda\w+: /);
+  assert.deepEqual(Array.from(r.out.subarray(0, 8)), Array.from(minhash(Uint32Array.of(1, 2, 3, 4, 5, 6, 7), { numPerm: 8, shingle: 3, seed: 1n })));
+});
+
 for (const isa of isas) {
   test(`${isa}: edge cases agree with the reference`, async () => {
     const edge = [new Uint32Array(0), Uint32Array.of(0), Uint32Array.of(0xffffffff), Uint32Array.of(1, 2, 3, 4), Uint32Array.of(1, 2, 3, 4, 5), Uint32Array.of(1, 2, 3, 4, 5, 6), new Uint32Array(17).fill(0xffffffff)];

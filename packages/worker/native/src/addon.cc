@@ -262,7 +262,7 @@ class BatchWorker : public Napi::AsyncWorker {
   std::string backend_;
 };
 
-// runBatch(op, params, tokens, offsets, { isa? }) → Promise<{ out, jobSeconds, seconds, backend }>
+// runBatch(op, params, tokens, offsets, { isa?, device? }) → Promise<{ out, jobSeconds, seconds, backend }>
 Napi::Value RunBatch(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   BatchInput in = read_batch(info);
@@ -277,6 +277,12 @@ Napi::Value RunBatch(const Napi::CallbackInfo& info) {
       if (std::string(choice.kernels->isa) != wanted) throw Napi::RangeError::New(env, "isa: " + choice.reason);
       kernels = choice.kernels;
       use_cuda = false;
+    }
+    // { device: "cuda" } tries the CUDA path even when the probe found no device: the test of
+    // what happens when a device fails (the batch reruns on the CPU).
+    if (o.Has("device") && o.Get("device").IsString() && o.Get("device").As<Napi::String>().Utf8Value() == "cuda") {
+      if (!cuda::built()) throw Napi::Error::New(env, "device: cuda was asked for but this addon was built without CUDA");
+      use_cuda = true;
     }
   }
   auto* worker = new BatchWorker(env, std::move(in), rt, kernels, use_cuda);

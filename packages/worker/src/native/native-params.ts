@@ -10,6 +10,14 @@ export const NATIVE_ATTENTION_MAX_ELEMENTS = 2 ** 27;
  * nothing out of range ever reaches native code: a ParamError names the field.
  */
 export function nativeParams(spec: OpSpec): NativeParams {
+  const p = spec.params as { numPerm?: number; shingle?: number; dim?: number; seed: string };
+  const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+  // The common case in a few comparisons; the schema (and its message) only when something is off.
+  const fast = spec.op === 'minhash' ? int(p.numPerm, 1, 1024) && int(p.shingle, 1, 256) : int(p.dim, 8, 4096);
+  if (fast && /^\d{1,20}$/.test(p.seed) && BigInt(p.seed) < 1n << 64n) {
+    const seed = BigInt(p.seed);
+    return spec.op === 'minhash' ? { numPerm: p.numPerm!, shingle: p.shingle!, seed } : { dim: p.dim!, seed };
+  }
   const parsed = PARAM_SCHEMAS[spec.op].safeParse(Object.fromEntries(Object.entries(spec.params).map(([k, v]) => [k, String(v)])));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -56,7 +56,7 @@ export interface NativeAddon {
   init(opts: { threads?: number; isa?: string; forceCpu?: boolean }): NativeBackendInfo;
   backend(): NativeBackendInfo;
   buildInfo(): NativeBuildInfo;
-  runBatch(op: OpName, params: NativeParams, tokens: Uint32Array, offsets: Uint32Array, opts?: { isa?: string }): Promise<NativeBatchResult>;
+  runBatch(op: OpName, params: NativeParams, tokens: Uint32Array, offsets: Uint32Array, opts?: { isa?: string; device?: 'cuda' }): Promise<NativeBatchResult>;
   probeFma(iterationsPerThread: number, threads?: number, isa?: string): { flops: number; seconds: number };
   probeRead(bytesPerThread: number, threads?: number, rounds?: number): { bytes: number; seconds: number; checksum: number };
   cudaPlan(op: OpName, params: NativeParams, tokens: Uint32Array, offsets: Uint32Array): CudaPlan;
