@@ -10,4 +10,4 @@ if [ "$have" != "$want" ]; then
   echo "setup: installing pnpm $want (found: ${have:-none})"
   npm install -g "pnpm@$want" --silent
 fi
-pnpm install --frozen-lockfile --reporter=silent
+pnpm install --frozen-lockfile

@@ -22,3 +22,4 @@ export {
 export { loadConfig, configPathFromArgs, ConfigError, type EnvOverrides } from './config-file.js';
 export { createLogger, type Logger } from './logger.js';
 export { runServiceMain, type ServiceMain } from './service-main.js';
+export { seededRandom } from './seeded-random.js';

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PARAGRAPHS_PER_TOPIC, SAMPLE_PARAGRAPHS, SAMPLE_TOPICS } from './sample-paragraphs.js';
+import { seededRandom } from '@nightshift/proto';
 
 const SEED = 20_261_123;
 const TOTAL_DOCUMENTS = 300;
@@ -39,16 +40,7 @@ const OUTPUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'sa
 
 type Rng = () => number;
 
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const mulberry32 = (seed: number): Rng => seededRandom(seed);
 
 const rng = mulberry32(SEED);
 

@@ -3,6 +3,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { resolveOp, type OpName, type OpSpec } from '@nightshift/proto';
+import { seededRandom } from '@nightshift/proto';
 import { TsBackend } from '../src/backend/ts-backend.js';
 import { loadNative, NativeBackend, type NativeAddon } from '../src/native/index.js';
 import type { KernelBackend } from '../src/backend/kernel-backend.js';
@@ -13,15 +14,7 @@ const BATCHES = [1, 64];
 const TS_BUDGET_SECONDS = 3;
 const threads = availableParallelism();
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function makeBatch(jobs: number, length: number, seed: number): { tokens: Uint32Array; offsets: Uint32Array } {
   const rand = rng(seed);

@@ -22,7 +22,9 @@ test('worker configuration: env overrides and limits', () => {
   const c = loadWorkerConfig(undefined, { NIGHTSHIFT_WORKER_ID: 'gpu-7', NIGHTSHIFT_WORKER_THREADS: '3' });
   assert.equal(c.id, 'gpu-7');
   assert.equal(c.threads, 3);
-  assert.equal(c.limits.maxSequenceLength.attention, 1_000_000);
+  assert.equal(c.limits.maxSequenceLength.attention, 262_144);
+  assert.equal(c.limits.maxSequenceLength.minhash, 1_000_000);
+  assert.equal(loadWorkerConfig(undefined, { NIGHTSHIFT_KERNELS: 'ts' }).kernels, 'ts');
   assert.throws(() => loadWorkerConfig(undefined, { NIGHTSHIFT_WORKER_THREADS: '0' }), /threads/);
 });
 

@@ -10,22 +10,13 @@ import {
   add64, fmix, fromBigInt, g, gRow, mul64, mulHi32, seededStream, shl64, shr64, toBigInt, u64, xor64,
 } from '../src/kernels/u64.js';
 import * as ref from './spec-reference.js';
+import { seededRandom } from '@nightshift/proto';
 
 const M64 = (1n << 64n) - 1n;
 const P = (1n << 61n) - 1n;
 const MAX_SEED = M64;
 
-/** mulberry32: a tiny deterministic PRNG for test inputs. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+const prng = seededRandom;
 
 function rand64(next: () => number): bigint {
   return (BigInt(next()) << 32n) | BigInt(next());

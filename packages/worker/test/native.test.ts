@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolveOp, ParamError, type OpName, type OpSpec } from '@nightshift/proto';
+import { seededRandom } from '@nightshift/proto';
 import { loadNative, nativeParams, checkNativeBatch, NativeBackend } from '../src/native/index.js';
 import { agrees, maxDifference, runOp, minhash } from '../src/kernels/index.js';
 
@@ -12,15 +13,7 @@ const addon = loaded.addon;
 const info = addon.init({ threads: 2 });
 const isas = addon.buildInfo().cpuIsas;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function pack(seqs: Uint32Array[]): { tokens: Uint32Array; offsets: Uint32Array } {
   const offsets = new Uint32Array(seqs.length + 1);

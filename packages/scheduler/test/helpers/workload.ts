@@ -1,19 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { packTokens, resolveOp, type JobSpec, type OpSpec } from '@nightshift/proto';
+import { seededRandom } from '@nightshift/proto';
 import { runOp } from '@nightshift/worker/kernels';
 
 /** A deterministic PRNG (mulberry32), so a failing run can be repeated. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export interface PlannedJob {
   spec: JobSpec;
