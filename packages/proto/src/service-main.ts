@@ -31,15 +31,22 @@ export function runServiceMain<C extends { logLevel: string }>(s: ServiceMain<C>
     throw err;
   }
   const log = createLogger(s.name.replace(/^nightshift-/, ''), config.logLevel, s.bindings?.(config));
+  // Handlers first: a SIGTERM that arrives while the service is starting stops it once started.
+  let service: { stop(): Promise<void> } | undefined;
+  let stopping = false;
+  const stop = () => void service!.stop().then(() => process.exit(0));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      stopping = true;
+      if (service) stop();
+    });
+  }
   s.start(config, log).then(
-    (service) => {
-      process.stdout.write(`${JSON.stringify({ ready: true, ...service.ready })}\n`);
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(signal, () => {
-          log.info({ signal }, 'stopping');
-          void service.stop().then(() => process.exit(0));
-        });
-      }
+    (started) => {
+      service = started;
+      if (stopping) return stop();
+      process.stdout.write(`${JSON.stringify({ ready: true, ...started.ready })}\n`);
     },
     (err: unknown) => fail(1, (err as Error).stack ?? String(err)),
   );

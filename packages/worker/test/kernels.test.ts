@@ -16,7 +16,11 @@ const M64 = (1n << 64n) - 1n;
 const P = (1n << 61n) - 1n;
 const MAX_SEED = M64;
 
-const prng = seededRandom;
+/** Uniform 32-bit integers from the shared seeded PRNG (which returns x / 2^32). */
+const prng = (seed: number): (() => number) => {
+  const next = seededRandom(seed);
+  return () => Math.floor(next() * 4294967296);
+};
 
 function rand64(next: () => number): bigint {
   return (BigInt(next()) << 32n) | BigInt(next());

@@ -62,8 +62,8 @@ export interface NativeAddon {
   cudaPlan(op: OpName, params: NativeParams, tokens: Uint32Array, offsets: Uint32Array): CudaPlan;
 }
 
-/** Where build.mjs puts the addon; the same path from src/ and from dist/. */
-export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/nightshift_kernels.node', import.meta.url));
+/** Where build.mjs puts the addon (the same path from src/ and from dist/), unless NIGHTSHIFT_NATIVE_ADDON names another. */
+export const ADDON_PATH = process.env.NIGHTSHIFT_NATIVE_ADDON || fileURLToPath(new URL('../../native/build/Release/nightshift_kernels.node', import.meta.url));
 
 export type LoadedNative = { addon: NativeAddon; reason?: undefined } | { addon: null; reason: string };
 
