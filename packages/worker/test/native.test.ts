@@ -106,6 +106,13 @@ for (const isa of isas) {
     assert.equal(r.out.length, 0);
   });
 
+  test(`${isa}: minhash stays exact where its fast route must fall back (about one case in 2^30)`, async () => {
+    // Single-token sequences whose one shingle hash h makes (a_j·h + b_j) land just where the
+    // fast route's quotient is one short, for seed 1 (perms 22, 38 and 58): found by scanning every
+    // token id with the exact 128-bit formula of hashing.h.
+    await checkBatch(spec('minhash'), [Uint32Array.of(79439137), Uint32Array.of(105840502), Uint32Array.of(114387486), Uint32Array.of(7)], isa, 'quotient edge');
+  });
+
   test(`${isa}: randomized ragged batches agree with the reference`, async () => {
     const rand = rng(isa.length * 1000 + 17);
     for (let round = 0; round < 6; round++) {

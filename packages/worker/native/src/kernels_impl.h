@@ -356,6 +356,45 @@ inline void minhash_block(const uint64_t* hs, size_t count, const uint64_t* a0, 
   for (int v = 0; v < PB; v++) storev(out + v * kL64, (u64v)mins[v] & 0xFFFFFFFFu);
 }
 
+// The same mins by a shorter route. With a = a1·2^32 + a0, b = b1·2^32 + b0 and x = a·h + b:
+// u = a0·h + b0 < 2^64, v = a1·h + b1 + (u >> 32) < 2^62, x = v·2^32 + low32(u). Writing
+// x = X·2^61 + L (X = v >> 29), x ≡ X + L (mod P), so x = q·P + (x mod P) with q = X + c,
+// c = 1 iff X + L ≥ P, else 0; and as P ≡ −1 (mod 2^32), (x mod P) mod 2^32 = low32(u + X + c).
+// c can be 1 only when L ≥ 2^61 − 2^32, i.e. when v's low 29 bits are all ones: about one
+// case in 2^29. The loop takes c = 0 and flags such lanes; a flagged block is recomputed by
+// minhash_block. Returns false when it flagged.
+template <int PB>
+inline bool minhash_block_fast(const uint64_t* hs, size_t count, const uint64_t* a0, const uint64_t* a1,
+                               const uint64_t* b0, const uint64_t* b1, uint64_t* out) {
+  u64v va0[PB], va1[PB], vb0[PB], vb1[PB];
+  u32v mins[PB];
+  for (int v = 0; v < PB; v++) {
+    va0[v] = loadv<u64v>(a0 + v * kL64);
+    va1[v] = loadv<u64v>(a1 + v * kL64);
+    vb0[v] = loadv<u64v>(b0 + v * kL64);
+    vb1[v] = loadv<u64v>(b1 + v * kL64);
+    mins[v] = splat32(0xFFFFFFFFu);
+  }
+  const u64v low29 = splat64((1ULL << 29) - 1);
+  u64v flag = u64v{};
+  for (size_t i = 0; i < count; i++) {
+    const u64v h = splat64(hs[i]);
+#pragma GCC unroll 8
+    for (int v = 0; v < PB; v++) {
+      const u64v u = mul32(va0[v], h) + vb0[v];
+      const u64v w = mul32(va1[v], h) + vb1[v] + (u >> 32);
+      mins[v] = vmin(mins[v], (u32v)(u + (w >> 29)));
+      flag |= (u64v)((w & low29) == low29);
+    }
+  }
+  for (int v = 0; v < PB; v++) storev(out + v * kL64, (u64v)mins[v] & 0xFFFFFFFFu);
+  uint64_t f[kL64];
+  storev(f, flag);
+  for (int l = 0; l < kL64; l++)
+    if (f[l]) return false;
+  return true;
+}
+
 constexpr int kMinhashPB = 4;  // vectors of permutations per block: 8, 16 or 32 permutations
 
 inline void minhash(const uint32_t* t, size_t n, uint32_t shingle, const uint64_t* a, const uint64_t* b,
@@ -368,7 +407,7 @@ inline void minhash(const uint32_t* t, size_t n, uint32_t shingle, const uint64_
   hash_shingles(t, count, len, hs.data());
 
   constexpr int kBlock = kMinhashPB * kL64;
-  uint64_t a0[kBlock], a1[kBlock], bb[kBlock], out[kBlock];
+  uint64_t a0[kBlock], a1[kBlock], bb[kBlock], fa0[kBlock], fa1[kBlock], fb0[kBlock], fb1[kBlock], out[kBlock];
   for (uint32_t p0 = 0; p0 < num_perm; p0 += kBlock) {
     const uint32_t m = num_perm - p0 < uint32_t(kBlock) ? num_perm - p0 : uint32_t(kBlock);
     for (int l = 0; l < kBlock; l++) {
@@ -376,14 +415,20 @@ inline void minhash(const uint32_t* t, size_t n, uint32_t shingle, const uint64_
       a0[l] = al & 0x7FFFFFFFu;
       a1[l] = al >> 31;
       bb[l] = bl;
+      fa0[l] = al & 0xFFFFFFFFu;
+      fa1[l] = al >> 32;
+      fb0[l] = bl & 0xFFFFFFFFu;
+      fb1[l] = bl >> 32;
     }
-    // Blocks of fewer vectors for the last few permutations.
+    // Blocks of fewer vectors for the last few permutations; the exact route when flagged.
     if (m > uint32_t(kBlock / 2)) {
-      minhash_block<kMinhashPB>(hs.data(), count, a0, a1, bb, out);
+      if (!minhash_block_fast<kMinhashPB>(hs.data(), count, fa0, fa1, fb0, fb1, out))
+        minhash_block<kMinhashPB>(hs.data(), count, a0, a1, bb, out);
     } else if (m > uint32_t(kL64)) {
-      minhash_block<(kMinhashPB + 1) / 2>(hs.data(), count, a0, a1, bb, out);
+      if (!minhash_block_fast<(kMinhashPB + 1) / 2>(hs.data(), count, fa0, fa1, fb0, fb1, out))
+        minhash_block<(kMinhashPB + 1) / 2>(hs.data(), count, a0, a1, bb, out);
     } else {
-      minhash_block<1>(hs.data(), count, a0, a1, bb, out);
+      if (!minhash_block_fast<1>(hs.data(), count, fa0, fa1, fb0, fb1, out)) minhash_block<1>(hs.data(), count, a0, a1, bb, out);
     }
     for (uint32_t l = 0; l < m; l++) sig[p0 + l] = uint32_t(out[l]);
   }
