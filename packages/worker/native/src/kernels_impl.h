@@ -450,6 +450,15 @@ struct TokenKey {
   u64v y0;  // y0 in every lane
   u64v hc;  // hi(y0)·lo(C1) in every lane
 };
+// The two scalars behind a TokenKey, kept per token (16 bytes) and broadcast where used.
+struct ScalarKey {
+  uint64_t y0, hc;
+};
+inline ScalarKey scalar_key(uint64_t seed, uint32_t t) {
+  const uint64_t x0 = seed ^ (uint64_t(t) << 32);
+  const uint64_t y0 = x0 ^ (x0 >> 30);
+  return ScalarKey{y0, (y0 >> 32) * (kC1 & 0xFFFFFFFFu)};
+}
 inline TokenKey token_key(uint64_t seed, uint32_t t) {
   const uint64_t x0 = seed ^ (uint64_t(t) << 32);
   const uint64_t y0 = x0 ^ (x0 >> 30);
@@ -477,14 +486,14 @@ inline uint64_t k_scalar(uint64_t seed, uint32_t t, uint32_t d) {
 
 // acc[d0 + l] += Σ_i k(t_i, d0 + l) for l < valid (≤ DB·kL64).
 template <int DB>
-inline void embed_block(const uint32_t* t, size_t n, uint64_t seed, uint32_t d0, uint32_t valid, int64_t* acc) {
+inline void embed_block(const ScalarKey* keys, size_t n, uint32_t d0, uint32_t valid, int64_t* acc) {
   u64v dv[DB], sum[DB];
   for (int v = 0; v < DB; v++) {
     dv[v] = iota64(uint64_t(d0) + uint64_t(v) * kL64);
     sum[v] = u64v{};
   }
   for (size_t i = 0; i < n; i++) {
-    const TokenKey key = token_key(seed, t[i]);
+    const TokenKey key{splat64(keys[i].y0), splat64(keys[i].hc)};
 #pragma GCC unroll 8
     for (int v = 0; v < DB; v++) sum[v] += fmix_hi24(dv[v], key);
   }
@@ -499,9 +508,12 @@ inline void embed_accumulate(const uint32_t* t, size_t n, uint64_t seed, uint32_
   if (n == 0) return;
   const uint32_t fast = dim < kFastDims ? dim : kFastDims;
   constexpr uint32_t kBlock = kEmbedDB * kL64;
+  // Each token's key once, not once per block of dims.
+  std::vector<ScalarKey> keys(n);
+  for (size_t i = 0; i < n; i++) keys[i] = scalar_key(seed, t[i]);
   uint32_t d = 0;
-  for (; d + kBlock <= fast; d += kBlock) embed_block<kEmbedDB>(t, n, seed, d, kBlock, acc);
-  for (; d < fast; d += kL64) embed_block<1>(t, n, seed, d, fast - d < uint32_t(kL64) ? fast - d : kL64, acc);
+  for (; d + kBlock <= fast; d += kBlock) embed_block<kEmbedDB>(keys.data(), n, d, kBlock, acc);
+  for (; d < fast; d += kL64) embed_block<1>(keys.data(), n, d, fast - d < uint32_t(kL64) ? fast - d : kL64, acc);
   for (; d < dim; d++)  // only for dims past 2^30
     for (size_t i = 0; i < n; i++) acc[d] += int64_t(k_scalar(seed, t[i], d));
 }
