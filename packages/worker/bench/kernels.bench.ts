@@ -10,8 +10,9 @@ import type { KernelBackend } from '../src/backend/kernel-backend.js';
 
 const LENGTHS = [128, 512, 2048, 8192];
 const BATCHES = [1, 64];
-// The TypeScript reference is timed on a prefix of a batch when the whole would take longer than this.
-const TS_BUDGET_SECONDS = 3;
+// The TypeScript reference is timed on a prefix of a batch when the whole would take longer than this (seconds).
+const TS_BUDGET_SECONDS = 2;
+const ROUNDS = 3;
 const threads = availableParallelism();
 
 const rng = seededRandom;
@@ -68,31 +69,41 @@ async function main(): Promise<void> {
   say(`threads: ${threads} for both backends (native: its thread pool; TypeScript: worker threads)`);
   say();
 
-  // 1. Throughput per op, length and batch size.
+  // 1. Throughput per op, length and batch size: three interleaved rounds of native then
+  // reference, reported as medians, so that a passing disturbance on a shared machine moves
+  // neither side alone.
   const specs: Record<OpName, OpSpec> = { minhash: resolveOp('minhash', null), embed: resolveOp('embed', null), attention: resolveOp('attention', null) };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const rows: string[][] = [];
   for (const op of ['minhash', 'embed', 'attention'] as const) {
     for (const length of LENGTHS) {
       for (const jobs of BATCHES) {
         const { tokens, offsets } = makeBatch(jobs, length, length * 131 + jobs);
-        const nativeSec = await time(native, specs[op], tokens, offsets, 5);
         // The reference on as many jobs of the batch as fit the budget (estimated from one job).
         const one = makeBatch(1, length, 7);
         const oneSec = await time(ts, specs[op], one.tokens, one.offsets, 1);
-        const k = Math.max(1, Math.min(jobs, Math.floor((TS_BUDGET_SECONDS * threads) / Math.max(oneSec, 1e-6))));
-        const sub = makeBatch(k, length, length * 131 + jobs);
-        const tsSec = k === 1 && jobs === 1 ? oneSec : await time(ts, specs[op], sub.tokens, sub.offsets, 1);
-        const nativeRate = (jobs * length) / nativeSec;
-        const tsRate = (k * length) / tsSec;
-        rows.push([op, fmt(length), fmt(jobs), si(nativeRate), si(tsRate) + (k < jobs ? ` (${k} jobs)` : ''), `${fmt(nativeRate / tsRate, 1)}×`]);
+        // At least one job per thread, so that the reference too has every core working.
+        const k = Math.min(jobs, Math.max(threads, Math.floor((TS_BUDGET_SECONDS * threads) / Math.max(oneSec, 1e-6))));
+        const sub = k === jobs ? { tokens, offsets } : makeBatch(k, length, length * 131 + jobs);
+        const nativeRates: number[] = [];
+        const tsRates: number[] = [];
+        const ratios: number[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const n = (jobs * length) / (await time(native, specs[op], tokens, offsets, 3));
+          const t = (k * length) / (await time(ts, specs[op], sub.tokens, sub.offsets, 1));
+          nativeRates.push(n);
+          tsRates.push(t);
+          ratios.push(n / t);
+        }
+        rows.push([op, fmt(length), fmt(jobs), si(median(nativeRates)), si(median(tsRates)) + (k < jobs ? ` (${k} jobs)` : ''), `${fmt(median(ratios), 1)}×`, `${fmt(Math.min(...ratios), 1)}–${fmt(Math.max(...ratios), 1)}`]);
         process.stderr.write('.');
       }
     }
   }
   process.stderr.write('\n');
-  say('tokens per second, native vs the TypeScript reference (best of 5 for native, default params: minhash 128 perms, embed dim 256, attention dim 64)');
+  say(`tokens per second, native vs the TypeScript reference: medians of ${ROUNDS} interleaved rounds (native: best of 3 in each), default params: minhash 128 perms, embed dim 256, attention dim 64`);
   say();
-  say(table(['op', 'length', 'batch', 'native tok/s', 'TypeScript tok/s', 'ratio'], rows));
+  say(table(['op', 'length', 'batch', 'native tok/s', 'TypeScript tok/s', 'ratio', 'ratio range'], rows));
   say();
 
   // 2. Attention against this machine's FMA peak.
