@@ -19,33 +19,51 @@ export class Admission {
   ) {}
 
   async admit(tenant: string, v: ValidJobSpec): Promise<JobRecord> {
-    const tokens = 'text' in v.payload ? await this.tokenizer.encode(v.payload.text) : v.payload.tokens;
-    if (tokens.length > this.config.maxTokensPerJob) {
-      throw invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${this.config.maxTokensPerJob} per job`);
-    }
-    const bucket = bucketOf(v.spec.op, tokens.length);
-    const job: NewJob = {
-      id: randomUUID(),
-      tenant,
-      spec: v.spec,
-      priority: v.priority,
-      clientRef: v.clientRef,
-      tokenCount: tokens.length,
-      bucket,
-      queue: queueName(v.spec.op, bucket),
-      maxAttempts: v.maxAttempts || this.config.defaultAttempts,
-      createdAt: Date.now(),
-    };
-    // Record first: a job in a queue always has a record to settle into.
-    await this.store.create(job);
+    const [one] = await this.admitMany(tenant, [v]);
+    if (one instanceof Error) throw one;
+    return one!;
+  }
+
+  /**
+   * Admits several jobs with a few round trips in all: records in one pipeline, then one addBulk
+   * per queue. Each job gets its record or its own error, in order.
+   */
+  async admitMany(tenant: string, specs: readonly ValidJobSpec[]): Promise<Array<JobRecord | Error>> {
+    const measured = await Promise.all(
+      specs.map(async (v): Promise<{ job: NewJob; tokens: Uint32Array } | Error> => {
+        const tokens = 'text' in v.payload ? await this.tokenizer.encode(v.payload.text) : v.payload.tokens;
+        if (tokens.length > this.config.maxTokensPerJob) {
+          return invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${this.config.maxTokensPerJob} per job`);
+        }
+        const bucket = bucketOf(v.spec.op, tokens.length);
+        const job: NewJob = {
+          id: randomUUID(),
+          tenant,
+          spec: v.spec,
+          priority: v.priority,
+          clientRef: v.clientRef,
+          tokenCount: tokens.length,
+          bucket,
+          queue: queueName(v.spec.op, bucket),
+          maxAttempts: v.maxAttempts || this.config.defaultAttempts,
+          createdAt: Date.now(),
+        };
+        return { job, tokens };
+      }),
+    );
+    const ok = measured.filter((m): m is { job: NewJob; tokens: Uint32Array } => !(m instanceof Error));
+    // Records first: a job in a queue always has a record to settle into.
+    await this.store.createMany(ok.map((m) => m.job));
     try {
-      await this.queues.enqueue(job, tokens, { attempts: job.maxAttempts, backoffMs: this.config.backoffMs });
+      await this.queues.enqueueMany(ok, { backoffMs: this.config.backoffMs });
     } catch (err) {
       await this.store
-        .transition({ tenant, id: job.id, from: ['QUEUED'], to: 'FAILED', fields: { error: 'could not be queued' } })
+        .transitionMany(ok.map((m) => ({ tenant, id: m.job.id, from: ['QUEUED'] as const, to: 'FAILED' as const, fields: { error: 'could not be queued' } })))
         .catch(() => undefined);
       throw err;
     }
-    return { ...job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '' };
+    return measured.map((m) =>
+      m instanceof Error ? m : { ...m.job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '' },
+    );
   }
 }

@@ -59,21 +59,33 @@ export class JobStore {
   }
 
   async create(job: NewJob): Promise<boolean> {
+    return (await this.createMany([job]))[0]!;
+  }
+
+  /** Creates several records in one round trip; true for each that was created. */
+  async createMany(jobs: readonly NewJob[]): Promise<boolean[]> {
+    if (jobs.length === 0) return [];
     const k = this.keys;
-    const score = JobStore.sortScore(job.createdAt);
-    const created = await this.redis.nsCreateJob(
-      k.job(job.tenant, job.id),
-      k.jobs(job.tenant),
-      k.state(job.tenant, 'QUEUED'),
-      k.events(job.tenant),
-      job.id,
-      String(job.createdAt),
-      String(score),
-      this.opts.eventsMaxLen,
-      ...['id', job.id, 'tenant', job.tenant, 'spec', JSON.stringify(job.spec), 'priority', job.priority, 'clientRef', job.clientRef],
-      ...['tokenCount', job.tokenCount, 'bucket', job.bucket, 'queue', job.queue, 'maxAttempts', job.maxAttempts],
-    );
-    return created === 1;
+    const pipe = this.redis.pipeline();
+    for (const job of jobs) {
+      pipe.nsCreateJob(
+        k.job(job.tenant, job.id),
+        k.jobs(job.tenant),
+        k.state(job.tenant, 'QUEUED'),
+        k.events(job.tenant),
+        job.id,
+        String(job.createdAt),
+        String(JobStore.sortScore(job.createdAt)),
+        this.opts.eventsMaxLen,
+        ...['id', job.id, 'tenant', job.tenant, 'spec', JSON.stringify(job.spec), 'priority', job.priority, 'clientRef', job.clientRef],
+        ...['tokenCount', job.tokenCount, 'bucket', job.bucket, 'queue', job.queue, 'maxAttempts', job.maxAttempts],
+      );
+    }
+    const replies = (await pipe.exec()) ?? [];
+    return replies.map(([err, reply]) => {
+      if (err) throw err;
+      return reply === 1;
+    });
   }
 
   /** Several moves in one round trip. */

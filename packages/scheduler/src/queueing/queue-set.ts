@@ -5,7 +5,7 @@ import type { NewJob } from '../jobs/index.js';
 import { bullPriority, type QueueJobData } from './queue-job.js';
 
 export interface EnqueueOptions {
-  attempts: number;
+  /** First retry delay; doubles each attempt. (Attempts are the job's own.) */
   backoffMs: number;
 }
 
@@ -28,22 +28,36 @@ export class QueueSet {
   }
 
   async enqueue(job: NewJob, tokens: Uint32Array, opts: EnqueueOptions): Promise<void> {
-    const data: QueueJobData = {
-      id: job.id,
-      tenant: job.tenant,
-      spec: job.spec,
-      tokens: packTokens(tokens).toString('base64'),
-      tokenCount: tokens.length,
-    };
-    await this.get(job.queue).add(job.spec.op, data, {
-      jobId: job.id,
-      priority: bullPriority(job.priority),
-      attempts: job.maxAttempts,
-      backoff: { type: 'exponential', delay: opts.backoffMs },
-      // The job record keeps the outcome; BullMQ's copy would only take memory.
-      removeOnComplete: true,
-      removeOnFail: true,
-    });
+    await this.enqueueMany([{ job, tokens }], opts);
+  }
+
+  /** Adds jobs with one addBulk per queue (one round trip each, however many jobs). */
+  async enqueueMany(items: ReadonlyArray<{ job: NewJob; tokens: Uint32Array }>, opts: EnqueueOptions): Promise<void> {
+    const byQueue = new Map<string, Array<{ job: NewJob; tokens: Uint32Array }>>();
+    for (const item of items) {
+      const list = byQueue.get(item.job.queue) ?? [];
+      list.push(item);
+      byQueue.set(item.job.queue, list);
+    }
+    await Promise.all(
+      [...byQueue].map(([queue, list]) =>
+        this.get(queue).addBulk(
+          list.map(({ job, tokens }) => ({
+            name: job.spec.op,
+            data: { id: job.id, tenant: job.tenant, spec: job.spec, tokens: packTokens(tokens).toString('base64'), tokenCount: tokens.length },
+            opts: {
+              jobId: job.id,
+              priority: bullPriority(job.priority),
+              attempts: job.maxAttempts,
+              backoff: { type: 'exponential', delay: opts.backoffMs },
+              // The job record keeps the outcome; BullMQ's copy would only take memory.
+              removeOnComplete: true,
+              removeOnFail: true,
+            },
+          })),
+        ),
+      ),
+    );
   }
 
   /** Takes a waiting job out of its queue; false when it is not there or locked by a dispatcher. */
