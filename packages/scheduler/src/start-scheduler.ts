@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/proto';
-import type { SchedulerConfig } from './config/scheduler-config.js';
+import { bucketBounds, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore } from './jobs/index.js';
 import { QueueSet } from './queueing/index.js';
 import { Admission, Tokenizer } from './admission/index.js';
@@ -25,11 +25,12 @@ export async function startScheduler(config: SchedulerConfig, log: Logger = crea
   await Promise.all([redis.connect(), bullRedis.connect()]);
 
   const store = new JobStore(redis, config.prefix, { retentionSeconds: config.jobs.retentionSeconds, eventsMaxLen: 100_000 });
-  const queues = new QueueSet(redis, config.prefix);
+  const queues = new QueueSet(redis, config.prefix, store.keys.queues());
   const tokenizer = new Tokenizer(config.tokenizerThreads);
-  const admission = new Admission(store, queues, tokenizer, config.jobs);
+  const admission = new Admission(store, queues, tokenizer, config.jobs, bucketBounds(config));
   const events = new EventHub(redis, store.keys, log);
   const dispatcher = new Dispatcher(bullRedis, store, config, log);
+  queues.onQueue((q) => dispatcher.ensure(q));
   const api = new JobService({ store, admission, events, queues, maxTextBytes: config.jobs.maxTextBytes, log });
 
   const { grpcObject } = loadNightshift();

@@ -88,8 +88,8 @@ test('a queued job can be cancelled: it leaves its queue, never runs, and cannot
   assert.equal(cancelled.state, 'JOB_STATE_CANCELLED');
   assert.equal(cancelled.error, 'cancelled by the tenant');
   assert.equal((await c.getJob(job.id)).state, 'JOB_STATE_CANCELLED');
-  const queueOf = (op: string) => new Queue(`${op}.all`, { connection: { url: REDIS_URL }, prefix: sys.prefix });
-  const [q1, q2] = [queueOf(p!.op.op), queueOf(q!.op.op)];
+  const queueOf = (j: { op: string; bucket: string }) => new Queue(`${j.op}.${j.bucket}`, { connection: { url: REDIS_URL }, prefix: sys.prefix });
+  const [q1, q2] = [queueOf(job), queueOf(other)];
   try {
     assert.equal(await q1.getJob(job.id), undefined, 'the cancelled job left its queue');
     assert.equal(await q2.getJob(other.id).then((j) => j?.id), other.id, 'the other job is still queued');

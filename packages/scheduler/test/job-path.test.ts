@@ -65,6 +65,16 @@ test('300 jobs of mixed ops and lengths, through SubmitStream and four concurren
     workers.add(job.workerId);
   }
   assert.deepEqual([...workers].sort(), ['w1', 'w2'], 'both workers ran jobs');
+  // A batch never mixes ops, params or length buckets.
+  const batches = new Map<string, Set<string>>();
+  for (const [id, planned] of byId) {
+    const job = await c.getJob(id, true);
+    const key = `${job.op}|${JSON.stringify(planned.op.params)}|${job.bucket}`;
+    batches.set(job.batchId, (batches.get(job.batchId) ?? new Set()).add(key));
+    assert.match(job.bucket, /^(le\d+|gt\d+)$/);
+  }
+  for (const [batchId, keys] of batches) assert.equal(keys.size, 1, `batch ${batchId} mixes ${[...keys].join(' / ')}`);
+  assert.ok(new Set([...byId.keys()].map((id) => byId.get(id)!.tokens.length > 4096)).size === 2, 'the jobs span several buckets');
 });
 
 test('WatchJobs delivers every state change of a job, in order, ending at its final state', async () => {

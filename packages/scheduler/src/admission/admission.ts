@@ -4,6 +4,7 @@ import { bucketOf, queueName, type QueueSet } from '../queueing/index.js';
 import type { ValidJobSpec } from '../api/requests.js';
 import { invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
+import type { BucketBounds } from '../batching/index.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /**
@@ -16,6 +17,7 @@ export class Admission {
     private readonly queues: QueueSet,
     private readonly tokenizer: Tokenizer,
     private readonly config: SchedulerConfig['jobs'],
+    private readonly bounds: BucketBounds,
   ) {}
 
   async admit(tenant: string, v: ValidJobSpec): Promise<JobRecord> {
@@ -35,7 +37,7 @@ export class Admission {
         if (tokens.length > this.config.maxTokensPerJob) {
           return invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${this.config.maxTokensPerJob} per job`);
         }
-        const bucket = bucketOf(v.spec.op, tokens.length);
+        const bucket = bucketOf(this.bounds, tokens.length);
         const job: NewJob = {
           id: randomUUID(),
           tenant,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadConfig, type EnvOverrides } from '@nightshift/proto';
+import { geometricBounds, type BucketBounds } from '../batching/index.js';
 
 const workerEntry = z.object({
   id: z.string().min(1),
@@ -49,6 +50,10 @@ export const schedulerConfigSchema = z.object({
       maxBatchJobs: z.coerce.number().int().min(1).max(4096).default(64),
       /** Batch size × longest sequence; a longer single job runs alone. */
       maxPaddedTokens: z.coerce.number().int().positive().default(262_144),
+      /** Length buckets: upper bounds from `first`, each `ratio` times the last, up to jobs.maxTokensPerJob. */
+      buckets: z
+        .object({ first: z.coerce.number().int().min(1).default(64), ratio: z.coerce.number().gt(1).max(16).default(2) })
+        .prefault({}),
     })
     .prefault({}),
   dispatch: z
@@ -61,6 +66,8 @@ export const schedulerConfigSchema = z.object({
       workerBackoffMs: z.coerce.number().int().min(0).default(2_000),
       /** Times a job may be found stalled (its dispatcher died) before it fails. */
       maxStalledCount: z.coerce.number().int().min(0).default(5),
+      /** How often to look for queues that other replicas started filling. */
+      discoverMs: z.coerce.number().int().min(50).default(1000),
     })
     .prefault({}),
   /** Threads that tokenize text off the event loop. */
@@ -88,4 +95,9 @@ export function loadSchedulerConfig(file?: string, env: NodeJS.ProcessEnv = proc
 /** The schema's defaults with some fields set: for tests and the demo. */
 export function schedulerConfig(partial: Record<string, unknown>): SchedulerConfig {
   return schedulerConfigSchema.parse(partial);
+}
+
+/** The length buckets this configuration asks for. */
+export function bucketBounds(config: SchedulerConfig): BucketBounds {
+  return geometricBounds(config.batching.buckets.first, config.jobs.maxTokensPerJob, config.batching.buckets.ratio);
 }

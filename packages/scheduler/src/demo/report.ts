@@ -67,7 +67,7 @@ export function formatReport(r: DemoReport, wallSeconds: number): string {
     `  documents       ${n(r.documents)}`,
     `  tokens          ${n(r.tokens)} (o200k_base)`,
     `  batches         ${n(r.batches)} (${r.jobsPerBatch.toFixed(1)} jobs per batch)`,
-    `  padding         ${(r.paddingEfficiency * 100).toFixed(1)}% of padded tokens are real tokens (one length bucket for now)`,
+    `  padding         ${(r.paddingEfficiency * 100).toFixed(1)}% of padded tokens are real tokens`,
     `  wall seconds    ${wallSeconds.toFixed(2)} (${n(Math.round(r.tokens / wallSeconds))} tokens/s)`,
     `  kernel seconds  ${r.kernelSeconds.toFixed(2)}`,
     '',

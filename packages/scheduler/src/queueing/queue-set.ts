@@ -12,11 +12,20 @@ export interface EnqueueOptions {
 /** The BullMQ queues of the (op, bucket) pairs: the port through which admission enqueues. */
 export class QueueSet {
   private readonly queues = new Map<string, Queue<QueueJobData>>();
+  private readonly announced = new Set<string>();
+  private listener: ((queue: string) => void) | undefined;
 
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
+    /** The set of queue names dispatchers pull from (Keys.queues()). */
+    private readonly queuesKey: string,
   ) {}
+
+  /** Called once per queue this process sees a job added to, so that its dispatcher starts at once. */
+  onQueue(listener: (queue: string) => void): void {
+    this.listener = listener;
+  }
 
   get(name: string): Queue<QueueJobData> {
     let q = this.queues.get(name);
@@ -38,6 +47,15 @@ export class QueueSet {
       const list = byQueue.get(item.job.queue) ?? [];
       list.push(item);
       byQueue.set(item.job.queue, list);
+    }
+    const fresh = [...byQueue.keys()].filter((q) => !this.announced.has(q));
+    if (fresh.length) {
+      // Every replica's dispatcher finds the queues here; this one's is told directly.
+      await this.connection.sadd(this.queuesKey, ...fresh);
+      for (const q of fresh) {
+        this.announced.add(q);
+        this.listener?.(q);
+      }
     }
     await Promise.all(
       [...byQueue].map(([queue, list]) =>
