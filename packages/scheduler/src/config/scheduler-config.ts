@@ -50,6 +50,10 @@ export const schedulerConfigSchema = z.object({
       maxBatchJobs: z.coerce.number().int().min(1).max(4096).default(64),
       /** Batch size × longest sequence; a longer single job runs alone. */
       maxPaddedTokens: z.coerce.number().int().positive().default(262_144),
+      /** Longest a job waits for batch-mates while its worker is busy anyway, ms. */
+      maxQueueDelayMs: z.coerce.number().int().min(0).default(5),
+      /** Waiting this long raises a job's priority by one, so that low priorities do not starve (0: never). */
+      agingMsPerPriority: z.coerce.number().int().min(0).default(1000),
       /** Length buckets: upper bounds from `first`, each `ratio` times the last, up to jobs.maxTokensPerJob. */
       buckets: z
         .object({ first: z.coerce.number().int().min(1).default(64), ratio: z.coerce.number().gt(1).max(16).default(2) })

@@ -5,8 +5,8 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
 import { encodeResult, type JobStore, type Transition } from '../jobs/index.js';
-import type { QueueJobData } from '../queueing/index.js';
-import { fitsInBatch, type BatchLimits } from '../batching/index.js';
+import { apiPriority, bullPriority, type QueueJobData } from '../queueing/index.js';
+import { closeBatch, type ClosingPolicy, type PendingJob } from '../batching/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchKey, batchRequest } from './batch-request.js';
@@ -17,10 +17,15 @@ export interface PullerOptions {
   lockMs: number;
   maxStalledCount: number;
   batchTimeoutMs: number;
-  limits: BatchLimits;
+  limits: ClosingPolicy;
 }
 
 type QJob = Job<QueueJobData>;
+
+/** A fetched job as the batching decision sees it; BullMQ's priority turned back into ours. */
+function pendingJob(j: QJob): PendingJob {
+  return { id: j.id!, length: j.data.tokenCount, priority: apiPriority(j.opts.priority ?? bullPriority(0)), queuedAt: j.timestamp };
+}
 
 /**
  * Pulls one queue with BullMQ's manual-fetch API and keeps its batches
@@ -99,8 +104,12 @@ export class QueuePuller {
       await this.handBack([first]);
       return;
     }
-    // 3 fill: same params only, while the batch stays within its limits.
-    const batch = this.fill(first);
+    // 3 close: gather jobs of the same params until the batch closes (full, delay, idle worker).
+    const batch = await this.gather(first, slot);
+    if (batch.length === 0) {
+      slot.release(false);
+      return;
+    }
     // 4 start: mark RUNNING and send; settlement happens when the worker answers.
     const batchId = randomUUID();
     const jobs = await this.markRunning(batch, slot.workerId, batchId);
@@ -112,35 +121,34 @@ export class QueuePuller {
     this.inFlight.add(sent);
   }
 
-  private fill(first: QJob): QJob[] {
+  /**
+   * The jobs of `first`'s params that go out together: what is carried or waiting now, topped up
+   * while the batch may still wait (closeBatch decides), the rest carried to the next batches.
+   */
+  private async gather(first: QJob, slot: WorkerSlot): Promise<QJob[]> {
     const key = batchKey(first);
-    const batch = [first];
-    let longest = first.data.tokenCount;
-    const kept: QJob[] = [];
-    for (const j of this.carry) {
-      if (batchKey(j) === key && fitsInBatch(batch.length, longest, j.data.tokenCount, this.opts.limits)) {
-        batch.push(j);
-        longest = Math.max(longest, j.data.tokenCount);
-      } else kept.push(j);
-    }
-    this.carry = kept;
-    return batch;
-  }
-
-  /** Adds jobs waiting in the queue right now to the batch, while they fit. */
-  private async top(batch: QJob[]): Promise<void> {
-    const key = batchKey(batch[0]!);
-    let longest = Math.max(...batch.map((j) => j.data.tokenCount));
-    while (this.carry.length < this.opts.limits.maxBatchJobs) {
-      const j = await this.fetch(false);
-      if (!j) return;
-      if (batchKey(j) !== key || !fitsInBatch(batch.length, longest, j.data.tokenCount, this.opts.limits)) {
-        this.carry.push(j);
-        if (batchKey(j) === key) return; // the batch is full
-        continue;
+    const pending = [first, ...this.carry.filter((j) => batchKey(j) === key)];
+    this.carry = this.carry.filter((j) => batchKey(j) !== key);
+    for (;;) {
+      // Enough in hand to fill a batch twice over is enough to choose from.
+      while (pending.length < 2 * this.opts.limits.maxBatchJobs && this.carry.length < this.opts.limits.maxBatchJobs) {
+        const j = await this.fetch(false);
+        if (!j) break;
+        (batchKey(j) === key ? pending : this.carry).push(j);
       }
-      batch.push(j);
-      longest = Math.max(longest, j.data.tokenCount);
+      const now = Date.now();
+      const decision = closeBatch(pending.map(pendingJob), now, this.opts.limits, slot.workerIdle());
+      if (decision.close) {
+        const chosen = new Set(decision.batch.map((p) => p.id));
+        this.carry.unshift(...pending.filter((j) => !chosen.has(j.id!)));
+        return pending.filter((j) => chosen.has(j.id!));
+      }
+      if (this.stopping) {
+        await this.handBack(pending);
+        return [];
+      }
+      // Look again soon for batch-mates, and at the latest when the oldest job's delay is up.
+      await sleep(Math.max(1, Math.min(2, (decision.wakeAt ?? now + 2) - now)));
     }
   }
 
@@ -151,7 +159,6 @@ export class QueuePuller {
   }
 
   private async markRunning(batch: QJob[], workerId: string, batchId: string): Promise<QJob[]> {
-    await this.top(batch);
     const moves: Transition[] = batch.map((j) => ({
       tenant: j.data.tenant,
       id: j.data.id,

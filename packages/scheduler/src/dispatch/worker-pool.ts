@@ -4,6 +4,8 @@ import type { WorkerEntry } from '../config/scheduler-config.js';
 
 export interface WorkerSlot {
   workerId: string;
+  /** Whether this slot's batch would be the only one on its worker: then waiting for batch-mates idles the worker. */
+  workerIdle(): boolean;
   run(request: RunBatchRequest, timeoutMs: number): Promise<RunBatchResponse__Output>;
   /** Give the slot back; `failed` suspects the worker for a while. */
   release(failed: boolean): void;
@@ -112,6 +114,7 @@ export class WorkerPool {
     let released = false;
     return {
       workerId: m.entry.id,
+      workerIdle: () => m.inFlight <= 1,
       run: (request, timeoutMs) =>
         new Promise((resolve, reject) => {
           m.client.runBatch(request, { deadline: Date.now() + timeoutMs }, (err, res) => (err || !res ? reject(err ?? new Error('empty reply')) : resolve(res)));

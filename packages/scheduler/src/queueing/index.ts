@@ -1,3 +1,3 @@
 export { QueueSet, type EnqueueOptions } from './queue-set.js';
 export { bucketOf, queueName } from './queue-names.js';
-export { bullPriority, type QueueJobData } from './queue-job.js';
+export { bullPriority, apiPriority, type QueueJobData } from './queue-job.js';

@@ -14,3 +14,8 @@ export interface QueueJobData {
 export function bullPriority(priority: number): number {
   return 1_000_001 - priority;
 }
+
+/** BullMQ priority → API priority. */
+export function apiPriority(bull: number): number {
+  return 1_000_001 - bull;
+}
