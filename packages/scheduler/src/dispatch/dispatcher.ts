@@ -50,10 +50,6 @@ export class Dispatcher {
     void puller.start().catch((err: unknown) => this.log.error({ err, queue }, 'puller did not start'));
   }
 
-  get queues(): string[] {
-    return [...this.pullers.keys()];
-  }
-
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);

@@ -28,12 +28,6 @@ export class LockKeeper {
     this.held.get(worker)?.delete(jobId);
   }
 
-  get count(): number {
-    let n = 0;
-    for (const jobs of this.held.values()) n += jobs.size;
-    return n;
-  }
-
   stop(): void {
     clearInterval(this.timer);
   }

@@ -51,15 +51,6 @@ export class WorkerPool {
     if (entries.length === 0) log.warn('no workers configured: jobs will wait in their queues');
   }
 
-  get size(): number {
-    return this.members.length;
-  }
-
-  /** Batches out now, per worker. */
-  load(): Record<string, number> {
-    return Object.fromEntries(this.members.map((m) => [m.entry.id, m.inFlight]));
-  }
-
   /** Waits for a free slot on a healthy worker (least loaded first); null once the pool is closed. */
   async acquire(): Promise<WorkerSlot | null> {
     for (;;) {

@@ -53,10 +53,6 @@ export class EventHub {
     };
   }
 
-  get watchedTenants(): number {
-    return this.readers.size;
-  }
-
   close(): void {
     for (const r of this.readers.values()) {
       r.stopped = true;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
-import { JOB_STATES, type JobState } from './job-state.js';
+import type { JobState } from './job-state.js';
 import { Keys } from './keys.js';
 import { parseRecord, type JobRecord, type NewJob } from './job-record.js';
 
@@ -56,10 +56,6 @@ export class JobStore {
   /** The index score: creation time in µs, with a random tail so that bulk submissions rarely tie. */
   static sortScore(createdAt: number): number {
     return createdAt * 1000 + Math.floor(Math.random() * 1000);
-  }
-
-  async create(job: NewJob): Promise<boolean> {
-    return (await this.createMany([job]))[0]!;
   }
 
   /** Creates several records in one round trip; true for each that was created. */
@@ -181,14 +177,6 @@ export class JobStore {
       jobs: records.filter((r): r is JobRecord => r !== null),
       ...(later.length > pageSize && last ? { next: last } : {}),
     };
-  }
-
-  /** Number of the tenant's jobs in each state (from the indexes). */
-  async countByState(tenant: string): Promise<Record<JobState, number>> {
-    const pipe = this.redis.pipeline();
-    for (const s of JOB_STATES) pipe.zcard(this.keys.state(tenant, s));
-    const replies = (await pipe.exec()) ?? [];
-    return Object.fromEntries(JOB_STATES.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<JobState, number>;
   }
 }
 

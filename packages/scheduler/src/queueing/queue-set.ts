@@ -36,10 +36,6 @@ export class QueueSet {
     return q;
   }
 
-  async enqueue(job: NewJob, tokens: Uint32Array, opts: EnqueueOptions): Promise<void> {
-    await this.enqueueMany([{ job, tokens }], opts);
-  }
-
   /** Adds jobs with one addBulk per queue (one round trip each, however many jobs). */
   async enqueueMany(items: ReadonlyArray<{ job: NewJob; tokens: Uint32Array }>, opts: EnqueueOptions): Promise<void> {
     const byQueue = new Map<string, Array<{ job: NewJob; tokens: Uint32Array }>>();
