@@ -1,0 +1,278 @@
+// pnpm bench:batching — nightshift's batching against FIFO batches, a plain BullMQ setup and an
+// in-process loop with no queue, on 20,000 jobs of log-normal lengths, with the same native
+// kernels everywhere. Runs its own redis-server (so that INFO commandstats counts only this
+// run) and its own worker processes. Prints tables; BENCHMARKS.md records them.
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { packTokens, resolveOp, seededRandom, type Job__Output, type OpName } from '@nightshift/proto';
+import { loadNative, nativeParams } from '@nightshift/worker';
+import { startScheduler, schedulerConfig, JobClient } from '../src/index.js';
+import { startRedisServer } from '../src/devtools/redis-server.js';
+import { startService, type ServiceProcess } from '../src/devtools/service-process.js';
+import { paddedTokens } from '../src/batching/index.js';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
+const WORKERS = 2;
+
+/** Log-normal lengths: median 300, 99th percentile 8,000 (σ = ln(8000/300)/2.326). */
+function lengths(n: number, seed: number): number[] {
+  const rand = seededRandom(seed);
+  const sigma = Math.log(8000 / 300) / 2.326;
+  return Array.from({ length: n }, () => {
+    const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    return Math.max(1, Math.min(60_000, Math.round(300 * Math.exp(sigma * z))));
+  });
+}
+
+function corpus(n: number, op: OpName): Uint32Array[] {
+  const rand = seededRandom(op.length * 7919);
+  return lengths(n, 42).map((len) => Uint32Array.from({ length: op === 'attention' ? Math.min(len, 4096) : len }, () => Math.floor(rand() * 200_000)));
+}
+
+/** FIFO batches with the same limits: jobs in arrival order, a batch closed when the next does not fit. */
+function fifoEfficiency(seqLengths: number[], maxJobs: number, maxPadded: number): number {
+  let real = 0;
+  let padded = 0;
+  let count = 0;
+  let longest = 0;
+  const close = () => {
+    padded += paddedTokens(count, longest);
+    count = 0;
+    longest = 0;
+  };
+  for (const n of seqLengths) {
+    if (count > 0 && (count + 1 > maxJobs || paddedTokens(count + 1, Math.max(longest, n)) > maxPadded)) close();
+    count++;
+    longest = Math.max(longest, n);
+    real += n;
+  }
+  if (count) close();
+  return real / padded;
+}
+
+async function commandStats(redis: Redis): Promise<{ commands: number; scripts: number }> {
+  const info = await redis.info('commandstats');
+  let commands = 0;
+  let scripts = 0;
+  for (const m of info.matchAll(/^cmdstat_([a-z|_-]+):calls=(\d+)/gm)) {
+    const name = m[1]!;
+    const calls = Number(m[2]);
+    if (['info', 'config|resetstat', 'config', 'client|setname', 'client|setinfo', 'hello', 'select', 'ping'].includes(name)) continue;
+    commands += calls;
+    if (name === 'evalsha' || name === 'eval') scripts += calls;
+  }
+  return { commands, scripts };
+}
+
+interface RunFigures {
+  seconds: number;
+  jobs: number;
+  tokens: number;
+  commands: number;
+  scripts: number;
+  efficiency?: number;
+  batches?: Map<string, Job__Output[]>;
+}
+
+async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], workers: ServiceProcess[], maxBatchJobs: number, tag: string): Promise<RunFigures> {
+  const prefix = `bench-${tag}`;
+  const redis = new Redis(url);
+  const scheduler = await startScheduler(
+    schedulerConfig({
+      listen: '127.0.0.1:0',
+      redisUrl: url,
+      prefix,
+      logLevel: 'warn',
+      workers: workers.map((w, i) => ({ id: `w${i + 1}`, address: w.ready.address })),
+      batching: { maxBatchJobs, maxQueueDelayMs: Number(process.env.BENCH_DELAY ?? 5) },
+    }),
+  );
+  const client = new JobClient(scheduler.address, 'bench');
+  const params = {};
+  await redis.config('RESETSTAT');
+  const ids: string[] = [];
+  const finals = new Set<string>();
+  const t0 = performance.now();
+  const watch = client.watchJobs([]);
+  const done = new Promise<void>((resolve) => {
+    watch.on('data', (e: { jobId: string; state: string }) => {
+      if (e.state === 'JOB_STATE_SUCCEEDED' || e.state === 'JOB_STATE_FAILED') {
+        finals.add(e.jobId);
+        if (finals.size === seqs.length) resolve();
+      }
+    });
+    watch.on('error', () => undefined);
+  });
+  await client.submitMany(
+    seqs.map((s, i) => ({ requestId: String(i), job: { op, params: { [op]: params }, tokens: packTokens(s), clientRef: String(i) } })),
+    (r) => {
+      if (r.job) ids.push(r.job.id);
+      else throw new Error(r.error?.message);
+    },
+    1024,
+  );
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  watch.cancel();
+  const stats = await commandStats(redis);
+  if (process.env.BENCH_DEBUG) process.stderr.write((await redis.info('commandstats')).split('\n').filter((l) => /calls=\d{3,}/.test(l)).join('\n') + '\n');
+  const jobs: Job__Output[] = [];
+  let pageToken = '';
+  do {
+    const page = await client.listJobs({ pageSize: 1000, pageToken });
+    jobs.push(...page.jobs);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  const batches = new Map<string, Job__Output[]>();
+  for (const j of jobs) batches.set(j.batchId, [...(batches.get(j.batchId) ?? []), j]);
+  let real = 0;
+  let padded = 0;
+  for (const b of batches.values()) {
+    real += b.reduce((s, j) => s + j.tokenCount, 0);
+    padded += paddedTokens(b.length, Math.max(...b.map((j) => j.tokenCount)));
+  }
+  client.close();
+  await scheduler.stop();
+  redis.disconnect();
+  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches };
+}
+
+/** What a user would write with BullMQ alone: addBulk, then Workers running the kernel one job at a time. */
+async function runPlainBullmq(url: string, op: OpName, seqs: Uint32Array[], concurrency: number, tag: string): Promise<RunFigures> {
+  const addon = loadNative().addon!;
+  const params = nativeParams(resolveOp(op, null));
+  const redis = new Redis(url);
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue(`plain-${tag}`, { connection, prefix: 'plain' });
+  await redis.config('RESETSTAT');
+  const t0 = performance.now();
+  for (let i = 0; i < seqs.length; i += 1000) {
+    await queue.addBulk(seqs.slice(i, i + 1000).map((s) => ({ name: op, data: { tokens: Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('base64') }, opts: { removeOnComplete: true } })));
+  }
+  let finished = 0;
+  let resolveAll!: () => void;
+  const all = new Promise<void>((resolve) => (resolveAll = resolve));
+  const workers = Array.from({ length: WORKERS }, () =>
+    new Worker(
+      queue.name,
+      async (job) => {
+        const b = Buffer.from(job.data.tokens as string, 'base64');
+        const tokens = new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
+        const r = await addon.runBatch(op, params, tokens, Uint32Array.of(0, tokens.length));
+        return Array.from(r.out.subarray(0, 4));
+      },
+      { connection, prefix: 'plain', concurrency },
+    ).on('completed', () => {
+      if (++finished === seqs.length) resolveAll();
+    }),
+  );
+  await all;
+  await Promise.all(workers.map((w) => w.close()));
+  const seconds = (performance.now() - t0) / 1000;
+  const stats = await commandStats(redis);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  redis.disconnect();
+  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats };
+}
+
+/**
+ * The ceiling: the same batches nightshift formed, run by the same kernels with no queue at all,
+ * as many at once as the workers had threads (each call on one thread, as each worker ran).
+ */
+async function runInProcess(op: OpName, seqs: Uint32Array[], batches: Map<string, Job__Output[]>): Promise<number> {
+  const addon = loadNative().addon!;
+  addon.init({ threads: 1 });
+  const params = nativeParams(resolveOp(op, null));
+  const list = [...batches.values()];
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    for (let i = next++; i < list.length; i = next++) {
+      const b = list[i]!;
+      const parts = b.map((j) => seqs[Number(j.clientRef)]!);
+      const offsets = new Uint32Array(parts.length + 1);
+      parts.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.length));
+      const tokens = new Uint32Array(offsets[parts.length]!);
+      parts.forEach((p, k) => tokens.set(p, offsets[k]!));
+      await addon.runBatch(op, params, tokens, offsets);
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, lane));
+  return (performance.now() - t0) / 1000;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(head), `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const say = (s = '') => process.stdout.write(`${s}\n`);
+  const redisServer = await startRedisServer();
+  const workers: ServiceProcess[] = [];
+  try {
+    for (let i = 1; i <= WORKERS; i++) {
+      workers.push(await startService('worker', { NIGHTSHIFT_WORKER_ID: `w${i}`, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', LOG_LEVEL: 'warn' }, [], { echo: true }));
+    }
+    say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${JOBS.toLocaleString('en-US')} jobs, log-normal lengths (median 300, p99 8,000); ${WORKERS} worker processes of 1 kernel thread; redis-server of its own`);
+    say();
+    const rows: string[][] = [];
+    const commandRows: string[][] = [];
+    for (const op of ['minhash', 'attention'] as const) {
+      const seqs = corpus(JOBS, op);
+      const ns = await runNightshift(redisServer.url, op, seqs, workers, 64, `${op}-64`);
+      const ceiling = await runInProcess(op, seqs, ns.batches!);
+      let best: RunFigures | undefined;
+      let bestConcurrency = 0;
+      for (const c of [1, 2, 4, 8]) {
+        const plain = await runPlainBullmq(redisServer.url, op, seqs, c, `${op}-${c}`);
+        if (!best || plain.seconds < best.seconds) [best, bestConcurrency] = [plain, c];
+      }
+      const fifo = fifoEfficiency(seqs.map((s) => s.length), 64, 262_144);
+      rows.push([
+        op,
+        ns.efficiency!.toFixed(3),
+        fifo.toFixed(3),
+        `${(ns.jobs / ns.seconds).toFixed(0)} / ${((ns.tokens / ns.seconds) / 1e6).toFixed(2)} M`,
+        `${(best!.jobs / best!.seconds).toFixed(0)} / ${((best!.tokens / best!.seconds) / 1e6).toFixed(2)} M (c=${bestConcurrency})`,
+        `${(best!.seconds / ns.seconds).toFixed(2)}×`,
+        `${(ceiling / ns.seconds).toFixed(2)}`,
+      ]);
+      commandRows.push([op, (ns.commands / ns.jobs).toFixed(1), (ns.scripts / ns.jobs).toFixed(1), (best!.commands / best!.jobs).toFixed(1), (best!.scripts / best!.jobs).toFixed(1)]);
+      process.stderr.write('.');
+    }
+    const sweep: string[][] = [];
+    const seqs = corpus(JOBS, 'minhash');
+    for (const maxJobs of [1, 8, 64, 256]) {
+      const ns = await runNightshift(redisServer.url, 'minhash', seqs, workers, maxJobs, `sweep-${maxJobs}`);
+      const ceiling = await runInProcess('minhash', seqs, ns.batches!);
+      sweep.push([String(maxJobs), String(ns.batches!.size), ns.efficiency!.toFixed(3), (ns.seconds).toFixed(2), ceiling.toFixed(2), (((ns.seconds - ceiling) / ns.jobs) * 1e6).toFixed(0)]);
+      process.stderr.write('.');
+    }
+    process.stderr.write('\n');
+    say('1-3. padding efficiency, end-to-end documents/s and tokens/s (first submit to last result), and the share of the in-process ceiling');
+    say();
+    say(table(['op', 'padding eff.', 'FIFO padding eff.', 'nightshift docs/s / tok/s', 'plain BullMQ docs/s / tok/s', 'nightshift ÷ BullMQ', 'nightshift ÷ ceiling'], rows));
+    say();
+    say('4. Redis work per job (INFO commandstats over each run; commands include those inside Lua scripts)');
+    say();
+    say(table(['op', 'nightshift commands', 'nightshift scripts', 'plain BullMQ commands', 'plain BullMQ scripts'], commandRows));
+    say();
+    say('5. max batch size sweep, minhash: scheduler overhead per job = (end-to-end − in-process time of the same batches) ÷ jobs');
+    say();
+    say(table(['max batch', 'batches', 'padding eff.', 'end-to-end s', 'in-process s', 'overhead µs/job'], sweep));
+  } finally {
+    for (const w of workers) await w.stop();
+    await redisServer.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
