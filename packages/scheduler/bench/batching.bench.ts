@@ -12,23 +12,15 @@ import { startScheduler, schedulerConfig, JobClient } from '../src/index.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
 import { startService, type ServiceProcess } from '../src/devtools/service-process.js';
 import { paddedTokens } from '../src/batching/index.js';
+import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const WORKERS = 2;
 
-/** Log-normal lengths: median 300, 99th percentile 8,000 (σ = ln(8000/300)/2.326). */
-function lengths(n: number, seed: number): number[] {
-  const rand = seededRandom(seed);
-  const sigma = Math.log(8000 / 300) / 2.326;
-  return Array.from({ length: n }, () => {
-    const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-    return Math.max(1, Math.min(60_000, Math.round(300 * Math.exp(sigma * z))));
-  });
-}
 
 function corpus(n: number, op: OpName): Uint32Array[] {
   const rand = seededRandom(op.length * 7919);
-  return lengths(n, 42).map((len) => Uint32Array.from({ length: op === 'attention' ? Math.min(len, 4096) : len }, () => Math.floor(rand() * 200_000)));
+  return logNormalLengths(n, 42, { max: 60_000 }).map((len) => Uint32Array.from({ length: op === 'attention' ? Math.min(len, 4096) : len }, () => Math.floor(rand() * 200_000)));
 }
 
 /** FIFO batches with the same limits: jobs in arrival order, a batch closed when the next does not fit. */
@@ -92,7 +84,6 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
   const client = new JobClient(scheduler.address, 'bench');
   const params = {};
   await redis.config('RESETSTAT');
-  const ids: string[] = [];
   const finals = new Set<string>();
   const t0 = performance.now();
   const watch = client.watchJobs([]);
@@ -108,8 +99,7 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
   await client.submitMany(
     seqs.map((s, i) => ({ requestId: String(i), job: { op, params: { [op]: params }, tokens: packTokens(s), clientRef: String(i) } })),
     (r) => {
-      if (r.job) ids.push(r.job.id);
-      else throw new Error(r.error?.message);
+      if (!r.job) throw new Error(r.error?.message);
     },
     1024,
   );
@@ -118,13 +108,7 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
   watch.cancel();
   const stats = await commandStats(redis);
   if (process.env.BENCH_DEBUG) process.stderr.write((await redis.info('commandstats')).split('\n').filter((l) => /calls=\d{3,}/.test(l)).join('\n') + '\n');
-  const jobs: Job__Output[] = [];
-  let pageToken = '';
-  do {
-    const page = await client.listJobs({ pageSize: 1000, pageToken });
-    jobs.push(...page.jobs);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
+  const jobs = await client.listAllJobs();
   const batches = new Map<string, Job__Output[]>();
   for (const j of jobs) batches.set(j.batchId, [...(batches.get(j.batchId) ?? []), j]);
   let real = 0;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '@nightshift/proto';
+import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 import {
   adaptiveBounds, bucketIndex, bucketName, closeBatch, effectivePriority, geometricBounds, paddingBound, paddedTokens,
   type ClosingPolicy, type PendingJob,
@@ -19,18 +20,9 @@ test('geometric buckets: bounds, the bucket of a length, and stable names', () =
   assert.throws(() => geometricBounds(0, 10), RangeError);
 });
 
-/** Log-normal lengths: median ≈ 300, 99th percentile ≈ 8,000, as the batching benchmark's corpus. */
-function skewedLengths(n: number, seed: number): number[] {
-  const rand = seededRandom(seed);
-  const sigma = Math.log(8000 / 300) / 2.326;
-  return Array.from({ length: n }, () => {
-    const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-    return Math.max(1, Math.min(65_536, Math.round(300 * Math.exp(sigma * z))));
-  });
-}
 
 test('adaptive boundaries pad less than geometric ones with as many buckets, on a skewed distribution', () => {
-  const lengths = skewedLengths(20_000, 1);
+  const lengths = logNormalLengths(20_000, 1);
   const geo = geometricBounds(64, 65_536);
   const ada = adaptiveBounds(lengths, geo.upper.length, 65_536);
   assert.equal(ada.upper.length, geo.upper.length);

@@ -41,6 +41,18 @@ export class JobClient {
     return this.unary<ListJobsRequest, ListJobsResponse__Output>(this.raw.listJobs, req);
   }
 
+  /** Every job of the tenant (in `states`, if given), oldest first, paging through ListJobs. */
+  async listAllJobs(states: ListJobsRequest['states'] = []): Promise<Job__Output[]> {
+    const jobs: Job__Output[] = [];
+    let pageToken = '';
+    do {
+      const page = await this.listJobs({ states, pageSize: 1000, pageToken });
+      jobs.push(...page.jobs);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return jobs;
+  }
+
   /** State changes of the given jobs (or all the tenant's jobs); ends when the server ends the stream. */
   watchJobs(jobIds: string[]): grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output> {
     return this.raw.watchJobs({ jobIds }, this.metadata) as grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output>;

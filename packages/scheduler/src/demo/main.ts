@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
-import type { Job__Output, JobEvent__Output, SubmitStreamRequest } from '@nightshift/proto';
+import type { JobEvent__Output, SubmitStreamRequest } from '@nightshift/proto';
 import { JobClient } from '../client/index.js';
 import { redisAnswers, startRedisServer, type RedisServerHandle } from '../devtools/redis-server.js';
 import { dropPrefix } from '../devtools/redis-keys.js';
@@ -104,13 +104,7 @@ async function main(): Promise<number> {
     watch.cancel();
     bars.stop();
 
-    const jobs: Job__Output[] = [];
-    let pageToken = '';
-    do {
-      const page = await client.listJobs({ pageSize: 1000, pageToken });
-      jobs.push(...page.jobs);
-      pageToken = page.nextPageToken;
-    } while (pageToken);
+    const jobs = await client.listAllJobs();
     client.close();
     const report = summarize(jobs.filter((j) => ids.has(j.id)));
     say(formatReport(report, wall));
