@@ -25,12 +25,12 @@ export async function startScheduler(config: SchedulerConfig, log: Logger = crea
   await Promise.all([redis.connect(), bullRedis.connect()]);
 
   const store = new JobStore(redis, config.prefix, { retentionSeconds: config.jobs.retentionSeconds, eventsMaxLen: 100_000 });
-  const queues = new QueueSet(redis, config.prefix, store.keys.queues());
+  const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority);
   const tokenizer = new Tokenizer(config.tokenizerThreads);
   const admission = new Admission(store, queues, tokenizer, config.jobs, bucketBounds(config));
   const events = new EventHub(redis, store.keys, log);
-  const dispatcher = new Dispatcher(bullRedis, store, config, log);
-  queues.onQueue((q) => dispatcher.ensure(q));
+  const dispatcher = new Dispatcher(bullRedis, queues, store, config, log);
+  queues.onQueue((q) => dispatcher.wake(q));
   const api = new JobService({ store, admission, events, queues, maxTextBytes: config.jobs.maxTextBytes, log });
 
   const { grpcObject } = loadNightshift();

@@ -4,7 +4,8 @@ import { fitsInBatch } from '../src/batching/index.js';
 import { planSettlement } from '../src/dispatch/index.js';
 import { encodePageToken, decodePageToken } from '../src/api/page-token.js';
 import { loadSchedulerConfig } from '../src/index.js';
-import { bullPriority } from '../src/queueing/index.js';
+import { decodeEntry, encodeEntry, pendingScore } from '../src/queueing/index.js';
+import { effectivePriority } from '../src/batching/index.js';
 
 test('batch fit: padded tokens and job count bound a batch; an oversized job runs alone', () => {
   const limits = { maxBatchJobs: 4, maxPaddedTokens: 1000 };
@@ -52,10 +53,24 @@ test('page tokens round-trip and refuse garbage', () => {
   }
 });
 
-test('API priority maps onto BullMQ order: higher runs first, all within its range', () => {
-  assert.ok(bullPriority(10) < bullPriority(0));
-  assert.equal(bullPriority(1_000_000), 1);
-  assert.ok(bullPriority(0) <= 2 ** 21);
+test('pending entries round-trip, and their score orders as effective priority with aging does', () => {
+  const e = { tenant: 'a.b-c_1', id: '0b6c9f7e-1f7a-4a55-9d1b-3c0f6a2f7f10', length: 812, priority: 7, queuedAt: 1_795_000_000_123, attempts: 2, maxAttempts: 3 };
+  assert.deepEqual(decodeEntry(encodeEntry(e)), e);
+  const now = 1_795_000_100_000;
+  const jobs = [
+    { id: 'old-low', priority: 0, queuedAt: now - 60_000, length: 1 },
+    { id: 'new-high', priority: 10, queuedAt: now - 1_000, length: 1 },
+    { id: 'new-low', priority: 0, queuedAt: now - 1_000, length: 1 },
+    { id: 'mid', priority: 5, queuedAt: now - 30_000, length: 1 },
+  ];
+  for (const aging of [1000, 0]) {
+    const byScore = [...jobs].sort((a, b) => pendingScore(a, aging) - pendingScore(b, aging)).map((j) => j.id);
+    const byPriority = [...jobs].sort((a, b) => effectivePriority(b, now, aging) - effectivePriority(a, now, aging) || a.queuedAt - b.queuedAt).map((j) => j.id);
+    assert.deepEqual(byScore, byPriority, `aging ${aging}`);
+  }
+  // With aging, a minute of waiting outranks ten steps of priority; without, it never does.
+  assert.ok(pendingScore(jobs[0]!, 1000) < pendingScore(jobs[1]!, 1000));
+  assert.ok(pendingScore(jobs[0]!, 0) > pendingScore(jobs[1]!, 0));
 });
 
 test('configuration: defaults, environment overrides, and every error reported with its path', () => {

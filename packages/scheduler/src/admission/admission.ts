@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobStore, JobRecord, NewJob } from '../jobs/index.js';
-import { bucketOf, queueName, type QueueSet } from '../queueing/index.js';
+import { packTokens } from '@nightshift/proto';
+import { bucketOf, encodeEntry, queueName, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import type { ValidJobSpec } from '../api/requests.js';
 import { invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
@@ -27,10 +28,11 @@ export class Admission {
   }
 
   /**
-   * Admits several jobs with a few round trips in all: records in one pipeline, then one addBulk
-   * per queue. Each job gets its record or its own error, in order.
+   * Admits several jobs with two round trips in all: the records (one script per tenant), then the
+   * queue entries. Each job gets its record or its own error, in order.
    */
   async admitMany(tenant: string, specs: readonly ValidJobSpec[]): Promise<Array<JobRecord | Error>> {
+    const createdAt = Date.now();
     const measured = await Promise.all(
       specs.map(async (v): Promise<{ job: NewJob; tokens: Uint32Array } | Error> => {
         const tokens = 'text' in v.payload ? await this.tokenizer.encode(v.payload.text) : v.payload.tokens;
@@ -48,16 +50,18 @@ export class Admission {
           bucket,
           queue: queueName(v.spec.op, bucket),
           maxAttempts: v.maxAttempts || this.config.defaultAttempts,
-          createdAt: Date.now(),
+          createdAt,
+          entry: '',
         };
+        job.entry = encodeEntry(entryOf(job));
         return { job, tokens };
       }),
     );
     const ok = measured.filter((m): m is { job: NewJob; tokens: Uint32Array } => !(m instanceof Error));
     // Records first: a job in a queue always has a record to settle into.
-    await this.store.createMany(ok.map((m) => m.job));
+    await this.store.createMany(ok.map((m) => ({ job: m.job, tokens: packTokens(m.tokens) })));
     try {
-      await this.queues.enqueueMany(ok, { backoffMs: this.config.backoffMs });
+      await this.queues.enqueueMany(ok.map(({ job }) => ({ queue: job.queue, spec: job.spec, entry: entryOf(job) })));
     } catch (err) {
       await this.store
         .transitionMany(ok.map((m) => ({ tenant, id: m.job.id, from: ['QUEUED'] as const, to: 'FAILED' as const, fields: { error: 'could not be queued' } })))
@@ -68,4 +72,9 @@ export class Admission {
       m instanceof Error ? m : { ...m.job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '' },
     );
   }
+}
+
+/** A new job's first queue entry. */
+function entryOf(job: NewJob): PendingEntry {
+  return { tenant: job.tenant, id: job.id, length: job.tokenCount, priority: job.priority, queuedAt: job.createdAt, attempts: 0, maxAttempts: job.maxAttempts };
 }

@@ -8,7 +8,7 @@ import type {
 import { isFinal, type JobStore } from '../jobs/index.js';
 import type { Admission } from '../admission/index.js';
 import type { EventHub, JobEventEntry } from '../events/index.js';
-import type { QueueSet } from '../queueing/index.js';
+import { decodeEntry, type QueueSet } from '../queueing/index.js';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import { tenantOf } from './tenant.js';
 import { cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
@@ -152,7 +152,9 @@ export class JobService {
       throw new ApiError(grpc.status.FAILED_PRECONDITION, `job ${jobId} is ${moved.state}; only QUEUED or RUNNING jobs can be cancelled`);
     }
     // Best effort: a job a dispatcher holds already is skipped when its record says CANCELLED.
-    if (before.state === 'QUEUED') await this.d.queues.remove(before.queue, jobId).catch(() => false);
+    if (before.state === 'QUEUED' && before.entry) {
+      await this.d.queues.remove({ queue: before.queue, spec: before.spec, entry: decodeEntry(before.entry) }).catch(() => false);
+    }
     const after = await this.d.store.get(tenant, jobId, false);
     if (!after) throw notFound(`job ${jobId} not found`);
     return jobView(after);

@@ -8,6 +8,8 @@ const workerEntry = z.object({
   address: z.string().min(1),
   /** Batches sent to it at once. */
   maxBatchesInFlight: z.coerce.number().int().min(1).max(64).default(2),
+  /** Most padded tokens it takes in one batch (below batching.maxPaddedTokens to lower it for this worker). */
+  maxPaddedTokens: z.coerce.number().int().min(1).optional(),
 });
 
 /** Accepts a list or, from the environment, "id=host:port,id=host:port". */
@@ -62,16 +64,18 @@ export const schedulerConfigSchema = z.object({
     .prefault({}),
   dispatch: z
     .object({
-      /** Lock on a job while its batch is out; renewed at half of it. */
+      /** Lock on a batch while it is out; renewed every third of it. */
       lockMs: z.coerce.number().int().min(1000).default(30_000),
       /** Longest a RunBatch may take before its jobs are retried elsewhere. */
       batchTimeoutMs: z.coerce.number().int().min(100).default(600_000),
       /** How long a worker that failed a batch is left alone. */
       workerBackoffMs: z.coerce.number().int().min(0).default(2_000),
-      /** Times a job may be found stalled (its dispatcher died) before it fails. */
+      /** Times a batch may be found stalled (its dispatcher died) before BullMQ gives up on it. */
       maxStalledCount: z.coerce.number().int().min(0).default(5),
       /** How often to look for queues that other replicas started filling. */
       discoverMs: z.coerce.number().int().min(50).default(1000),
+      /** Longest an idle queue waits before it looks again (wake-ups come by pub/sub; this catches any missed). */
+      idlePollMs: z.coerce.number().int().min(10).default(1000),
     })
     .prefault({}),
   /** Threads that tokenize text off the event loop. */

@@ -1,23 +1,15 @@
-import type { Job } from 'bullmq';
-import { opKey, toOpParams, type RunBatchRequest } from '@nightshift/proto';
-import type { QueueJobData } from '../queueing/index.js';
+import { toOpParams, type OpSpec, type RunBatchRequest } from '@nightshift/proto';
 
-/** The jobs' tokens back to back, with offsets: one buffer for the whole batch. */
-export function batchRequest(batchId: string, jobs: readonly Job<QueueJobData>[]): RunBatchRequest {
-  const first = jobs[0]!.data.spec;
-  const parts = jobs.map((j) => Buffer.from(j.data.tokens, 'base64'));
+/** The jobs' tokens (uint32 LE, as stored) back to back, with offsets: one buffer for the whole batch. */
+export function batchRequest(batchId: string, spec: OpSpec, jobs: ReadonlyArray<{ id: string; tokens: Buffer }>): RunBatchRequest {
   const offsets = [0];
-  for (const p of parts) offsets.push(offsets.at(-1)! + p.length / 4);
+  for (const j of jobs) offsets.push(offsets.at(-1)! + j.tokens.length / 4);
   return {
     batchId,
-    op: first.op,
-    params: toOpParams(first),
-    jobIds: jobs.map((j) => j.data.id),
-    tokens: Buffer.concat(parts),
+    op: spec.op,
+    params: toOpParams(spec),
+    jobIds: jobs.map((j) => j.id),
+    tokens: Buffer.concat(jobs.map((j) => j.tokens)),
     offsets,
   };
-}
-
-export function batchKey(job: Job<QueueJobData>): string {
-  return opKey(job.data.spec);
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
 import type { JobStore } from '../jobs/index.js';
+import type { QueueSet } from '../queueing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller } from './queue-puller.js';
@@ -8,8 +9,9 @@ import { WorkerPool } from './worker-pool.js';
 
 /**
  * Moves jobs from every queue to the workers, a puller per (op, bucket) queue sharing one worker
- * pool. Pullers start for the queues that have held a job: those this process adds to (at once)
- * and those listed in Redis by any replica (looked up every discoverMs).
+ * pool. Pullers start for the queues that have held a job: those this process adds to (at once),
+ * those any replica announces on the wake channel, and those listed in Redis (read every
+ * discoverMs). A wake-up on the channel also ends an idle puller's sleep.
  */
 export class Dispatcher {
   private readonly locks: LockKeeper;
@@ -17,10 +19,12 @@ export class Dispatcher {
   private readonly pullers = new Map<string, QueuePuller>();
   private readonly opts;
   private timer: NodeJS.Timeout | undefined;
+  private subscriber: Redis | undefined;
   private stopped = false;
 
   constructor(
     private readonly connection: Redis,
+    private readonly queues: QueueSet,
     private readonly store: JobStore,
     private readonly config: SchedulerConfig,
     private readonly log: Logger,
@@ -32,20 +36,31 @@ export class Dispatcher {
       lockMs: config.dispatch.lockMs,
       maxStalledCount: config.dispatch.maxStalledCount,
       batchTimeoutMs: config.dispatch.batchTimeoutMs,
+      backoffMs: config.jobs.backoffMs,
+      idlePollMs: config.dispatch.idlePollMs,
       limits: config.batching,
     };
   }
 
   async start(): Promise<void> {
+    this.subscriber = this.connection.duplicate();
+    this.subscriber.on('message', (_channel: string, queue: string) => this.wake(queue));
+    await this.subscriber.subscribe(this.queues.keys.wake());
     await this.discover();
     this.timer = setInterval(() => void this.discover().catch((err: unknown) => this.log.warn({ err }, 'queue discovery failed')), this.config.dispatch.discoverMs);
     this.timer.unref();
   }
 
+  /** Jobs joined `queue`: start pulling it, or wake its puller. */
+  wake(queue: string): void {
+    this.ensure(queue);
+    this.pullers.get(queue)?.wake();
+  }
+
   /** Starts pulling `queue` if nothing here pulls it yet. */
   ensure(queue: string): void {
     if (this.stopped || this.pullers.has(queue)) return;
-    const puller = new QueuePuller(queue, this.connection, this.store, this.pool, this.locks, this.opts, this.log);
+    const puller = new QueuePuller(queue, this.connection, this.queues, this.store, this.pool, this.locks, this.opts, this.log);
     this.pullers.set(queue, puller);
     void puller.start().catch((err: unknown) => this.log.error({ err, queue }, 'puller did not start'));
   }
@@ -57,9 +72,10 @@ export class Dispatcher {
     await Promise.all([...this.pullers.values()].map((p) => p.stop(graceMs)));
     this.locks.stop();
     this.pool.dispose();
+    await this.subscriber?.quit();
   }
 
   private async discover(): Promise<void> {
-    for (const q of await this.connection.smembers(this.store.keys.queues())) this.ensure(q);
+    for (const q of await this.connection.smembers(this.queues.keys.queues())) this.ensure(q);
   }
 }

@@ -5,11 +5,11 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
 import { encodeResult, type JobStore, type Transition } from '../jobs/index.js';
-import { apiPriority, bullPriority, type QueueJobData } from '../queueing/index.js';
-import { closeBatch, type ClosingPolicy, type PendingJob } from '../batching/index.js';
+import { decodeEntry, encodeEntry, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { BatchFormer, type ClosingPolicy } from '../batching/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
-import { batchKey, batchRequest } from './batch-request.js';
+import { batchRequest } from './batch-request.js';
 import { planSettlement, type Settlement } from './settle-plan.js';
 
 export interface PullerOptions {
@@ -17,47 +17,54 @@ export interface PullerOptions {
   lockMs: number;
   maxStalledCount: number;
   batchTimeoutMs: number;
+  /** First retry delay of a failed job; doubles with each attempt. */
+  backoffMs: number;
+  /** Longest an idle puller sleeps before it looks again (work another replica queued, missed wake-ups). */
+  idlePollMs: number;
   limits: ClosingPolicy;
 }
 
-type QJob = Job<QueueJobData>;
-
-/** A fetched job as the batching decision sees it; BullMQ's priority turned back into ours. */
-function pendingJob(j: QJob): PendingJob {
-  return { id: j.id!, length: j.data.tokenCount, priority: apiPriority(j.opts.priority ?? bullPriority(0)), queuedAt: j.timestamp };
+type BatchJob = Job<BatchJobData>;
+interface Started {
+  entry: PendingEntry;
+  /** The record's attempts, this one included. */
+  attempts: number;
+  tokens: Buffer;
 }
 
 /**
- * Pulls one queue with BullMQ's manual-fetch API and keeps its batches
- * moving, in four phases a cycle: fetch a first job (blocking), take a
- * worker slot, fill the batch while it fits, start it; each batch then
- * settles on its own when the worker answers.
+ * Keeps one (op, bucket) queue's batches moving. A cycle: wait until some
+ * worker has room, form a batch (BatchFormer), take the oldest formed batch
+ * from BullMQ (it may be one a dead replica formed, or one stalled), take a
+ * worker slot, mark its jobs RUNNING and send it. Each batch then settles on
+ * its own when the worker answers.
  */
 export class QueuePuller {
-  private readonly bull: Worker<QueueJobData>;
+  private readonly bull: Worker<BatchJobData>;
+  private readonly former: BatchFormer;
   private readonly token = `dispatch-${randomUUID()}`;
-  /** Fetched jobs of other params than the batch being formed, kept for the next batches. */
-  private carry: QJob[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
 
   constructor(
     readonly queue: string,
     connection: Redis,
+    private readonly queues: QueueSet,
     private readonly store: JobStore,
     private readonly pool: WorkerPool,
     private readonly locks: LockKeeper,
     private readonly opts: PullerOptions,
     private readonly log: Logger,
   ) {
-    this.bull = new Worker<QueueJobData>(queue, null, {
+    this.former = new BatchFormer(connection, queues, queue, opts.limits);
+    this.bull = new Worker<BatchJobData>(queue, null, {
       connection,
       prefix: opts.prefix,
       autorun: false,
       lockDuration: opts.lockMs,
       maxStalledCount: opts.maxStalledCount,
-      drainDelay: 2,
     });
     this.bull.on('error', (err) => this.log.warn({ err, queue }, 'queue worker error'));
   }
@@ -68,15 +75,21 @@ export class QueuePuller {
     this.loop = this.run();
   }
 
-  /** Stop fetching, wait for batches out (up to graceMs), hand back what was never sent. */
+  /** Jobs were queued: look now rather than at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stop forming, wait for batches out (up to graceMs). */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.wake();
     const out = Promise.all([...this.inFlight]);
     const timeout = new AbortController();
     await Promise.race([out, sleep(graceMs, undefined, { signal: timeout.signal }).catch(() => undefined)]);
     timeout.abort();
-    await this.bull.close(true);
     await this.loop;
+    await this.bull.close(true);
   }
 
   private async run(): Promise<void> {
@@ -89,152 +102,133 @@ export class QueuePuller {
         await sleep(500);
       }
     }
-    await this.handBack(this.carry.splice(0));
   }
 
   private async cycle(): Promise<void> {
-    // 1 fetch: the oldest carried job, else (once some worker could take it) block for the next one.
-    if (this.carry.length === 0 && !(await this.pool.waitForCapacity())) return;
-    const first = this.carry.shift() ?? (await this.fetch(true));
-    if (!first) return;
-    // 2 slot: wait for a worker that can take a batch.
+    if (!(await this.pool.waitForCapacity()) || this.stopping) return;
+    const next = this.pool.peek();
+    if (!next) return;
+    const forming = await this.former.formOne(next);
+    const job = await this.bull.getNextJob(this.token, { block: false });
+    if (!job?.id) {
+      if (!forming.formed) await this.idle(forming.wakeAt);
+      return;
+    }
+    this.locks.hold(this.bull, job.id, this.token);
     const slot = await this.pool.acquire();
     if (!slot || this.stopping) {
       slot?.release(false);
-      await this.handBack([first]);
+      // Back to waiting, for this replica after a restart or for another one.
+      await this.finish(job, () => job.moveToWait(this.token));
       return;
     }
-    // 3 close: gather jobs of the same params until the batch closes (full, delay, idle worker).
-    const batch = await this.gather(first, slot);
-    if (batch.length === 0) {
+    const started = await this.markRunning(job, slot.workerId);
+    if (started.length === 0) {
       slot.release(false);
+      await this.finish(job, () => job.moveToCompleted('', this.token, false));
       return;
     }
-    // 4 start: mark RUNNING and send; settlement happens when the worker answers.
-    const batchId = randomUUID();
-    const jobs = await this.markRunning(batch, slot.workerId, batchId);
-    if (jobs.length === 0) {
-      slot.release(false);
-      return;
-    }
-    const sent = this.sendAndSettle(batchId, jobs, slot).finally(() => this.inFlight.delete(sent));
+    const sent = this.sendAndSettle(job, started, slot).finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);
   }
 
+  /** Sleeps until `wakeAt`, a wake-up, or the poll interval, whichever comes first. */
+  private async idle(wakeAt: number | null): Promise<void> {
+    const ms = Math.max(0, Math.min(this.opts.idlePollMs, (wakeAt ?? Infinity) - Date.now()));
+    if (ms === 0) return;
+    const timer = new AbortController();
+    await Promise.race([sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+    timer.abort();
+    this.wakeUp = undefined;
+  }
+
   /**
-   * The jobs of `first`'s params that go out together: what is carried or waiting now, topped up
-   * while the batch may still wait (closeBatch decides), the rest carried to the next batches.
+   * Marks the batch's jobs RUNNING and reads their tokens, one script per tenant. A job is skipped
+   * if it is no longer the one its entry was made for: cancelled, run by another batch, or retried
+   * since. A batch run again after a stall finds its own jobs RUNNING and runs them again.
    */
-  private async gather(first: QJob, slot: WorkerSlot): Promise<QJob[]> {
-    const key = batchKey(first);
-    const pending = [first, ...this.carry.filter((j) => batchKey(j) === key)];
-    this.carry = this.carry.filter((j) => batchKey(j) !== key);
-    for (;;) {
-      // Enough in hand to fill a batch twice over is enough to choose from.
-      while (pending.length < 2 * this.opts.limits.maxBatchJobs && this.carry.length < this.opts.limits.maxBatchJobs) {
-        const j = await this.fetch(false);
-        if (!j) break;
-        (batchKey(j) === key ? pending : this.carry).push(j);
-      }
-      const now = Date.now();
-      const decision = closeBatch(pending.map(pendingJob), now, this.opts.limits, slot.workerIdle());
-      if (decision.close) {
-        const chosen = new Set(decision.batch.map((p) => p.id));
-        this.carry.unshift(...pending.filter((j) => !chosen.has(j.id!)));
-        return pending.filter((j) => chosen.has(j.id!));
-      }
-      if (this.stopping) {
-        await this.handBack(pending);
-        return [];
-      }
-      // Look again soon for batch-mates, and at the latest when the oldest job's delay is up.
-      await sleep(Math.max(1, Math.min(2, (decision.wakeAt ?? now + 2) - now)));
-    }
-  }
-
-  private async fetch(block: boolean): Promise<QJob | undefined> {
-    const job = await this.bull.getNextJob(this.token, { block });
-    if (job?.id) this.locks.hold(this.bull, job.id, this.token);
-    return job;
-  }
-
-  private async markRunning(batch: QJob[], workerId: string, batchId: string): Promise<QJob[]> {
-    const moves: Transition[] = batch.map((j) => ({
-      tenant: j.data.tenant,
-      id: j.data.id,
+  private async markRunning(job: BatchJob, workerId: string): Promise<Started[]> {
+    const { batchId } = job.data;
+    const entries = job.data.entries.map(decodeEntry);
+    const moves: Transition[] = entries.map((e) => ({
+      tenant: e.tenant,
+      id: e.id,
       from: ['QUEUED', 'RUNNING'],
       to: 'RUNNING',
       fields: { workerId, batchId },
       countAttempt: true,
+      ifAttempts: e.attempts,
+      ifBatch: batchId,
+      withTokens: true,
     }));
     const results = await this.store.transitionMany(moves);
-    const go: QJob[] = [];
-    const skip: QJob[] = [];
-    batch.forEach((j, i) => (results[i]!.ok ? go : skip).push(j));
-    // Cancelled, already finished (a stalled job run before), or expired: nothing to run.
-    await Promise.all(skip.map((j) => this.finish(j, () => j.moveToCompleted('', this.token, false))));
-    return go;
+    const started: Started[] = [];
+    results.forEach((r, i) => r.ok && r.tokens && started.push({ entry: entries[i]!, attempts: r.attempts, tokens: r.tokens }));
+    return started;
   }
 
-  private async sendAndSettle(batchId: string, jobs: QJob[], slot: WorkerSlot): Promise<void> {
-    const request = batchRequest(batchId, jobs);
+  private async sendAndSettle(job: BatchJob, started: Started[], slot: WorkerSlot): Promise<void> {
+    const { batchId, spec } = job.data;
+    const request = batchRequest(batchId, spec, started.map((s) => ({ id: s.entry.id, tokens: s.tokens })));
     let reply: Parameters<typeof planSettlement>[2];
     try {
       const res = await slot.run(request, this.opts.batchTimeoutMs);
       slot.release(false);
       reply = { outcomes: res.outcomes };
-      this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: jobs.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
+      this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
     } catch (err) {
       const e = err as grpc.ServiceError;
       // A batch the worker refused as malformed says nothing about the worker's health.
       slot.release(e.code !== grpc.status.INVALID_ARGUMENT);
       const why = e.code !== undefined ? `${grpc.status[e.code]}: ${e.details || e.message}` : e.message;
       reply = { error: `worker ${slot.workerId}: ${why}` };
-      this.log.warn({ batchId, queue: this.queue, workerId: slot.workerId, jobs: jobs.length, error: why }, 'batch failed');
+      this.log.warn({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, error: why }, 'batch failed');
     }
     const plan = planSettlement(
-      jobs.map((j) => j.data.id),
-      jobs.map((j) => ({ failedBefore: j.attemptsMade, maxAttempts: j.opts.attempts ?? 1 })),
+      started.map((s) => s.entry.id),
+      started.map((s) => ({ failedBefore: s.attempts - 1, maxAttempts: s.entry.maxAttempts })),
       reply,
     );
-    await this.settle(jobs, plan, slot.workerId);
+    await this.settle(job, started, plan, slot.workerId);
   }
 
-  /** Records first, then BullMQ: a crash in between re-runs the job, and its record refuses a second result. */
-  private async settle(jobs: QJob[], plan: Settlement[], workerId: string): Promise<void> {
-    const moves: Transition[] = jobs.map((j, i) => {
-      const s = plan[i]!;
-      const base = { tenant: j.data.tenant, id: j.data.id, from: ['RUNNING'] as const };
-      if (s.kind === 'succeed') {
-        const fields = { result: encodeResult(s.result), resultKind: s.result instanceof Uint32Array ? 'u32' : 'f32', kernelSeconds: s.kernelSeconds, workerId, error: '' };
+  /**
+   * Records, one script per tenant, then the batch's BullMQ job. A retried job goes into the retry
+   * set before its record says QUEUED, so a crash in between never leaves a QUEUED job in no set.
+   */
+  private async settle(job: BatchJob, started: Started[], plan: Settlement[], workerId: string): Promise<void> {
+    const { batchId, spec } = job.data;
+    const now = Date.now();
+    const retries = started.flatMap((s, i) => {
+      if (plan[i]!.kind !== 'retry') return [];
+      const entry: PendingEntry = { ...s.entry, attempts: s.attempts };
+      return [{ queue: this.queue, spec, entry, dueAt: now + this.opts.backoffMs * 2 ** (s.attempts - 1) }];
+    });
+    await this.queues.retryLater(retries);
+    const retryEntry = new Map(retries.map((r) => [r.entry.id, encodeEntry(r.entry)]));
+    const moves: Transition[] = started.map((s, i) => {
+      const p = plan[i]!;
+      const base = { tenant: s.entry.tenant, id: s.entry.id, from: ['RUNNING'] as const, ifBatch: batchId };
+      if (p.kind === 'succeed') {
+        const fields = { result: encodeResult(p.result), resultKind: p.result instanceof Uint32Array ? 'u32' : 'f32', kernelSeconds: p.kernelSeconds, workerId, error: '' };
         return { ...base, to: 'SUCCEEDED', fields };
       }
-      return { ...base, to: s.kind === 'retry' ? 'QUEUED' : 'FAILED', fields: { error: s.error, workerId, kernelSeconds: s.kernelSeconds } };
+      const fields = { error: p.error, workerId, kernelSeconds: p.kernelSeconds, ...(p.kind === 'retry' ? { entry: retryEntry.get(s.entry.id)! } : {}) };
+      return { ...base, to: p.kind === 'retry' ? 'QUEUED' : 'FAILED', fields };
     });
-    const results = await this.store.transitionMany(moves);
-    await Promise.all(
-      jobs.map((j, i) => {
-        const s = plan[i]!;
-        // A job cancelled while out is completed quietly: no retry, its result discarded.
-        if (!results[i]!.ok || s.kind === 'succeed') return this.finish(j, () => j.moveToCompleted('', this.token, false));
-        return this.finish(j, () => j.moveToFailed(new Error(s.error), this.token, false));
-      }),
-    );
+    // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.
+    await this.store.transitionMany(moves);
+    await this.finish(job, () => job.moveToCompleted('', this.token, false));
   }
 
-  private async finish(job: QJob, move: () => Promise<unknown>): Promise<void> {
+  private async finish(job: BatchJob, move: () => Promise<unknown>): Promise<void> {
     try {
       await move();
     } catch (err) {
-      // Lock lost (this dispatcher was too slow): the job is re-run and its record keeps the first result.
-      this.log.warn({ err, jobId: job.id, queue: this.queue }, 'could not settle job in its queue');
+      // Lock lost (this dispatcher was too slow): the batch is run again and its records keep the first results.
+      this.log.warn({ err, batchId: job.data.batchId, queue: this.queue }, 'could not settle batch in its queue');
     } finally {
-      if (job.id) this.locks.release(this.bull, job.id);
+      this.locks.release(this.bull, job.id!);
     }
-  }
-
-  /** Jobs fetched but never sent go back to waiting, untouched. */
-  private async handBack(jobs: QJob[]): Promise<void> {
-    await Promise.all(jobs.map((j) => this.finish(j, () => j.moveToWait(this.token))));
   }
 }

@@ -51,6 +51,12 @@ export class WorkerPool {
     if (entries.length === 0) log.warn('no workers configured: jobs will wait in their queues');
   }
 
+  /** The worker acquire() would give now, as batch forming needs to know it; undefined when none has room. */
+  peek(): { idle: boolean; maxPaddedTokens: number } | undefined {
+    const m = this.freest();
+    return m && { idle: m.inFlight === 0, maxPaddedTokens: m.entry.maxPaddedTokens ?? Infinity };
+  }
+
   /** Waits for a free slot on a healthy worker (least loaded first); null once the pool is closed. */
   async acquire(): Promise<WorkerSlot | null> {
     for (;;) {

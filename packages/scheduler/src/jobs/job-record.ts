@@ -1,7 +1,7 @@
 import type { OpSpec } from '@nightshift/proto';
 import type { JobState } from './job-state.js';
 
-/** A job as nightshift keeps it in Redis (its record), apart from the queue entry that BullMQ keeps. */
+/** A job as nightshift keeps it in Redis (its record), apart from its entry in the queueing layer. */
 export interface JobRecord {
   id: string;
   tenant: string;
@@ -22,11 +22,13 @@ export interface JobRecord {
   kernelSeconds: number;
   workerId: string;
   batchId: string;
+  /** Its current entry in the queueing layer's sets (see PendingEntry), to take it out on cancel. */
+  entry: string;
   result?: Uint32Array | Float32Array;
 }
 
 /** What admission knows of a new job. */
-export type NewJob = Pick<JobRecord, 'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt'>;
+export type NewJob = Pick<JobRecord, 'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt' | 'entry'>;
 
 export function encodeResult(value: Uint32Array | Float32Array): Buffer {
   const out = Buffer.allocUnsafe(value.length * 4);
@@ -66,6 +68,7 @@ export function parseRecord(h: Record<string, Buffer>): JobRecord | null {
     kernelSeconds: n('kernelSeconds'),
     workerId: s('workerId'),
     batchId: s('batchId'),
+    entry: s('entry'),
   };
   if (h.result) rec.result = decodeResult(s('resultKind'), h.result);
   return rec;

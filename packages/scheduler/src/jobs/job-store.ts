@@ -8,8 +8,8 @@ const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, 
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    nsCreateJob(...args: (string | number | Buffer)[]): Result<number, Context>;
-    nsTransition(...args: (string | number | Buffer)[]): Result<[number, number | string] | [number], Context>;
+    nsCreateJobs(...args: (string | number | Buffer)[]): Result<number[], Context>;
+    nsTransitionBuffer(...args: (string | number | Buffer)[]): Result<Array<Array<number | Buffer>>, Context>;
   }
 }
 
@@ -22,10 +22,16 @@ export interface Transition {
   fields?: Record<string, string | number | Buffer>;
   /** Count this move as the start of an attempt. */
   countAttempt?: boolean;
+  /** Move a QUEUED job only if its attempts are these (see transition.lua). */
+  ifAttempts?: number;
+  /** Move a RUNNING job only if it is in this batch. */
+  ifBatch?: string;
+  /** Return the job's tokens with the move (to run it). */
+  withTokens?: boolean;
 }
 
 export type TransitionResult =
-  | { ok: true; seq: number; attempts: number }
+  | { ok: true; seq: number; attempts: number; tokens?: Buffer }
   | { ok: false; reason: 'state'; state: JobState }
   | { ok: false; reason: 'missing' };
 
@@ -49,8 +55,9 @@ export class JobStore {
     private readonly opts: { retentionSeconds: number; eventsMaxLen: number },
   ) {
     this.keys = new Keys(prefix);
-    redis.defineCommand('nsCreateJob', { numberOfKeys: 4, lua: lua('create-job') });
-    redis.defineCommand('nsTransition', { numberOfKeys: 7, lua: lua('transition') });
+    // Without numberOfKeys each call passes its own key count first: it grows with the jobs.
+    redis.defineCommand('nsCreateJobs', { lua: lua('create-jobs') });
+    redis.defineCommand('nsTransition', { lua: lua('transition') });
   }
 
   /** The index score: creation time in µs, with a random tail so that bulk submissions rarely tie. */
@@ -58,61 +65,57 @@ export class JobStore {
     return createdAt * 1000 + Math.floor(Math.random() * 1000);
   }
 
-  /** Creates several records in one round trip; true for each that was created. */
-  async createMany(jobs: readonly NewJob[]): Promise<boolean[]> {
+  /** Creates several records, one script call per tenant, all in one round trip; true for each created. */
+  async createMany(jobs: ReadonlyArray<{ job: NewJob; tokens: Buffer }>): Promise<boolean[]> {
     if (jobs.length === 0) return [];
     const k = this.keys;
     const pipe = this.redis.pipeline();
-    for (const job of jobs) {
-      pipe.nsCreateJob(
-        k.job(job.tenant, job.id),
-        k.jobs(job.tenant),
-        k.state(job.tenant, 'QUEUED'),
-        k.events(job.tenant),
-        job.id,
-        String(job.createdAt),
-        String(JobStore.sortScore(job.createdAt)),
-        this.opts.eventsMaxLen,
-        ...['id', job.id, 'tenant', job.tenant, 'spec', JSON.stringify(job.spec), 'priority', job.priority, 'clientRef', job.clientRef],
-        ...['tokenCount', job.tokenCount, 'bucket', job.bucket, 'queue', job.queue, 'maxAttempts', job.maxAttempts],
-      );
+    const groups = groupBy(jobs.map((j, i) => ({ ...j, i })), (j) => j.job.tenant);
+    const createdAt = jobs[0]!.job.createdAt;
+    for (const [tenant, list] of groups) {
+      const args: Array<string | number | Buffer> = [String(createdAt), this.opts.eventsMaxLen];
+      for (const { job, tokens } of list) {
+        const fields = [
+          ...['id', job.id, 'tenant', job.tenant, 'spec', JSON.stringify(job.spec), 'priority', job.priority, 'clientRef', job.clientRef],
+          ...['tokenCount', job.tokenCount, 'bucket', job.bucket, 'queue', job.queue, 'maxAttempts', job.maxAttempts, 'entry', job.entry, 'tokens', tokens],
+        ];
+        args.push(job.id, String(JobStore.sortScore(job.createdAt)), fields.length / 2, ...fields);
+      }
+      pipe.nsCreateJobs(3 + list.length, k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), ...list.map((j) => k.job(tenant, j.job.id)), ...args);
     }
     const replies = (await pipe.exec()) ?? [];
-    return replies.map(([err, reply]) => {
+    const created = new Array<boolean>(jobs.length);
+    [...groups.values()].forEach((list, g) => {
+      const [err, reply] = replies[g]!;
       if (err) throw err;
-      return reply === 1;
+      list.forEach((j, n) => (created[j.i] = (reply as number[])[n] === 1));
     });
+    return created;
   }
 
-  /** Several moves in one round trip. */
+  /** Several moves, one script call per tenant, all in one round trip. */
   async transitionMany(moves: readonly Transition[]): Promise<TransitionResult[]> {
     if (moves.length === 0) return [];
     const pipe = this.redis.pipeline();
     const now = Date.now();
-    for (const m of moves) {
-      const final = m.to === 'SUCCEEDED' || m.to === 'FAILED' || m.to === 'CANCELLED';
-      const fields = { ...(m.to === 'RUNNING' ? { startedAt: now } : {}), ...(final ? { finishedAt: now } : {}), ...m.fields };
-      pipe.nsTransition(
-        this.keys.job(m.tenant, m.id),
-        this.keys.events(m.tenant),
-        ...this.keys.states(m.tenant),
-        m.from.join(','),
-        m.to,
-        String(now),
-        this.opts.eventsMaxLen,
-        this.opts.retentionSeconds,
-        m.countAttempt ? 1 : 0,
-        ...Object.entries(fields).flat(),
-      );
+    const groups = groupBy(moves.map((m, i) => ({ m, i })), (x) => x.m.tenant);
+    for (const [tenant, list] of groups) {
+      const args: Array<string | number | Buffer> = [String(now), this.opts.eventsMaxLen, this.opts.retentionSeconds];
+      for (const { m } of list) {
+        const final = m.to === 'SUCCEEDED' || m.to === 'FAILED' || m.to === 'CANCELLED';
+        const fields = Object.entries({ ...(m.to === 'RUNNING' ? { startedAt: now } : {}), ...(final ? { finishedAt: now } : {}), ...m.fields }).flat();
+        args.push(m.from.join(','), m.to, m.countAttempt ? 1 : 0, m.ifAttempts ?? -1, m.ifBatch ?? '', m.withTokens ? 1 : 0, fields.length / 2, ...fields);
+      }
+      pipe.nsTransitionBuffer(6 + list.length, this.keys.events(tenant), ...this.keys.states(tenant), ...list.map(({ m }) => this.keys.job(tenant, m.id)), ...args);
     }
     const replies = (await pipe.exec()) ?? [];
-    return replies.map(([err, reply]) => {
+    const results = new Array<TransitionResult>(moves.length);
+    [...groups.values()].forEach((list, g) => {
+      const [err, reply] = replies[g]!;
       if (err) throw err;
-      const r = reply as [number, number | string] | [number];
-      if (r[0] === -2) return { ok: false, reason: 'missing' };
-      if (r[0] === -1) return { ok: false, reason: 'state', state: r[1] as JobState };
-      return { ok: true, seq: Number(r[0]), attempts: Number(r[1]) };
+      list.forEach(({ i }, n) => (results[i] = transitionResult((reply as Array<Array<number | Buffer>>)[n]!)));
     });
+    return results;
   }
 
   async transition(move: Transition): Promise<TransitionResult> {
@@ -180,7 +183,25 @@ export class JobStore {
   }
 }
 
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    const list = groups.get(k);
+    if (list) list.push(t);
+    else groups.set(k, [t]);
+  }
+  return groups;
+}
+
+function transitionResult(r: Array<number | Buffer>): TransitionResult {
+  const n = (v: number | Buffer | undefined) => Number(v instanceof Buffer ? v.toString() : v);
+  if (n(r[0]) === -2) return { ok: false, reason: 'missing' };
+  if (n(r[0]) === -1) return { ok: false, reason: 'state', state: String(r[1]) as JobState };
+  return { ok: true, seq: n(r[0]), attempts: n(r[1]), ...(r[2] instanceof Buffer ? { tokens: r[2] } : {}) };
+}
+
 const RECORD_FIELDS = [
   'id', 'tenant', 'spec', 'state', 'seq', 'priority', 'clientRef', 'tokenCount', 'bucket', 'queue',
-  'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId', 'batchId',
+  'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId', 'batchId', 'entry',
 ] as const;

@@ -29,11 +29,6 @@ export class Keys {
     return JOB_STATES.map((s) => this.state(tenant, s));
   }
 
-  /** Names of the BullMQ queues that have ever held a job: what dispatchers pull from. */
-  queues(): string {
-    return `${this.prefix}:queues`;
-  }
-
   /** The tenant's stream of job state changes. */
   events(tenant: string): string {
     return `${this.tenant(tenant)}:events`;

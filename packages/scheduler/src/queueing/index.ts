@@ -1,3 +1,5 @@
-export { QueueSet, type EnqueueOptions } from './queue-set.js';
+export { QueueSet } from './queue-set.js';
+export { QueueKeys } from './queue-keys.js';
 export { bucketOf, queueName } from './queue-names.js';
-export { bullPriority, apiPriority, type QueueJobData } from './queue-job.js';
+export { encodeEntry, decodeEntry, pendingScore, agingScale, type PendingEntry } from './pending-entry.js';
+export type { BatchJobData } from './batch-job.js';

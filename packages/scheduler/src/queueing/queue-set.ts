@@ -1,82 +1,108 @@
+import { readFileSync } from 'node:fs';
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { packTokens } from '@nightshift/proto';
-import type { NewJob } from '../jobs/index.js';
-import { bullPriority, type QueueJobData } from './queue-job.js';
+import type { Redis, Result } from 'ioredis';
+import { opKey, type OpSpec } from '@nightshift/proto';
+import { QueueKeys } from './queue-keys.js';
+import { encodeEntry, agingScale, pendingScore, type PendingEntry } from './pending-entry.js';
+import type { BatchJobData } from './batch-job.js';
 
-export interface EnqueueOptions {
-  /** First retry delay; doubles each attempt. (Attempts are the job's own.) */
-  backoffMs: number;
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    nsPromote(key: string, now: number, pendingPrefix: string, aging: number, limit: number): Result<number, Context>;
+  }
 }
 
-/** The BullMQ queues of the (op, bucket) pairs: the port through which admission enqueues. */
+/** A job as the queueing layer takes it in: its entry, and where it goes. */
+export interface Queueable {
+  queue: string;
+  spec: OpSpec;
+  entry: PendingEntry;
+}
+
+/**
+ * The queues of the (op, bucket) pairs. A job waits in the pending set of its
+ * (op, params, bucket) until a batch is formed; the formed batch is a BullMQ
+ * job of the queue, which dispatch takes, locks and completes.
+ */
 export class QueueSet {
-  private readonly queues = new Map<string, Queue<QueueJobData>>();
+  readonly keys: QueueKeys;
+  private readonly queues = new Map<string, Queue<BatchJobData>>();
   private readonly announced = new Set<string>();
   private listener: ((queue: string) => void) | undefined;
 
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
-    /** The set of queue names dispatchers pull from (Keys.queues()). */
-    private readonly queuesKey: string,
-  ) {}
+    private readonly agingMsPerPriority: number,
+  ) {
+    this.keys = new QueueKeys(prefix);
+    connection.defineCommand('nsPromote', { numberOfKeys: 1, lua: readFileSync(new URL('./lua/promote.lua', import.meta.url), 'utf8') });
+  }
 
-  /** Called once per queue this process sees a job added to, so that its dispatcher starts at once. */
+  /** Called whenever this process queues jobs, with the queue's name, so that its dispatcher wakes at once. */
   onQueue(listener: (queue: string) => void): void {
     this.listener = listener;
   }
 
-  get(name: string): Queue<QueueJobData> {
+  /** The BullMQ queue that holds the formed batches of `name`. */
+  get(name: string): Queue<BatchJobData> {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue<QueueJobData>(name, { connection: this.connection as ConnectionOptions, prefix: this.prefix });
+      q = new Queue<BatchJobData>(name, { connection: this.connection as ConnectionOptions, prefix: this.prefix });
       this.queues.set(name, q);
     }
     return q;
   }
 
-  /** Adds jobs with one addBulk per queue (one round trip each, however many jobs). */
-  async enqueueMany(items: ReadonlyArray<{ job: NewJob; tokens: Uint32Array }>, opts: EnqueueOptions): Promise<void> {
-    const byQueue = new Map<string, Array<{ job: NewJob; tokens: Uint32Array }>>();
-    for (const item of items) {
-      const list = byQueue.get(item.job.queue) ?? [];
-      list.push(item);
-      byQueue.set(item.job.queue, list);
-    }
-    const fresh = [...byQueue.keys()].filter((q) => !this.announced.has(q));
-    if (fresh.length) {
-      // Every replica's dispatcher finds the queues here; this one's is told directly.
-      await this.connection.sadd(this.queuesKey, ...fresh);
-      for (const q of fresh) {
-        this.announced.add(q);
-        this.listener?.(q);
+  /** Queues jobs (their records exist already): one round trip, however many jobs and queues. */
+  async enqueueMany(items: readonly Queueable[]): Promise<void> {
+    if (items.length === 0) return;
+    const k = this.keys;
+    const pipe = this.connection.pipeline();
+    const touched = new Set<string>();
+    const fresh = new Set<string>();
+    for (const { queue, spec, entry } of items) {
+      const paramsKey = opKey(spec);
+      pipe.zadd(k.pending(queue, paramsKey), pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry));
+      if (!touched.has(`${queue}\n${paramsKey}`)) {
+        touched.add(`${queue}\n${paramsKey}`);
+        pipe.hsetnx(k.params(queue), paramsKey, JSON.stringify(spec));
       }
+      if (!this.announced.has(queue)) fresh.add(queue);
     }
-    await Promise.all(
-      [...byQueue].map(([queue, list]) =>
-        this.get(queue).addBulk(
-          list.map(({ job, tokens }) => ({
-            name: job.spec.op,
-            data: { id: job.id, tenant: job.tenant, spec: job.spec, tokens: packTokens(tokens).toString('base64'), tokenCount: tokens.length },
-            opts: {
-              jobId: job.id,
-              priority: bullPriority(job.priority),
-              attempts: job.maxAttempts,
-              backoff: { type: 'exponential', delay: opts.backoffMs },
-              // The job record keeps the outcome; BullMQ's copy would only take memory.
-              removeOnComplete: true,
-              removeOnFail: true,
-            },
-          })),
-        ),
-      ),
-    );
+    // Every replica's dispatcher finds the queues here, and is woken by the publish.
+    if (fresh.size) pipe.sadd(k.queues(), ...fresh);
+    const queues = new Set(items.map((i) => i.queue));
+    for (const q of queues) pipe.publish(k.wake(), q);
+    for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+    for (const q of fresh) this.announced.add(q);
+    for (const q of queues) this.listener?.(q);
   }
 
-  /** Takes a waiting job out of its queue; false when it is not there or locked by a dispatcher. */
-  async remove(queue: string, id: string): Promise<boolean> {
-    return (await this.get(queue).remove(id)) === 1;
+  /** Puts jobs whose attempt failed back, due after their backoff (before their records say QUEUED). */
+  async retryLater(items: ReadonlyArray<Queueable & { dueAt: number }>): Promise<void> {
+    if (items.length === 0) return;
+    const pipe = this.connection.pipeline();
+    for (const { queue, spec, entry, dueAt } of items) pipe.zadd(this.keys.retry(queue), dueAt, `${opKey(spec)}\t${encodeEntry(entry)}`);
+    for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+  }
+
+  /** Moves the queue's jobs whose backoff is over back to pending; when the next is due (or null). */
+  async promote(queue: string, now: number): Promise<number | null> {
+    const next = await this.connection.nsPromote(this.keys.retry(queue), now, this.keys.pendingPrefix(queue), agingScale(this.agingMsPerPriority), 1000);
+    return next < 0 ? null : next;
+  }
+
+  /** Takes a job out of the sets where it waits for a batch; false when it was in none (already in a batch). */
+  async remove(job: Queueable): Promise<boolean> {
+    const entry = encodeEntry(job.entry);
+    const paramsKey = opKey(job.spec);
+    const [a, b] = (await this.connection
+      .pipeline()
+      .zrem(this.keys.pending(job.queue, paramsKey), entry)
+      .zrem(this.keys.retry(job.queue), `${paramsKey}\t${entry}`)
+      .exec()) ?? [];
+    return a?.[1] === 1 || b?.[1] === 1;
   }
 
   async close(): Promise<void> {
