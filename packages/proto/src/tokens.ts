@@ -3,7 +3,13 @@
  * in a bytes field: 4 bytes a token instead of a varint per repeated element.
  */
 
+import { endianness } from 'node:os';
+
+// On little-endian hosts (all that Node runs on in practice) the wire layout is the memory layout: copy bytes.
+const LE = endianness() === 'LE';
+
 export function packTokens(tokens: Uint32Array | readonly number[]): Buffer {
+  if (LE && tokens instanceof Uint32Array) return Buffer.from(new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength));
   const out = Buffer.allocUnsafe(tokens.length * 4);
   for (let i = 0; i < tokens.length; i++) out.writeUInt32LE(tokens[i]!, i * 4);
   return out;
@@ -19,6 +25,10 @@ export function unpackTokens(bytes: Uint8Array, shared = false): Uint32Array {
   }
   const n = bytes.byteLength / 4;
   const out = new Uint32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
+  if (LE) {
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, true);
   return out;

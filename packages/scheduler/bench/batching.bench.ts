@@ -2,13 +2,15 @@
 // in-process loop with no queue, on 20,000 jobs of log-normal lengths, with the same native
 // kernels everywhere. Runs its own redis-server (so that INFO commandstats counts only this
 // run) and its own worker processes. Prints tables; BENCHMARKS.md records them.
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { packTokens, resolveOp, seededRandom, type Job__Output, type OpName } from '@nightshift/proto';
 import { loadNative, nativeParams } from '@nightshift/worker';
-import { startScheduler, schedulerConfig, JobClient } from '../src/index.js';
+import { JobClient } from '../src/index.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
 import { startService, type ServiceProcess } from '../src/devtools/service-process.js';
 import { paddedTokens } from '../src/batching/index.js';
@@ -66,22 +68,29 @@ interface RunFigures {
   scripts: number;
   efficiency?: number;
   batches?: Map<string, Job__Output[]>;
+  submitSeconds?: number;
 }
 
 async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], workers: ServiceProcess[], maxBatchJobs: number, tag: string): Promise<RunFigures> {
   const prefix = `bench-${tag}`;
   const redis = new Redis(url);
-  const scheduler = await startScheduler(
-    schedulerConfig({
-      listen: '127.0.0.1:0',
-      redisUrl: url,
-      prefix,
-      logLevel: 'warn',
-      workers: workers.map((w, i) => ({ id: `w${i + 1}`, address: w.ready.address })),
-      batching: { maxBatchJobs, maxQueueDelayMs: Number(process.env.BENCH_DELAY ?? 5) },
-    }),
+  // The scheduler as it is deployed: a process of its own, configured by its file.
+  const config = join(mkdtempSync(join(tmpdir(), 'ns-bench-')), 'scheduler.yaml');
+  writeFileSync(config, `batching:\n  maxBatchJobs: ${maxBatchJobs}\n  maxQueueDelayMs: ${Number(process.env.BENCH_DELAY ?? 5)}\n`);
+  const scheduler = await startService(
+    'scheduler',
+    {
+      REDIS_URL: url,
+      NIGHTSHIFT_PREFIX: prefix,
+      NIGHTSHIFT_LISTEN: '127.0.0.1:0',
+      NIGHTSHIFT_WORKERS: workers.map((w, i) => `w${i + 1}=${w.ready.address}`).join(','),
+      NIGHTSHIFT_CONFIG: config,
+      LOG_LEVEL: 'warn',
+    },
+    [],
+    { echo: true },
   );
-  const client = new JobClient(scheduler.address, 'bench');
+  const client = new JobClient(scheduler.ready.address, 'bench');
   const params = {};
   await redis.config('RESETSTAT');
   const finals = new Set<string>();
@@ -103,6 +112,7 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
     },
     1024,
   );
+  const submitSeconds = (performance.now() - t0) / 1000;
   await done;
   const seconds = (performance.now() - t0) / 1000;
   watch.cancel();
@@ -119,8 +129,9 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
   }
   client.close();
   await scheduler.stop();
+  rmSync(dirname(config), { recursive: true, force: true });
   redis.disconnect();
-  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches };
+  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches, submitSeconds };
 }
 
 /** What a user would write with BullMQ alone: addBulk, then Workers running the kernel one job at a time. */
@@ -202,6 +213,13 @@ async function main(): Promise<void> {
   try {
     for (let i = 1; i <= WORKERS; i++) {
       workers.push(await startService('worker', { NIGHTSHIFT_WORKER_ID: `w${i}`, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', LOG_LEVEL: 'warn' }, [], { echo: true }));
+    }
+    const quick = process.env.BENCH_QUICK as OpName | undefined;
+    if (quick) {
+      // A development aid: nightshift alone on one op, one line.
+      const ns = await runNightshift(redisServer.url, quick, corpus(JOBS, quick), workers, 64, `quick-${quick}`);
+      say(`${quick}: ${ns.seconds.toFixed(2)} s (all submitted at ${ns.submitSeconds!.toFixed(2)} s), ${(ns.jobs / ns.seconds).toFixed(0)} jobs/s, ${ns.batches!.size} batches, padding ${ns.efficiency!.toFixed(3)}, ${(ns.commands / ns.jobs).toFixed(1)} commands and ${(ns.scripts / ns.jobs).toFixed(2)} scripts a job`);
+      return;
     }
     say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${JOBS.toLocaleString('en-US')} jobs, log-normal lengths (median 300, p99 8,000); ${WORKERS} worker processes of 1 kernel thread; redis-server of its own`);
     say();

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/proto';
-import { bucketBounds, type SchedulerConfig } from './config/scheduler-config.js';
+import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore } from './jobs/index.js';
 import { QueueSet } from './queueing/index.js';
 import { Admission, Tokenizer } from './admission/index.js';
@@ -27,7 +27,7 @@ export async function startScheduler(config: SchedulerConfig, log: Logger = crea
   const store = new JobStore(redis, config.prefix, { retentionSeconds: config.jobs.retentionSeconds, eventsMaxLen: 100_000 });
   const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority);
   const tokenizer = new Tokenizer(config.tokenizerThreads);
-  const admission = new Admission(store, queues, tokenizer, config.jobs, bucketBounds(config));
+  const admission = new Admission(store, queues, tokenizer, config.jobs, bucketPlan(config));
   const events = new EventHub(redis, store.keys, log);
   const dispatcher = new Dispatcher(bullRedis, queues, store, config, log);
   queues.onQueue((q) => dispatcher.wake(q));

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { JobStore, JobRecord, NewJob } from '../jobs/index.js';
 import { packTokens } from '@nightshift/proto';
-import { bucketOf, encodeEntry, queueName, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { encodeEntry, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import type { ValidJobSpec } from '../api/requests.js';
 import { invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
-import type { BucketBounds } from '../batching/index.js';
+import type { BucketPlan } from '../batching/index.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /**
@@ -18,7 +18,7 @@ export class Admission {
     private readonly queues: QueueSet,
     private readonly tokenizer: Tokenizer,
     private readonly config: SchedulerConfig['jobs'],
-    private readonly bounds: BucketBounds,
+    private readonly buckets: BucketPlan,
   ) {}
 
   async admit(tenant: string, v: ValidJobSpec): Promise<JobRecord> {
@@ -39,7 +39,7 @@ export class Admission {
         if (tokens.length > this.config.maxTokensPerJob) {
           return invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${this.config.maxTokensPerJob} per job`);
         }
-        const bucket = bucketOf(this.bounds, tokens.length);
+        const { queue, bucket } = this.buckets.place(v.spec.op, tokens.length);
         const job: NewJob = {
           id: randomUUID(),
           tenant,
@@ -48,7 +48,7 @@ export class Admission {
           clientRef: v.clientRef,
           tokenCount: tokens.length,
           bucket,
-          queue: queueName(v.spec.op, bucket),
+          queue,
           maxAttempts: v.maxAttempts || this.config.defaultAttempts,
           createdAt,
           entry: '',
@@ -58,10 +58,11 @@ export class Admission {
       }),
     );
     const ok = measured.filter((m): m is { job: NewJob; tokens: Uint32Array } => !(m instanceof Error));
+    for (const m of ok) this.buckets.observe(m.job.spec.op, [m.job.tokenCount]);
     // Records first: a job in a queue always has a record to settle into.
     await this.store.createMany(ok.map((m) => ({ job: m.job, tokens: packTokens(m.tokens) })));
     try {
-      await this.queues.enqueueMany(ok.map(({ job }) => ({ queue: job.queue, spec: job.spec, entry: entryOf(job) })));
+      await this.queues.enqueueMany(ok.map(({ job }) => ({ queue: job.queue, bucket: job.bucket, spec: job.spec, entry: entryOf(job) })));
     } catch (err) {
       await this.store
         .transitionMany(ok.map((m) => ({ tenant, id: m.job.id, from: ['QUEUED'] as const, to: 'FAILED' as const, fields: { error: 'could not be queued' } })))

@@ -153,7 +153,7 @@ export class JobService {
     }
     // Best effort: a job a dispatcher holds already is skipped when its record says CANCELLED.
     if (before.state === 'QUEUED' && before.entry) {
-      await this.d.queues.remove({ queue: before.queue, spec: before.spec, entry: decodeEntry(before.entry) }).catch(() => false);
+      await this.d.queues.remove({ queue: before.queue, bucket: before.bucket, spec: before.spec, entry: decodeEntry(before.entry) }).catch(() => false);
     }
     const after = await this.d.store.get(tenant, jobId, false);
     if (!after) throw notFound(`job ${jobId} not found`);

@@ -15,12 +15,13 @@ export interface NextWorker {
 }
 
 /**
- * Forms the batches of one (op, bucket) queue, one at a time, as dispatch
- * asks for them: reads the head of each params' pending set, lets
- * closeBatch decide, and turns the chosen jobs into one BullMQ job.
+ * Forms the batches of one queue, one at a time, as dispatch asks for them:
+ * reads the head of each of its pending sets (one per bucket and params),
+ * lets closeBatch decide, and turns the chosen jobs into one BullMQ job.
  */
 export class BatchFormer {
-  private readonly specs = new Map<string, OpSpec>();
+  /** The queue's pending sets known so far: name → its bucket and spec. */
+  private readonly sets = new Map<string, { bucket: string; spec: OpSpec }>();
 
   constructor(
     private readonly redis: Redis,
@@ -30,29 +31,30 @@ export class BatchFormer {
   ) {}
 
   /**
-   * Forms at most one batch: of the params sets whose batch would close now, the one whose head
-   * has waited longest (by effective priority). Otherwise says when to look again.
+   * Forms at most one batch: of the pending sets whose batch would close now, the one whose head
+   * comes first (by effective priority). Otherwise says when to look again.
    */
   async formOne(next: NextWorker): Promise<Forming> {
     const now = Date.now();
     const k = this.queues.keys;
-    // Heads of the params known here, and the params list for next time: one round trip.
-    const known = [...this.specs.keys()];
-    const window = 2 * this.policy.maxBatchJobs;
-    const pipe = this.redis.pipeline().hgetall(k.params(this.queue));
+    // The heads of the sets known here, and the list of sets for next time: one round trip.
+    // The first maxBatchJobs of a set are all a batch can take: the score orders by effective priority.
+    const known = [...this.sets.keys()];
+    const window = this.policy.maxBatchJobs;
+    const pipe = this.redis.pipeline().hgetall(k.sets(this.queue));
     for (const p of known) pipe.zrange(k.pending(this.queue, p), 0, window - 1, 'WITHSCORES');
     const [retryDue, replies] = await Promise.all([this.queues.promote(this.queue, now), pipe.exec()]);
-    const [paramsErr, params] = replies![0]!;
-    if (paramsErr) throw paramsErr;
+    const [setsErr, sets] = replies![0]!;
+    if (setsErr) throw setsErr;
     let fresh = false;
-    for (const [p, json] of Object.entries(params as Record<string, string>)) {
-      if (!this.specs.has(p)) (this.specs.set(p, JSON.parse(json) as OpSpec), (fresh = true));
+    for (const [name, json] of Object.entries(sets as Record<string, string>)) {
+      if (!this.sets.has(name)) (this.sets.set(name, JSON.parse(json) as { bucket: string; spec: OpSpec }), (fresh = true));
     }
 
     const limits: ClosingPolicy = { ...this.policy, maxPaddedTokens: Math.min(this.policy.maxPaddedTokens, next.maxPaddedTokens) };
-    let best: { paramsKey: string; head: number; batch: PendingJob[]; reason: string } | undefined;
+    let best: { set: string; head: number; batch: PendingJob[]; reason: string } | undefined;
     let wakeAt: number | null = fresh ? now : retryDue;
-    known.forEach((paramsKey, i) => {
+    known.forEach((set, i) => {
       const [err, flat] = replies![i + 1]!;
       if (err) throw err;
       const pending = pendingJobs(flat as string[]);
@@ -63,19 +65,20 @@ export class BatchFormer {
         return;
       }
       const head = pending[0]!.score;
-      if (!best || head < best.head) best = { paramsKey, head, batch: decision.batch, reason: decision.reason };
+      if (!best || head < best.head) best = { set, head, batch: decision.batch, reason: decision.reason };
     });
     if (!best) return { formed: false, wakeAt };
 
-    const { paramsKey, batch, reason } = best as { paramsKey: string; batch: PendingJob[]; reason: string };
+    const { set, batch, reason } = best as { set: string; batch: PendingJob[]; reason: string };
+    const { bucket, spec } = this.sets.get(set)!;
     const batchId = randomUUID();
     const entries = batch.map((j) => j.id);
     // Added before its jobs leave the pending set: a crash in between leaves them in both,
     // and the records' attempts guard runs each of them once.
     await this.queues
       .get(this.queue)
-      .add('batch', { batchId, paramsKey, spec: this.specs.get(paramsKey)!, entries }, { jobId: batchId, removeOnComplete: true, removeOnFail: true });
-    await this.redis.zrem(k.pending(this.queue, paramsKey), ...entries);
+      .add('batch', { batchId, bucket, spec, entries }, { jobId: batchId, removeOnComplete: true, removeOnFail: true });
+    await this.redis.zrem(k.pending(this.queue, set), ...entries);
     return { formed: true, batchId, jobs: batch.length, reason };
   }
 }

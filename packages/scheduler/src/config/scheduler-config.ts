@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadConfig, type EnvOverrides } from '@nightshift/proto';
-import { geometricBounds, type BucketBounds } from '../batching/index.js';
+import { BucketPlan } from '../batching/index.js';
 
 const workerEntry = z.object({
   id: z.string().min(1),
@@ -56,9 +56,25 @@ export const schedulerConfigSchema = z.object({
       maxQueueDelayMs: z.coerce.number().int().min(0).default(5),
       /** Waiting this long raises a job's priority by one, so that low priorities do not starve (0: never). */
       agingMsPerPriority: z.coerce.number().int().min(0).default(1000),
-      /** Length buckets: upper bounds from `first`, each `ratio` times the last, up to jobs.maxTokensPerJob. */
-      buckets: z
+      /** Queues, one per op and range of lengths: bounds from `first`, each `ratio` times the last, up to jobs.maxTokensPerJob. */
+      queues: z
         .object({ first: z.coerce.number().int().min(1).default(64), ratio: z.coerce.number().gt(1).max(16).default(2) })
+        .prefault({}),
+      /** Length buckets within the queues: only jobs of one bucket share a batch. */
+      buckets: z
+        .object({
+          /** geometric: fixed bounds, each `ratio` times the last; adaptive: fitted to the lengths seen. */
+          mode: z.enum(['geometric', 'adaptive']).default('geometric'),
+          ratio: z.coerce.number().gt(1).max(16).default(1.1),
+          /** adaptive: buckets per op. */
+          count: z.coerce.number().int().min(1).max(1024).default(64),
+          /** adaptive: refit after this many jobs of the op. */
+          every: z.coerce.number().int().min(1).default(5000),
+          /** adaptive: the last this many lengths are fitted. */
+          sample: z.coerce.number().int().min(1).default(20_000),
+          /** adaptive: new bounds are adopted only if they cut padding by this share (no flapping). */
+          minGain: z.coerce.number().min(0).max(1).default(0.05),
+        })
         .prefault({}),
     })
     .prefault({}),
@@ -105,7 +121,7 @@ export function schedulerConfig(partial: Record<string, unknown>): SchedulerConf
   return schedulerConfigSchema.parse(partial);
 }
 
-/** The length buckets this configuration asks for. */
-export function bucketBounds(config: SchedulerConfig): BucketBounds {
-  return geometricBounds(config.batching.buckets.first, config.jobs.maxTokensPerJob, config.batching.buckets.ratio);
+/** The queues and buckets this configuration asks for. */
+export function bucketPlan(config: SchedulerConfig): BucketPlan {
+  return new BucketPlan({ queues: config.batching.queues, buckets: config.batching.buckets, maxLength: config.jobs.maxTokensPerJob });
 }

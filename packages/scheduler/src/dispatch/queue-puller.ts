@@ -202,7 +202,7 @@ export class QueuePuller {
     const retries = started.flatMap((s, i) => {
       if (plan[i]!.kind !== 'retry') return [];
       const entry: PendingEntry = { ...s.entry, attempts: s.attempts };
-      return [{ queue: this.queue, spec, entry, dueAt: now + this.opts.backoffMs * 2 ** (s.attempts - 1) }];
+      return [{ queue: this.queue, bucket: job.data.bucket, spec, entry, dueAt: now + this.opts.backoffMs * 2 ** (s.attempts - 1) }];
     });
     await this.queues.retryLater(retries);
     const retryEntry = new Map(retries.map((r) => [r.entry.id, encodeEntry(r.entry)]));

@@ -7,7 +7,7 @@ import type { OpSpec } from '@nightshift/proto';
  */
 export interface BatchJobData {
   batchId: string;
-  paramsKey: string;
+  bucket: string;
   spec: OpSpec;
   /** Pending entries (encodeEntry) of its jobs. */
   entries: string[];

@@ -1,5 +1,4 @@
 export { QueueSet } from './queue-set.js';
 export { QueueKeys } from './queue-keys.js';
-export { bucketOf, queueName } from './queue-names.js';
 export { encodeEntry, decodeEntry, pendingScore, agingScale, type PendingEntry } from './pending-entry.js';
 export type { BatchJobData } from './batch-job.js';

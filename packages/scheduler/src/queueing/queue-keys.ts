@@ -7,22 +7,22 @@
 export class QueueKeys {
   constructor(readonly prefix: string) {}
 
-  /** Jobs of one params waiting for a batch (ZSET of pending entries, see pendingScore). */
-  pending(queue: string, paramsKey: string): string {
-    return `${this.prefixOf(queue)}pending:${paramsKey}`;
+  /** Jobs of one pending set (bucket and params) waiting for a batch (ZSET of pending entries, see pendingScore). */
+  pending(queue: string, set: string): string {
+    return `${this.prefixOf(queue)}pending:${set}`;
   }
 
-  /** Where promote.lua builds pending keys: pending(queue, k) = pendingPrefix(queue) + k. */
+  /** Where promote.lua builds pending keys: pending(queue, s) = pendingPrefix(queue) + s. */
   pendingPrefix(queue: string): string {
     return `${this.prefixOf(queue)}pending:`;
   }
 
-  /** The params this queue has held, paramsKey → spec JSON (HASH). */
-  params(queue: string): string {
-    return `${this.prefixOf(queue)}params`;
+  /** The pending sets this queue has held, set name → JSON of its bucket and spec (HASH). */
+  sets(queue: string): string {
+    return `${this.prefixOf(queue)}sets`;
   }
 
-  /** Jobs waiting out a retry backoff, by when they are due (ZSET of "paramsKey\tentry"). */
+  /** Jobs waiting out a retry backoff, by when they are due (ZSET of "set\tentry"). */
   retry(queue: string): string {
     return `${this.prefixOf(queue)}retry`;
   }
@@ -35,6 +35,11 @@ export class QueueKeys {
   /** Pub/sub channel: a queue's name, published when jobs join it, wakes dispatchers of every replica. */
   wake(): string {
     return `${this.prefix}:wake`;
+  }
+
+  /** The pending set of a bucket and params: only its jobs share a batch. */
+  static setName(bucket: string, paramsKey: string): string {
+    return `${bucket}:${paramsKey}`;
   }
 
   // "ns" keeps these apart from BullMQ's own keys of the queue (wait, active, delayed…).

@@ -15,14 +15,15 @@ declare module 'ioredis' {
 /** A job as the queueing layer takes it in: its entry, and where it goes. */
 export interface Queueable {
   queue: string;
+  bucket: string;
   spec: OpSpec;
   entry: PendingEntry;
 }
 
 /**
- * The queues of the (op, bucket) pairs. A job waits in the pending set of its
- * (op, params, bucket) until a batch is formed; the formed batch is a BullMQ
- * job of the queue, which dispatch takes, locks and completes.
+ * The queues, one per op and range of lengths. A job waits in the pending
+ * set of its bucket and params until a batch is formed; the formed batch is
+ * a BullMQ job of the queue, which dispatch takes, locks and completes.
  */
 export class QueueSet {
   readonly keys: QueueKeys;
@@ -61,12 +62,12 @@ export class QueueSet {
     const pipe = this.connection.pipeline();
     const touched = new Set<string>();
     const fresh = new Set<string>();
-    for (const { queue, spec, entry } of items) {
-      const paramsKey = opKey(spec);
-      pipe.zadd(k.pending(queue, paramsKey), pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry));
-      if (!touched.has(`${queue}\n${paramsKey}`)) {
-        touched.add(`${queue}\n${paramsKey}`);
-        pipe.hsetnx(k.params(queue), paramsKey, JSON.stringify(spec));
+    for (const { queue, bucket, spec, entry } of items) {
+      const set = QueueKeys.setName(bucket, opKey(spec));
+      pipe.zadd(k.pending(queue, set), pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry));
+      if (!touched.has(`${queue}\n${set}`)) {
+        touched.add(`${queue}\n${set}`);
+        pipe.hsetnx(k.sets(queue), set, JSON.stringify({ bucket, spec }));
       }
       if (!this.announced.has(queue)) fresh.add(queue);
     }
@@ -83,7 +84,9 @@ export class QueueSet {
   async retryLater(items: ReadonlyArray<Queueable & { dueAt: number }>): Promise<void> {
     if (items.length === 0) return;
     const pipe = this.connection.pipeline();
-    for (const { queue, spec, entry, dueAt } of items) pipe.zadd(this.keys.retry(queue), dueAt, `${opKey(spec)}\t${encodeEntry(entry)}`);
+    for (const { queue, bucket, spec, entry, dueAt } of items) {
+      pipe.zadd(this.keys.retry(queue), dueAt, `${QueueKeys.setName(bucket, opKey(spec))}\t${encodeEntry(entry)}`);
+    }
     for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
   }
 
@@ -96,11 +99,11 @@ export class QueueSet {
   /** Takes a job out of the sets where it waits for a batch; false when it was in none (already in a batch). */
   async remove(job: Queueable): Promise<boolean> {
     const entry = encodeEntry(job.entry);
-    const paramsKey = opKey(job.spec);
+    const set = QueueKeys.setName(job.bucket, opKey(job.spec));
     const [a, b] = (await this.connection
       .pipeline()
-      .zrem(this.keys.pending(job.queue, paramsKey), entry)
-      .zrem(this.keys.retry(job.queue), `${paramsKey}\t${entry}`)
+      .zrem(this.keys.pending(job.queue, set), entry)
+      .zrem(this.keys.retry(job.queue), `${set}\t${entry}`)
       .exec()) ?? [];
     return a?.[1] === 1 || b?.[1] === 1;
   }
