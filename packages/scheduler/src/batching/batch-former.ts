@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { OpSpec } from '@nightshift/proto';
-import { decodeEntry, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { decodeEntry, type QueueSet } from '../queueing/index.js';
 import { closeBatch, type ClosingPolicy, type PendingJob } from './batch-closing.js';
 
 export type Forming = { formed: true; batchId: string; jobs: number; reason: string } | { formed: false; wakeAt: number | null };
@@ -37,58 +37,65 @@ export class BatchFormer {
   async formOne(next: NextWorker): Promise<Forming> {
     const now = Date.now();
     const k = this.queues.keys;
-    // The heads of the sets known here, and the list of sets for next time: one round trip.
-    // The first maxBatchJobs of a set are all a batch can take: the score orders by effective priority.
+    const limits: ClosingPolicy = { ...this.policy, maxPaddedTokens: Math.min(this.policy.maxPaddedTokens, next.maxPaddedTokens) };
+    // 1. The head and size of each set known here, and the list of sets for next time: one round trip.
     const known = [...this.sets.keys()];
-    const window = this.policy.maxBatchJobs;
     const pipe = this.redis.pipeline().hgetall(k.sets(this.queue));
-    for (const p of known) pipe.zrange(k.pending(this.queue, p), 0, window - 1, 'WITHSCORES');
+    for (const set of known) pipe.zrange(k.pending(this.queue, set), 0, 0, 'WITHSCORES').zcard(k.pending(this.queue, set));
     const [retryDue, replies] = await Promise.all([this.queues.promote(this.queue, now), pipe.exec()]);
-    const [setsErr, sets] = replies![0]!;
-    if (setsErr) throw setsErr;
+    const value = (i: number): unknown => {
+      const [err, v] = replies![i]!;
+      if (err) throw err;
+      return v;
+    };
     let fresh = false;
-    for (const [name, json] of Object.entries(sets as Record<string, string>)) {
+    for (const [name, json] of Object.entries(value(0) as Record<string, string>)) {
       if (!this.sets.has(name)) (this.sets.set(name, JSON.parse(json) as { bucket: string; spec: OpSpec }), (fresh = true));
     }
 
-    const limits: ClosingPolicy = { ...this.policy, maxPaddedTokens: Math.min(this.policy.maxPaddedTokens, next.maxPaddedTokens) };
-    let best: { set: string; head: number; batch: PendingJob[]; reason: string } | undefined;
+    // 2. The set whose batch would close now (full by jobs or padded tokens, its head past the
+    //    delay, or an idle worker), head first by effective priority.
     let wakeAt: number | null = fresh ? now : retryDue;
+    let chosen: { set: string; score: number } | undefined;
     known.forEach((set, i) => {
-      const [err, flat] = replies![i + 1]!;
-      if (err) throw err;
-      const pending = pendingJobs(flat as string[]);
-      if (pending.length === 0) return;
-      const decision = closeBatch(pending, now, limits, next.idle);
-      if (!decision.close) {
-        if (decision.wakeAt !== null) wakeAt = Math.min(wakeAt ?? Infinity, decision.wakeAt);
-        return;
+      const head = value(1 + 2 * i) as string[];
+      if (head.length === 0) return;
+      const count = value(2 + 2 * i) as number;
+      const entry = decodeEntry(head[0]!);
+      const score = Number(head[1]);
+      // Lengths within a bucket are close: the head's stands for all in the fullness test.
+      const full = count >= limits.maxBatchJobs || count * entry.length >= limits.maxPaddedTokens;
+      const due = entry.queuedAt + limits.maxQueueDelayMs;
+      if (full || next.idle || due <= now) {
+        if (!chosen || score < chosen.score) chosen = { set, score };
+      } else {
+        wakeAt = Math.min(wakeAt ?? Infinity, due);
       }
-      const head = pending[0]!.score;
-      if (!best || head < best.head) best = { set, head, batch: decision.batch, reason: decision.reason };
     });
-    if (!best) return { formed: false, wakeAt };
+    if (!chosen) return { formed: false, wakeAt };
 
-    const { set, batch, reason } = best as { set: string; batch: PendingJob[]; reason: string };
+    // 3. Its first maxBatchJobs (all a batch can take: the score orders by effective priority), and closeBatch decides.
+    const { set } = chosen;
+    const pending = pendingJobs(await this.redis.zrange(k.pending(this.queue, set), 0, limits.maxBatchJobs - 1, 'WITHSCORES'));
+    const decision = closeBatch(pending, now, limits, next.idle);
+    if (!decision.close) return { formed: false, wakeAt: decision.wakeAt ?? now };
     const { bucket, spec } = this.sets.get(set)!;
     const batchId = randomUUID();
-    const entries = batch.map((j) => j.id);
+    const entries = decision.batch.map((j) => j.id);
     // Added before its jobs leave the pending set: a crash in between leaves them in both,
     // and the records' attempts guard runs each of them once.
-    await this.queues
-      .get(this.queue)
-      .add('batch', { batchId, bucket, spec, entries }, { jobId: batchId, removeOnComplete: true, removeOnFail: true });
+    await this.queues.get(this.queue).add('batch', { batchId, bucket, spec, entries }, { jobId: batchId, removeOnComplete: true, removeOnFail: true });
     await this.redis.zrem(k.pending(this.queue, set), ...entries);
-    return { formed: true, batchId, jobs: batch.length, reason };
+    return { formed: true, batchId, jobs: entries.length, reason: decision.reason };
   }
 }
 
 /** ZRANGE … WITHSCORES replies as the batching decision sees them; the id is the entry itself. */
-function pendingJobs(flat: readonly string[]): Array<PendingJob & { score: number; entry: PendingEntry }> {
-  const out: Array<PendingJob & { score: number; entry: PendingEntry }> = [];
+function pendingJobs(flat: readonly string[]): PendingJob[] {
+  const out: PendingJob[] = [];
   for (let i = 0; i < flat.length; i += 2) {
     const entry = decodeEntry(flat[i]!);
-    out.push({ id: flat[i]!, length: entry.length, priority: entry.priority, queuedAt: entry.queuedAt, score: Number(flat[i + 1]), entry });
+    out.push({ id: flat[i]!, length: entry.length, priority: entry.priority, queuedAt: entry.queuedAt });
   }
   return out;
 }

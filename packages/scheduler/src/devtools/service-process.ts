@@ -34,7 +34,7 @@ export async function startService(
   args: string[] = [],
   opts: { echo?: boolean; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(pkg === 'scheduler' && process.env.NS_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...entry(pkg), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...entry(pkg), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

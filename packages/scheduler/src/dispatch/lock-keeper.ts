@@ -2,9 +2,9 @@ import type { Worker } from 'bullmq';
 import type { Logger } from '@nightshift/proto';
 
 /**
- * Keeps the BullMQ locks of every job this dispatcher holds (fetched and
- * not yet settled) alive, whether the job waits for a worker slot or is out
- * in a batch: one extendJobLocks call per queue every third of the lock.
+ * Keeps the BullMQ locks of every batch this dispatcher holds (fetched and
+ * not yet settled) alive, whether it waits for a worker slot or is out: one
+ * extendJobLocks call per queue every third of the lock.
  */
 export class LockKeeper {
   private readonly held = new Map<Worker, Map<string, string>>();
@@ -36,9 +36,10 @@ export class LockKeeper {
     for (const [worker, jobs] of this.held) {
       if (jobs.size === 0) continue;
       try {
-        const failed = await worker.extendJobLocks([...jobs.keys()], [...jobs.values()], this.lockMs);
-        // A lock we lost means the job was handed out again; its record decides who settles it.
-        if (failed.length) this.log.warn({ queue: worker.name, jobs: failed.length }, 'lost job locks');
+        const failed = (await worker.extendJobLocks([...jobs.keys()], [...jobs.values()], this.lockMs)).filter((id) => jobs.has(id));
+        // A lock we lost means the batch was handed out again; its records decide who settles each job.
+        // (A batch settled while the call was out is not held any more, and not lost.)
+        if (failed.length) this.log.warn({ queue: worker.name, batches: failed.length }, 'lost batch locks');
       } catch (err) {
         this.log.warn({ err, queue: worker.name }, 'lock extension failed');
       }

@@ -13,17 +13,19 @@ export interface JobEventEntry {
   workerId: string;
 }
 
+/** A stream entry: one field "e" holding "id|state|seq|at|attempts|worker|error" (written by the job scripts). */
 export function parseEntry(streamId: string, flat: string[]): JobEventEntry {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  const e = flat[0] === 'e' ? (flat[1] ?? '') : '';
+  const parts = e.split('|');
   return {
     streamId,
-    id: f.id ?? '',
-    state: (f.state ?? 'QUEUED') as JobState,
-    seq: Number(f.seq ?? 0),
-    at: Number(f.at ?? 0),
-    attempts: Number(f.attempts ?? 0),
-    error: f.error ?? '',
-    workerId: f.worker ?? '',
+    id: parts[0] ?? '',
+    state: (parts[1] || 'QUEUED') as JobState,
+    seq: Number(parts[2] ?? 0),
+    at: Number(parts[3] ?? 0),
+    attempts: Number(parts[4] ?? 0),
+    workerId: parts[5] ?? '',
+    // The error is last and may itself hold "|".
+    error: parts.slice(6).join('|'),
   };
 }

@@ -65,21 +65,27 @@ export class JobStore {
     return createdAt * 1000 + Math.floor(Math.random() * 1000);
   }
 
-  /** Creates several records, one script call per tenant, all in one round trip; true for each created. */
+  /**
+   * Creates several records, one script call per tenant, all in one round trip; true for each
+   * created. Jobs of one admission share their spec, priority and attempts: sent once.
+   */
   async createMany(jobs: ReadonlyArray<{ job: NewJob; tokens: Buffer }>): Promise<boolean[]> {
     if (jobs.length === 0) return [];
     const k = this.keys;
     const pipe = this.redis.pipeline();
-    const groups = groupBy(jobs.map((j, i) => ({ ...j, i })), (j) => j.job.tenant);
+    const groups = groupBy(
+      jobs.map((j, i) => ({ ...j, i })),
+      (j) => `${j.job.tenant}\n${JSON.stringify(j.job.spec)}\n${j.job.priority}\n${j.job.maxAttempts}`,
+    );
     const createdAt = jobs[0]!.job.createdAt;
-    for (const [tenant, list] of groups) {
-      const args: Array<string | number | Buffer> = [String(createdAt), this.opts.eventsMaxLen];
+    for (const list of groups.values()) {
+      const { tenant, spec, priority, maxAttempts } = list[0]!.job;
+      const shared = JSON.stringify({ tenant, spec: JSON.stringify(spec), priority: String(priority), maxAttempts: String(maxAttempts) });
+      const args: Array<string | number | Buffer> = [String(createdAt), this.opts.eventsMaxLen, shared];
       for (const { job, tokens } of list) {
-        const fields = [
-          ...['id', job.id, 'tenant', job.tenant, 'spec', JSON.stringify(job.spec), 'priority', job.priority, 'clientRef', job.clientRef],
-          ...['tokenCount', job.tokenCount, 'bucket', job.bucket, 'queue', job.queue, 'maxAttempts', job.maxAttempts, 'entry', job.entry, 'tokens', tokens],
-        ];
-        args.push(job.id, String(JobStore.sortScore(job.createdAt)), fields.length / 2, ...fields);
+        const score = String(JobStore.sortScore(job.createdAt));
+        const own = { id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry };
+        args.push(JSON.stringify(own), tokens, score);
       }
       pipe.nsCreateJobs(3 + list.length, k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), ...list.map((j) => k.job(tenant, j.job.id)), ...args);
     }
@@ -103,8 +109,15 @@ export class JobStore {
       const args: Array<string | number | Buffer> = [String(now), this.opts.eventsMaxLen, this.opts.retentionSeconds];
       for (const { m } of list) {
         const final = m.to === 'SUCCEEDED' || m.to === 'FAILED' || m.to === 'CANCELLED';
-        const fields = Object.entries({ ...(m.to === 'RUNNING' ? { startedAt: now } : {}), ...(final ? { finishedAt: now } : {}), ...m.fields }).flat();
-        args.push(m.from.join(','), m.to, m.countAttempt ? 1 : 0, m.ifAttempts ?? -1, m.ifBatch ?? '', m.withTokens ? 1 : 0, fields.length / 2, ...fields);
+        const fields: Record<string, string> = {};
+        if (m.to === 'RUNNING') fields.startedAt = String(now);
+        if (final) fields.finishedAt = String(now);
+        let result: Buffer | string = '';
+        for (const [f, v] of Object.entries(m.fields ?? {})) {
+          if (f === 'result') result = v as Buffer;
+          else fields[f] = String(v);
+        }
+        args.push(`${m.from.join(',')}|${m.to}|${m.countAttempt ? 1 : 0}|${m.ifAttempts ?? -1}|${m.ifBatch ?? ''}|${m.withTokens ? 1 : 0}`, JSON.stringify(fields), result);
       }
       pipe.nsTransitionBuffer(6 + list.length, this.keys.events(tenant), ...this.keys.states(tenant), ...list.map(({ m }) => this.keys.job(tenant, m.id)), ...args);
     }

@@ -10,27 +10,37 @@
 
     ARGV[1] created at, ms
     ARGV[2] events stream max length (approximate)
-    then per job: id, index score (see JobStore.sortScore), n, then n field, value pairs
+    ARGV[3] fields every job of this call shares, a JSON object of strings
+    then three per job: its fields (JSON object of strings, with "id" and "sortKey"), its tokens
+    (binary), and its index score
 
   Output:
     per job, 1 created or 0 the record existed already
 ]]
 local rcall = redis.call
+local shared = { "state", "QUEUED", "seq", 1, "attempts", 0, "createdAt", ARGV[1] }
+for f, v in pairs(cjson.decode(ARGV[3])) do
+  shared[#shared + 1] = f
+  shared[#shared + 1] = v
+end
 local out = {}
-local a = 3
+local a = 4
 for k = 4, #KEYS do
-  local id, score, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-  local first = a + 3
-  a = first + 2 * n
+  local fields, tokens, score = cjson.decode(ARGV[a]), ARGV[a + 1], ARGV[a + 2]
+  a = a + 3
   if rcall("EXISTS", KEYS[k]) == 1 then
     out[#out + 1] = 0
   else
-    rcall("HSET", KEYS[k], "state", "QUEUED", "seq", 1, "attempts", 0, "createdAt", ARGV[1], "sortKey", score,
-      unpack(ARGV, first, a - 1))
-    rcall("ZADD", KEYS[1], score, id)
-    rcall("ZADD", KEYS[2], score, id)
-    rcall("XADD", KEYS[3], "MAXLEN", "~", ARGV[2], "*",
-      "id", id, "state", "QUEUED", "seq", 1, "at", ARGV[1], "attempts", 0, "error", "", "worker", "")
+    local set = { "tokens", tokens }
+    for f, v in pairs(fields) do
+      set[#set + 1] = f
+      set[#set + 1] = v
+    end
+    rcall("HSET", KEYS[k], unpack(shared))
+    rcall("HSET", KEYS[k], unpack(set))
+    rcall("ZADD", KEYS[1], score, fields.id)
+    rcall("ZADD", KEYS[2], score, fields.id)
+    rcall("XADD", KEYS[3], "MAXLEN", "~", ARGV[2], "*", "e", fields.id .. "|QUEUED|1|" .. ARGV[1] .. "|0||")
     out[#out + 1] = 1
   end
 end

@@ -19,9 +19,10 @@
     ARGV[1] now, ms
     ARGV[2] events stream max length (approximate)
     ARGV[3] seconds to keep a record that reaches a final state (0 keeps it)
-    then per move: from-states (comma-separated), to-state, count-attempt (1|0),
-      if-attempts (-1: none), if-batch ("": none), return-tokens (1|0),
-      n, then n field, value pairs to set
+    then three per move (few arguments: each costs the client more than the work here):
+      "from-states|to-state|count-attempt (1|0)|if-attempts (-1: none)|if-batch|return-tokens (1|0)"
+      fields to set, a JSON object of strings
+      the result to set (binary), or ""
 
   Output, per move:
     {seq, attempts[, tokens]}  done
@@ -33,18 +34,15 @@ local STATE_KEYS = { QUEUED = KEYS[2], RUNNING = KEYS[3], SUCCEEDED = KEYS[4], F
 local FINAL = { SUCCEEDED = true, FAILED = true, CANCELLED = true }
 local ttl = tonumber(ARGV[3])
 
-local function allowed(key, current, from, ifAttempts, ifBatch)
+-- r: what a move reads, in one call: state, attempts, batchId, id, sortKey, seq, error, workerId.
+local function allowed(r, from, ifAttempts, ifBatch)
   local ok = false
   for s in string.gmatch(from, "[^,]+") do
-    if s == current then ok = true end
+    if s == r[1] then ok = true end
   end
   if not ok then return false end
-  if current == "QUEUED" and ifAttempts >= 0 then
-    return tonumber(rcall("HGET", key, "attempts")) == ifAttempts
-  end
-  if current == "RUNNING" and ifBatch ~= "" then
-    return rcall("HGET", key, "batchId") == ifBatch
-  end
+  if r[1] == "QUEUED" and ifAttempts >= 0 then return tonumber(r[2]) == ifAttempts end
+  if r[1] == "RUNNING" and ifBatch ~= "" then return r[3] == ifBatch end
   return true
 end
 
@@ -52,37 +50,45 @@ local out = {}
 local a = 4
 for k = 7, #KEYS do
   local key = KEYS[k]
-  local from, to, countAttempt = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-  local ifAttempts, ifBatch, wantTokens = tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5] == "1"
-  local n = tonumber(ARGV[a + 6])
-  local first = a + 7
-  a = first + 2 * n
-  local current = rcall("HGET", key, "state")
+  local from, to, countAttempt, ifAttempts, ifBatch, wantTokens =
+    string.match(ARGV[a], "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$")
+  local fields, result = cjson.decode(ARGV[a + 1]), ARGV[a + 2]
+  a = a + 3
+  local r = rcall("HMGET", key, "state", "attempts", "batchId", "id", "sortKey", "seq", "error", "workerId")
+  local current = r[1]
   if not current then
     out[#out + 1] = { -2 }
-  elseif not allowed(key, current, from, ifAttempts, ifBatch) then
+  elseif not allowed(r, from, tonumber(ifAttempts), ifBatch) then
     out[#out + 1] = { -1, current }
   else
-    if n > 0 then rcall("HSET", key, unpack(ARGV, first, a - 1)) end
-    local seq = rcall("HINCRBY", key, "seq", 1)
-    local attempts = rcall("HINCRBY", key, "attempts", countAttempt)
-    rcall("HSET", key, "state", to)
-    local f = rcall("HMGET", key, "id", "sortKey", "error", "workerId")
+    local seq = tonumber(r[6]) + 1
+    local attempts = tonumber(r[2]) + tonumber(countAttempt)
+    local set = { "state", to, "seq", seq, "attempts", attempts }
+    for f, v in pairs(fields) do
+      set[#set + 1] = f
+      set[#set + 1] = v
+    end
+    if result ~= "" then
+      set[#set + 1] = "result"
+      set[#set + 1] = result
+    end
+    rcall("HSET", key, unpack(set))
     if current ~= to then
-      rcall("ZREM", STATE_KEYS[current], f[1])
-      rcall("ZADD", STATE_KEYS[to], f[2], f[1])
+      rcall("ZREM", STATE_KEYS[current], r[4])
+      rcall("ZADD", STATE_KEYS[to], r[5], r[4])
     end
     local reply = { seq, attempts }
     if FINAL[to] then
       -- The tokens were kept only to run the job.
       rcall("HDEL", key, "tokens")
       if ttl > 0 then rcall("EXPIRE", key, ttl) end
-    elseif wantTokens then
+    elseif wantTokens == "1" then
       reply[3] = rcall("HGET", key, "tokens")
     end
+    -- One field, "id|state|seq|at|attempts|worker|error" (see parseEntry): the error last, as it may hold "|".
     rcall("XADD", KEYS[1], "MAXLEN", "~", ARGV[2], "*",
-      "id", f[1], "state", to, "seq", seq, "at", ARGV[1], "attempts", attempts,
-      "error", f[3] or "", "worker", f[4] or "")
+      "e", r[4] .. "|" .. to .. "|" .. seq .. "|" .. ARGV[1] .. "|" .. attempts .. "|" ..
+        (fields.workerId or r[8] or "") .. "|" .. (fields.error or r[7] or ""))
     out[#out + 1] = reply
   end
 end
