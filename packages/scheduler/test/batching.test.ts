@@ -4,7 +4,7 @@ import { seededRandom } from '@nightshift/proto';
 import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 import {
   adaptiveBounds, bucketIndex, bucketName, closeBatch, effectivePriority, geometricBounds, paddingBound, paddedTokens,
-  type ClosingPolicy, type PendingJob,
+  BucketPlan, type BucketBounds, type ClosingPolicy, type PendingJob,
 } from '../src/batching/index.js';
 
 test('geometric buckets: bounds, the bucket of a length, and stable names', () => {
@@ -96,4 +96,38 @@ test('higher priorities go first, and aging lets a long-waiting low priority ove
   assert.deepEqual(aging.close && aging.batch.map((j) => j.id), ['low-old']);
   assert.equal(effectivePriority(job('x', 1, 0, 2), 500, 100), 7);
   assert.equal(effectivePriority(job('x', 1, 0, 2), 500, 0), 2);
+});
+
+test('the bucket plan: fixed queues, adaptive buckets refitted to what is seen, and no flapping', () => {
+  const opts = { queues: { first: 64, ratio: 2 }, maxLength: 65_536 };
+  const buckets = { ratio: 2, count: 16, every: 2_000, sample: 10_000, minGain: 0.1 };
+  const fixed = new BucketPlan({ ...opts, buckets: { ...buckets, mode: 'geometric' } });
+  const adaptive = new BucketPlan({ ...opts, buckets: { ...buckets, mode: 'adaptive' } });
+  const lengths = logNormalLengths(10_000, 3);
+  const start = adaptive.bounds('embed');
+  assert.deepEqual(start, fixed.bounds('embed'), 'both start from geometric steps');
+  for (let i = 0; i < lengths.length; i += 500) {
+    fixed.observe('embed', lengths.slice(i, i + 500));
+    adaptive.observe('embed', lengths.slice(i, i + 500));
+  }
+  assert.deepEqual(fixed.bounds('embed'), start, 'geometric bounds never move');
+  const fitted = adaptive.bounds('embed');
+  assert.notDeepEqual(fitted, start, 'adaptive bounds were refitted');
+  assert.equal(fitted.upper.length, 16);
+  const eff = (b: BucketBounds) => {
+    const p = paddingBound(b, lengths);
+    return p.real / p.padded;
+  };
+  assert.ok(eff(fitted) > eff(start) + 0.05, `padding bound ${eff(fitted).toFixed(3)} vs ${eff(start).toFixed(3)}`);
+  // Once fitted to a full sample, more of the same distribution gains less than minGain: the bounds stay.
+  adaptive.observe('embed', logNormalLengths(10_000, 4));
+  const settled = adaptive.bounds('embed');
+  for (const seed of [5, 6, 7]) {
+    adaptive.observe('embed', logNormalLengths(10_000, seed));
+    assert.deepEqual(adaptive.bounds('embed'), settled, `no flapping on the same distribution (seed ${seed})`);
+  }
+  // Other ops keep their own bounds; queues stay by fixed ranges.
+  assert.deepEqual(adaptive.bounds('minhash'), start);
+  assert.deepEqual(adaptive.place('embed', 100).queue, 'embed.le128');
+  assert.equal(adaptive.place('embed', 100).bucket, `le${settled.upper.find((u) => u >= 100)}`);
 });

@@ -1,5 +1,5 @@
 import type { OpName } from '@nightshift/proto';
-import { adaptiveBounds, bucketIndex, bucketName, geometricBounds, paddingBound, type BucketBounds } from './buckets.js';
+import { adaptiveBounds, bucketIndex, bucketName, geometricBounds, paddingToLongest, type BucketBounds } from './buckets.js';
 
 export interface BucketPlanOptions {
   /** Queue ranges: bounds from `first`, each `ratio` times the last. */
@@ -21,8 +21,8 @@ export interface Placement {
  * (each is a BullMQ queue with a dispatcher of its own); buckets are fine,
  * and only jobs of one bucket share a batch. In adaptive mode each op's
  * bucket bounds are refitted (adaptiveBounds) to the last `sample` lengths
- * every `every` jobs, and adopted only if they cut the padding bound by
- * `minGain` or more, so that bounds do not flap. Jobs queued under old bounds
+ * every `every` jobs, and adopted only if they cut the padding on that
+ * sample (paddingToLongest) by `minGain` or more, so that bounds do not flap. Jobs queued under old bounds
  * stay in their own pending sets, which are drained like any other.
  */
 export class BucketPlan {
@@ -58,10 +58,7 @@ export class BucketPlan {
     if (s.seen < s.next) return;
     s.next = s.seen + b.every;
     const fitted = adaptiveBounds(s.lengths, b.count, this.opts.maxLength);
-    const pad = (bounds: BucketBounds) => {
-      const p = paddingBound(bounds, s.lengths);
-      return p.padded - p.real;
-    };
+    const pad = (bounds: BucketBounds) => paddingToLongest(bounds, s.lengths);
     if (pad(fitted) < pad(s.bounds) * (1 - b.minGain)) s.bounds = fitted;
   }
 

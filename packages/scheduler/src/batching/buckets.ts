@@ -52,6 +52,26 @@ export function paddingBound(bounds: BucketBounds, lengths: readonly number[]): 
 }
 
 /**
+ * Padding if every job padded to the longest job of its bucket: how two sets of boundaries are
+ * compared on one sample. Unlike paddingBound, a few jobs just past a bound do not count as
+ * padded to the next (perhaps open-ended) bound, so a comparison is not swayed by the tail.
+ */
+export function paddingToLongest(bounds: BucketBounds, lengths: readonly number[]): number {
+  const longest = new Map<number, number>();
+  const count = new Map<number, number>();
+  let real = 0;
+  for (const n of lengths) {
+    const i = bucketIndex(bounds, n);
+    longest.set(i, Math.max(longest.get(i) ?? 0, n));
+    count.set(i, (count.get(i) ?? 0) + 1);
+    real += n;
+  }
+  let padded = 0;
+  for (const [i, c] of count) padded += c * longest.get(i)!;
+  return padded - real;
+}
+
+/**
  * Boundaries that minimize paddingBound for the observed lengths with `count` buckets: an exact
  * dynamic program over the distinct lengths (each bound sits on an observed length, which is
  * optimal, since moving a bound down to the longest length under it only removes padding).

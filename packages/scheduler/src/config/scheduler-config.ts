@@ -73,7 +73,7 @@ export const schedulerConfigSchema = z.object({
           /** adaptive: the last this many lengths are fitted. */
           sample: z.coerce.number().int().min(1).default(20_000),
           /** adaptive: new bounds are adopted only if they cut padding by this share (no flapping). */
-          minGain: z.coerce.number().min(0).max(1).default(0.05),
+          minGain: z.coerce.number().min(0).max(1).default(0.1),
         })
         .prefault({}),
     })

@@ -17,7 +17,14 @@ export interface TestSystem {
  */
 export async function startSystem(
   name: string,
-  opts: { workers?: number; workerEnv?: Record<string, string>; workerArgs?: string[]; config?: Record<string, unknown> } = {},
+  opts: {
+    workers?: number;
+    workerEnv?: Record<string, string>;
+    workerArgs?: string[];
+    /** Merged into each worker's entry in the scheduler's configuration (maxPaddedTokens…). */
+    workerEntry?: Record<string, unknown>;
+    config?: Record<string, unknown>;
+  } = {},
 ): Promise<TestSystem> {
   const prefix = testPrefix(name);
   const workers = await Promise.all(
@@ -29,7 +36,7 @@ export async function startSystem(
       redisUrl: REDIS_URL,
       prefix,
       logLevel: process.env.NIGHTSHIFT_TEST_LOGS ? 'debug' : 'warn',
-      workers: workers.map((w, i) => ({ id: `w${i + 1}`, address: w.ready.address })),
+      workers: workers.map((w, i) => ({ id: `w${i + 1}`, address: w.ready.address, ...opts.workerEntry })),
       ...opts.config,
     }),
   );
