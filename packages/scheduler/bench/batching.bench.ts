@@ -2,7 +2,7 @@
 // in-process loop with no queue, on 20,000 jobs of log-normal lengths, with the same native
 // kernels everywhere. Runs its own redis-server (so that INFO commandstats counts only this
 // run) and its own worker processes. Prints tables; BENCHMARKS.md records them.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,6 +46,17 @@ function fifoEfficiency(seqLengths: number[], maxJobs: number, maxPadded: number
   return real / padded;
 }
 
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
 async function commandStats(redis: Redis): Promise<{ commands: number; scripts: number }> {
   const info = await redis.info('commandstats');
   let commands = 0;
@@ -69,9 +80,11 @@ interface RunFigures {
   efficiency?: number;
   batches?: Map<string, Job__Output[]>;
   submitSeconds?: number;
+  /** CPU seconds of each process over the run (nightshift only). */
+  cpu?: Record<string, number>;
 }
 
-async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], workers: ServiceProcess[], maxBatchJobs: number, tag: string): Promise<RunFigures> {
+async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Uint32Array[], workers: ServiceProcess[], maxBatchJobs: number, tag: string): Promise<RunFigures> {
   const prefix = `bench-${tag}`;
   const redis = new Redis(url);
   // The scheduler as it is deployed: a process of its own, configured by its file.
@@ -94,6 +107,9 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
   const params = {};
   await redis.config('RESETSTAT');
   const finals = new Set<string>();
+  const pids = { scheduler: [scheduler.child.pid!], workers: workers.map((w) => w.child.pid!), redis: [redisPid] };
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((a, p) => a + cpuSeconds(p), 0)]));
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   const watch = client.watchJobs([]);
   const done = new Promise<void>((resolve) => {
@@ -115,6 +131,9 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
   const submitSeconds = (performance.now() - t0) / 1000;
   await done;
   const seconds = (performance.now() - t0) / 1000;
+  const clientCpu = process.cpuUsage(client0);
+  const cpu: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((a, p) => a + cpuSeconds(p), 0) - cpuBefore[k]!]));
+  cpu.client = (clientCpu.user + clientCpu.system) / 1e6;
   watch.cancel();
   const stats = await commandStats(redis);
   if (process.env.BENCH_DEBUG) process.stderr.write((await redis.info('commandstats')).split('\n').filter((l) => /calls=\d{3,}/.test(l)).join('\n') + '\n');
@@ -131,7 +150,7 @@ async function runNightshift(url: string, op: OpName, seqs: Uint32Array[], worke
   await scheduler.stop();
   rmSync(dirname(config), { recursive: true, force: true });
   redis.disconnect();
-  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches, submitSeconds };
+  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches, submitSeconds, cpu };
 }
 
 /** What a user would write with BullMQ alone: addBulk, then Workers running the kernel one job at a time. */
@@ -217,17 +236,19 @@ async function main(): Promise<void> {
     const quick = process.env.BENCH_QUICK as OpName | undefined;
     if (quick) {
       // A development aid: nightshift alone on one op, one line.
-      const ns = await runNightshift(redisServer.url, quick, corpus(JOBS, quick), workers, 64, `quick-${quick}`);
+      const ns = await runNightshift(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, 64, `quick-${quick}`);
       say(`${quick}: ${ns.seconds.toFixed(2)} s (all submitted at ${ns.submitSeconds!.toFixed(2)} s), ${(ns.jobs / ns.seconds).toFixed(0)} jobs/s, ${ns.batches!.size} batches, padding ${ns.efficiency!.toFixed(3)}, ${(ns.commands / ns.jobs).toFixed(1)} commands and ${(ns.scripts / ns.jobs).toFixed(2)} scripts a job`);
+      say(`CPU seconds: ${Object.entries(ns.cpu!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
       return;
     }
     say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${JOBS.toLocaleString('en-US')} jobs, log-normal lengths (median 300, p99 8,000); ${WORKERS} worker processes of 1 kernel thread; redis-server of its own`);
     say();
     const rows: string[][] = [];
     const commandRows: string[][] = [];
+    const cpuRows: string[][] = [];
     for (const op of ['minhash', 'attention'] as const) {
       const seqs = corpus(JOBS, op);
-      const ns = await runNightshift(redisServer.url, op, seqs, workers, 64, `${op}-64`);
+      const ns = await runNightshift(redisServer.url, redisServer.pid, op, seqs, workers, 64, `${op}-64`);
       const ceiling = await runInProcess(op, seqs, ns.batches!);
       let best: RunFigures | undefined;
       let bestConcurrency = 0;
@@ -244,14 +265,19 @@ async function main(): Promise<void> {
         `${(best!.jobs / best!.seconds).toFixed(0)} / ${((best!.tokens / best!.seconds) / 1e6).toFixed(2)} M (c=${bestConcurrency})`,
         `${(best!.seconds / ns.seconds).toFixed(2)}×`,
         `${(ceiling / ns.seconds).toFixed(2)}`,
+        `${(best!.seconds / ceiling).toFixed(2)}×`,
       ]);
+      const cpu = ns.cpu!;
+      const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+      const perK = (v: number) => ((v / ns.jobs) * 1e6).toFixed(0);
+      cpuRows.push([op, ns.seconds.toFixed(2), perK(cpu.scheduler!), perK(cpu.workers!), perK(cpu.redis!), perK(cpu.client!), perK(total), `${((total / (ns.seconds * cpus().length)) * 100).toFixed(0)}%`]);
       commandRows.push([op, (ns.commands / ns.jobs).toFixed(1), (ns.scripts / ns.jobs).toFixed(1), (best!.commands / best!.jobs).toFixed(1), (best!.scripts / best!.jobs).toFixed(1)]);
       process.stderr.write('.');
     }
     const sweep: string[][] = [];
     const seqs = corpus(JOBS, 'minhash');
     for (const maxJobs of [1, 8, 64, 256]) {
-      const ns = await runNightshift(redisServer.url, 'minhash', seqs, workers, maxJobs, `sweep-${maxJobs}`);
+      const ns = await runNightshift(redisServer.url, redisServer.pid, 'minhash', seqs, workers, maxJobs, `sweep-${maxJobs}`);
       const ceiling = await runInProcess('minhash', seqs, ns.batches!);
       sweep.push([String(maxJobs), String(ns.batches!.size), ns.efficiency!.toFixed(3), (ns.seconds).toFixed(2), ceiling.toFixed(2), (((ns.seconds - ceiling) / ns.jobs) * 1e6).toFixed(0)]);
       process.stderr.write('.');
@@ -259,7 +285,11 @@ async function main(): Promise<void> {
     process.stderr.write('\n');
     say('1-3. padding efficiency, end-to-end documents/s and tokens/s (first submit to last result), and the share of the in-process ceiling');
     say();
-    say(table(['op', 'padding eff.', 'FIFO padding eff.', 'nightshift docs/s / tok/s', 'plain BullMQ docs/s / tok/s', 'nightshift ÷ BullMQ', 'nightshift ÷ ceiling'], rows));
+    say(table(['op', 'padding eff.', 'FIFO padding eff.', 'nightshift docs/s / tok/s', 'plain BullMQ docs/s / tok/s', 'nightshift ÷ BullMQ', 'nightshift ÷ ceiling', 'ceiling ÷ BullMQ'], rows));
+    say();
+    say('   where the CPU went in the nightshift runs: µs of CPU per job in each process, and how busy the machine was');
+    say();
+    say(table(['op', 'wall s', 'scheduler', 'workers', 'redis', 'client', 'all', 'of all cores'], cpuRows));
     say();
     say('4. Redis work per job (INFO commandstats over each run; commands include those inside Lua scripts)');
     say();
