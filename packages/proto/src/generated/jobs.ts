@@ -16,11 +16,14 @@ import type { ListJobsRequest as _nightshift_v1_ListJobsRequest, ListJobsRequest
 import type { ListJobsResponse as _nightshift_v1_ListJobsResponse, ListJobsResponse__Output as _nightshift_v1_ListJobsResponse__Output } from './nightshift/v1/ListJobsResponse.js';
 import type { MinhashParams as _nightshift_v1_MinhashParams, MinhashParams__Output as _nightshift_v1_MinhashParams__Output } from './nightshift/v1/MinhashParams.js';
 import type { OpParams as _nightshift_v1_OpParams, OpParams__Output as _nightshift_v1_OpParams__Output } from './nightshift/v1/OpParams.js';
+import type { QuoteRequest as _nightshift_v1_QuoteRequest, QuoteRequest__Output as _nightshift_v1_QuoteRequest__Output } from './nightshift/v1/QuoteRequest.js';
+import type { QuoteResponse as _nightshift_v1_QuoteResponse, QuoteResponse__Output as _nightshift_v1_QuoteResponse__Output } from './nightshift/v1/QuoteResponse.js';
 import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Output as _nightshift_v1_SubmitRequest__Output } from './nightshift/v1/SubmitRequest.js';
 import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from './nightshift/v1/SubmitResponse.js';
 import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from './nightshift/v1/SubmitStreamRequest.js';
 import type { SubmitStreamResponse as _nightshift_v1_SubmitStreamResponse, SubmitStreamResponse__Output as _nightshift_v1_SubmitStreamResponse__Output } from './nightshift/v1/SubmitStreamResponse.js';
 import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequest__Output as _nightshift_v1_WatchJobsRequest__Output } from './nightshift/v1/WatchJobsRequest.js';
+import type { WindowQuote as _nightshift_v1_WindowQuote, WindowQuote__Output as _nightshift_v1_WindowQuote__Output } from './nightshift/v1/WindowQuote.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -54,11 +57,14 @@ export interface ProtoGrpcType {
       ListJobsResponse: MessageTypeDefinition<_nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsResponse__Output>
       MinhashParams: MessageTypeDefinition<_nightshift_v1_MinhashParams, _nightshift_v1_MinhashParams__Output>
       OpParams: MessageTypeDefinition<_nightshift_v1_OpParams, _nightshift_v1_OpParams__Output>
+      QuoteRequest: MessageTypeDefinition<_nightshift_v1_QuoteRequest, _nightshift_v1_QuoteRequest__Output>
+      QuoteResponse: MessageTypeDefinition<_nightshift_v1_QuoteResponse, _nightshift_v1_QuoteResponse__Output>
       SubmitRequest: MessageTypeDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitRequest__Output>
       SubmitResponse: MessageTypeDefinition<_nightshift_v1_SubmitResponse, _nightshift_v1_SubmitResponse__Output>
       SubmitStreamRequest: MessageTypeDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamRequest__Output>
       SubmitStreamResponse: MessageTypeDefinition<_nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamResponse__Output>
       WatchJobsRequest: MessageTypeDefinition<_nightshift_v1_WatchJobsRequest, _nightshift_v1_WatchJobsRequest__Output>
+      WindowQuote: MessageTypeDefinition<_nightshift_v1_WindowQuote, _nightshift_v1_WindowQuote__Output>
     }
   }
 }

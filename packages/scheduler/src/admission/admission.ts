@@ -7,6 +7,7 @@ import { invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import type { BucketPlan } from '../batching/index.js';
 import type { Tokenizer } from './tokenizer.js';
+import type { Quoter, WindowQuote } from '../pricing/index.js';
 
 /**
  * Admission: measure the job's tokens, check them against the limits,
@@ -19,7 +20,25 @@ export class Admission {
     private readonly tokenizer: Tokenizer,
     private readonly config: SchedulerConfig['jobs'],
     private readonly buckets: BucketPlan,
+    private readonly quoter: Quoter,
   ) {}
+
+  /** A job's tokens, checked against the limit per job. */
+  private async measure(v: ValidJobSpec): Promise<Uint32Array | Error> {
+    const tokens = 'text' in v.payload ? await this.tokenizer.encode(v.payload.text) : v.payload.tokens;
+    if (tokens.length > this.config.maxTokensPerJob) {
+      return invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${this.config.maxTokensPerJob} per job`);
+    }
+    return tokens;
+  }
+
+  /** What a job would cost, in every window, without admitting it. */
+  async quote(v: ValidJobSpec): Promise<{ tokenCount: number; bucket: string; windows: WindowQuote[] }> {
+    const tokens = await this.measure(v);
+    if (tokens instanceof Error) throw tokens;
+    const { bucket } = this.buckets.place(v.spec.op, tokens.length);
+    return { tokenCount: tokens.length, bucket, windows: this.quoter.quote(v.spec.op, tokens.length, bucket) };
+  }
 
   async admit(tenant: string, v: ValidJobSpec): Promise<JobRecord> {
     const [one] = await this.admitMany(tenant, [v]);
@@ -35,10 +54,8 @@ export class Admission {
     const createdAt = Date.now();
     const measured = await Promise.all(
       specs.map(async (v): Promise<{ job: NewJob; tokens: Uint32Array } | Error> => {
-        const tokens = 'text' in v.payload ? await this.tokenizer.encode(v.payload.text) : v.payload.tokens;
-        if (tokens.length > this.config.maxTokensPerJob) {
-          return invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${this.config.maxTokensPerJob} per job`);
-        }
+        const tokens = await this.measure(v);
+        if (tokens instanceof Error) return tokens;
         const { queue, bucket } = this.buckets.place(v.spec.op, tokens.length);
         const job: NewJob = {
           id: randomUUID(),
@@ -52,6 +69,8 @@ export class Admission {
           maxAttempts: v.maxAttempts || this.config.defaultAttempts,
           createdAt,
           entry: '',
+          // The cheapest window: where it runs until windows defer work.
+          quote: this.quoter.quote(v.spec.op, tokens.length, bucket, createdAt)[0],
         };
         job.entry = encodeEntry(entryOf(job));
         return { job, tokens };
@@ -70,7 +89,7 @@ export class Admission {
       throw err;
     }
     return measured.map((m) =>
-      m instanceof Error ? m : { ...m.job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '' },
+      m instanceof Error ? m : { ...m.job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '', cost: 0 },
     );
   }
 }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type {
   CancelJobRequest__Output, GetJobRequest__Output, Job, JobEvent, JobServiceHandlers, ListJobsRequest__Output,
-  ListJobsResponse, Logger, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
+  ListJobsResponse, Logger, QuoteRequest__Output, QuoteResponse, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
   WatchJobsRequest__Output,
 } from '@nightshift/proto';
 import { isFinal, type JobStore } from '../jobs/index.js';
@@ -12,7 +12,7 @@ import { decodeEntry, type QueueSet } from '../queueing/index.js';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import { tenantOf } from './tenant.js';
 import { cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
-import { eventView, jobView, snapshotEvent } from './job-view.js';
+import { eventView, jobView, quoteView, snapshotEvent } from './job-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
 export interface JobServiceDeps {
@@ -40,6 +40,7 @@ export class JobService {
       WatchJobs: (call: grpc.ServerWritableStream<WatchJobsRequest__Output, JobEvent>) => void this.watchJobs(call),
       CancelJob: this.unary('CancelJob', (call: grpc.ServerUnaryCall<CancelJobRequest__Output, Job>) => this.cancelJob(call)),
       ListJobs: this.unary('ListJobs', (call: grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>) => this.listJobs(call)),
+      Quote: this.unary('Quote', (call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>) => this.quote(call)),
     };
   }
 
@@ -50,6 +51,13 @@ export class JobService {
         (err: unknown) => cb(toStatus(err, this.d.log, method)),
       );
     };
+  }
+
+  private async quote(call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>): Promise<QuoteResponse> {
+    tenantOf(call.metadata);
+    const v = parseRequest(this.spec, call.request.job, 'job');
+    const q = await this.d.admission.quote(v);
+    return { tokenCount: q.tokenCount, bucket: q.bucket, windows: q.windows.map(quoteView) };
   }
 
   private async submit(call: grpc.ServerUnaryCall<SubmitRequest__Output, SubmitResponse>): Promise<SubmitResponse> {

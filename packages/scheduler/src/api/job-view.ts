@@ -1,8 +1,13 @@
-import { toOpParams, toTimestamp, type Job, type JobEvent } from '@nightshift/proto';
+import { toOpParams, toTimestamp, type Job, type JobEvent, type WindowQuote as WindowQuoteMessage } from '@nightshift/proto';
+import type { WindowQuote } from '../pricing/index.js';
 import { toApiState, type JobRecord } from '../jobs/index.js';
 import type { JobEventEntry } from '../events/index.js';
 
 const ts = (ms: number) => (ms > 0 ? toTimestamp(ms) : null);
+
+export function quoteView(q: WindowQuote): WindowQuoteMessage {
+  return { window: q.window, workerClass: q.workerClass, predictedSeconds: q.seconds, price: q.price, finishAt: toTimestamp(q.finishAt) };
+}
 
 /** A job record as the API shows it. */
 export function jobView(r: JobRecord): Job {
@@ -26,6 +31,8 @@ export function jobView(r: JobRecord): Job {
     workerId: r.workerId,
     seq: String(r.seq),
     batchId: r.batchId,
+    cost: r.cost,
+    quote: r.quote ? quoteView(r.quote) : null,
   };
   if (r.result) job.result = r.result instanceof Uint32Array ? { signature: Array.from(r.result) } : { vector: Array.from(r.result) };
   return job;

@@ -2,12 +2,17 @@ import { z } from 'zod';
 import { loadConfig, type EnvOverrides } from '@nightshift/proto';
 import { BucketPlan } from '../batching/index.js';
 
+const coefficients = (a: number, b: number, c: number) =>
+  z.object({ a: z.number().default(a), b: z.number().default(b), c: z.number().default(c) }).prefault({});
+
 const workerEntry = z.object({
   id: z.string().min(1),
   /** host:port of its WorkerService. */
   address: z.string().min(1),
   /** Batches sent to it at once. */
   maxBatchesInFlight: z.coerce.number().int().min(1).max(64).default(2),
+  /** Its class (a GPU model, or cpu): what its cost model and prices are kept by. */
+  workerClass: z.string().min(1).default('cpu'),
   /** Most padded tokens it takes in one batch (below batching.maxPaddedTokens to lower it for this worker). */
   maxPaddedTokens: z.coerce.number().int().min(1).optional(),
 });
@@ -92,6 +97,20 @@ export const schedulerConfigSchema = z.object({
       discoverMs: z.coerce.number().int().min(50).default(1000),
       /** Longest an idle queue waits before it looks again (wake-ups come by pub/sub; this catches any missed). */
       idlePollMs: z.coerce.number().int().min(10).default(1000),
+    })
+    .prefault({}),
+  pricing: z
+    .object({
+      /** Dollars per worker-hour (per GPU-hour on GPU workers) of each worker class in each window; "on-demand" is always open. */
+      classes: z.record(z.string(), z.record(z.string(), z.number().min(0))).default({ cpu: { 'on-demand': 0.1 } }),
+      /** What a fresh system quotes with, per op: seconds = e^a · padded tokens^b · longest sequence^c. */
+      prior: z
+        .object({ minhash: coefficients(-17.7, 1, 0), embed: coefficients(-16.6, 1, 0), attention: coefficients(-20.7, 1, 1) })
+        .prefault({}),
+      /** How far batches may move the prior: variances of a, and of b and c (larger learns faster). */
+      priorVariance: z.object({ a: z.number().positive().default(4), bc: z.number().positive().default(0.25) }).prefault({}),
+      /** Weight kept by what was learned at each new batch (1 forgets nothing; 0.99 remembers about 100 batches). */
+      forgetting: z.number().gt(0).max(1).default(0.99),
     })
     .prefault({}),
   /** Threads that tokenize text off the event loop. */

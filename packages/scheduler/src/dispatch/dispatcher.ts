@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
 import type { JobStore } from '../jobs/index.js';
 import type { QueueSet } from '../queueing/index.js';
+import type { CostModels } from '../pricing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller } from './queue-puller.js';
@@ -26,6 +27,7 @@ export class Dispatcher {
     private readonly connection: Redis,
     private readonly queues: QueueSet,
     private readonly store: JobStore,
+    private readonly models: CostModels,
     private readonly config: SchedulerConfig,
     private readonly log: Logger,
   ) {
@@ -39,6 +41,7 @@ export class Dispatcher {
       backoffMs: config.jobs.backoffMs,
       idlePollMs: config.dispatch.idlePollMs,
       limits: config.batching,
+      prices: config.pricing,
     };
   }
 
@@ -60,7 +63,7 @@ export class Dispatcher {
   /** Starts pulling `queue` if nothing here pulls it yet. */
   ensure(queue: string): void {
     if (this.stopped || this.pullers.has(queue)) return;
-    const puller = new QueuePuller(queue, this.connection, this.queues, this.store, this.pool, this.locks, this.opts, this.log);
+    const puller = new QueuePuller(queue, this.connection, this.queues, this.store, this.models, this.pool, this.locks, this.opts, this.log);
     this.pullers.set(queue, puller);
     void puller.start().catch((err: unknown) => this.log.error({ err, queue }, 'puller did not start'));
   }

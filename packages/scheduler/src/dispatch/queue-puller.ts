@@ -6,7 +6,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
 import { encodeResult, type JobStore, type Transition } from '../jobs/index.js';
 import { decodeEntry, encodeEntry, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
-import { BatchFormer, type ClosingPolicy } from '../batching/index.js';
+import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
+import { ON_DEMAND, priceOf, type CostModels, type PriceList } from '../pricing/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
@@ -22,6 +23,7 @@ export interface PullerOptions {
   /** Longest an idle puller sleeps before it looks again (work another replica queued, missed wake-ups). */
   idlePollMs: number;
   limits: ClosingPolicy;
+  prices: PriceList;
 }
 
 type BatchJob = Job<BatchJobData>;
@@ -53,6 +55,7 @@ export class QueuePuller {
     connection: Redis,
     private readonly queues: QueueSet,
     private readonly store: JobStore,
+    private readonly models: CostModels,
     private readonly pool: WorkerPool,
     private readonly locks: LockKeeper,
     private readonly opts: PullerOptions,
@@ -171,10 +174,16 @@ export class QueuePuller {
     const { batchId, spec } = job.data;
     const request = batchRequest(batchId, spec, started.map((s) => ({ id: s.entry.id, tokens: s.tokens })));
     let reply: Parameters<typeof planSettlement>[2];
+    // What each job's share of the batch cost: the batch's kernel seconds, shared by padded tokens (equally: all pad to the longest).
+    let share = 0;
     try {
       const res = await slot.run(request, this.opts.batchTimeoutMs);
       slot.release(false);
       reply = { outcomes: res.outcomes };
+      const longest = Math.max(...started.map((s) => s.entry.length));
+      const shape = { paddedTokens: paddedTokens(started.length, longest), maxLength: longest };
+      share = (priceOf(this.opts.prices, slot.workerClass, ON_DEMAND, res.kernelSeconds) ?? 0) / started.length;
+      void this.models.learn(spec.op, slot.workerClass, shape, res.kernelSeconds).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
       this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
     } catch (err) {
       const e = err as grpc.ServiceError;
@@ -189,14 +198,14 @@ export class QueuePuller {
       started.map((s) => ({ failedBefore: s.attempts - 1, maxAttempts: s.entry.maxAttempts })),
       reply,
     );
-    await this.settle(job, started, plan, slot.workerId);
+    await this.settle(job, started, plan, slot.workerId, share);
   }
 
   /**
    * Records, one script per tenant, then the batch's BullMQ job. A retried job goes into the retry
    * set before its record says QUEUED, so a crash in between never leaves a QUEUED job in no set.
    */
-  private async settle(job: BatchJob, started: Started[], plan: Settlement[], workerId: string): Promise<void> {
+  private async settle(job: BatchJob, started: Started[], plan: Settlement[], workerId: string, share: number): Promise<void> {
     const { batchId, spec } = job.data;
     const now = Date.now();
     const retries = started.flatMap((s, i) => {
@@ -209,11 +218,12 @@ export class QueuePuller {
     const moves: Transition[] = started.map((s, i) => {
       const p = plan[i]!;
       const base = { tenant: s.entry.tenant, id: s.entry.id, from: ['RUNNING'] as const, ifBatch: batchId };
+      const cost: Record<string, number> = share > 0 ? { '+cost': share } : {};
       if (p.kind === 'succeed') {
-        const fields = { result: encodeResult(p.result), resultKind: p.result instanceof Uint32Array ? 'u32' : 'f32', kernelSeconds: p.kernelSeconds, workerId, error: '' };
+        const fields = { result: encodeResult(p.result), resultKind: p.result instanceof Uint32Array ? 'u32' : 'f32', kernelSeconds: p.kernelSeconds, workerId, error: '', ...cost };
         return { ...base, to: 'SUCCEEDED', fields };
       }
-      const fields = { error: p.error, workerId, kernelSeconds: p.kernelSeconds, ...(p.kind === 'retry' ? { entry: retryEntry.get(s.entry.id)! } : {}) };
+      const fields = { error: p.error, workerId, kernelSeconds: p.kernelSeconds, ...cost, ...(p.kind === 'retry' ? { entry: retryEntry.get(s.entry.id)! } : {}) };
       return { ...base, to: p.kind === 'retry' ? 'QUEUED' : 'FAILED', fields };
     });
     // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.

@@ -4,6 +4,7 @@ import type { WorkerEntry } from '../config/scheduler-config.js';
 
 export interface WorkerSlot {
   workerId: string;
+  workerClass: string;
   /** Whether this slot's batch would be the only one on its worker: then waiting for batch-mates idles the worker. */
   workerIdle(): boolean;
   run(request: RunBatchRequest, timeoutMs: number): Promise<RunBatchResponse__Output>;
@@ -111,6 +112,7 @@ export class WorkerPool {
     let released = false;
     return {
       workerId: m.entry.id,
+      workerClass: m.entry.workerClass,
       workerIdle: () => m.inFlight <= 1,
       run: (request, timeoutMs) =>
         new Promise((resolve, reject) => {

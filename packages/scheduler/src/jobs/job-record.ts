@@ -1,5 +1,6 @@
 import type { OpSpec } from '@nightshift/proto';
 import type { JobState } from './job-state.js';
+import type { WindowQuote } from '../pricing/index.js';
 
 /** A job as nightshift keeps it in Redis (its record), apart from its entry in the queueing layer. */
 export interface JobRecord {
@@ -24,11 +25,15 @@ export interface JobRecord {
   batchId: string;
   /** Its current entry in the queueing layer's sets (see PendingEntry), to take it out on cancel. */
   entry: string;
+  /** The quote it was admitted with (none when no worker class has a price). */
+  quote?: WindowQuote;
+  /** What its attempts cost so far, US dollars. */
+  cost: number;
   result?: Uint32Array | Float32Array;
 }
 
 /** What admission knows of a new job. */
-export type NewJob = Pick<JobRecord, 'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt' | 'entry'>;
+export type NewJob = Pick<JobRecord, 'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt' | 'entry' | 'quote'>;
 
 export function encodeResult(value: Uint32Array | Float32Array): Buffer {
   const out = Buffer.allocUnsafe(value.length * 4);
@@ -69,7 +74,9 @@ export function parseRecord(h: Record<string, Buffer>): JobRecord | null {
     workerId: s('workerId'),
     batchId: s('batchId'),
     entry: s('entry'),
+    cost: n('cost'),
   };
+  if (h.quote) rec.quote = JSON.parse(s('quote')) as WindowQuote;
   if (h.result) rec.result = decodeResult(s('resultKind'), h.result);
   return rec;
 }

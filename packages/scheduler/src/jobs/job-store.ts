@@ -18,7 +18,7 @@ export interface Transition {
   id: string;
   from: readonly JobState[];
   to: JobState;
-  /** Fields of the record to set with the move. */
+  /** Fields of the record to set with the move; a name starting with "+" adds to a number field instead. */
   fields?: Record<string, string | number | Buffer>;
   /** Count this move as the start of an attempt. */
   countAttempt?: boolean;
@@ -84,7 +84,7 @@ export class JobStore {
       const args: Array<string | number | Buffer> = [String(createdAt), this.opts.eventsMaxLen, shared];
       for (const { job, tokens } of list) {
         const score = String(JobStore.sortScore(job.createdAt));
-        const own = { id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry };
+        const own = { id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry, ...(job.quote ? { quote: JSON.stringify(job.quote) } : {}) };
         args.push(JSON.stringify(own), tokens, score);
       }
       pipe.nsCreateJobs(3 + list.length, k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), ...list.map((j) => k.job(tenant, j.job.id)), ...args);
@@ -216,5 +216,5 @@ function transitionResult(r: Array<number | Buffer>): TransitionResult {
 
 const RECORD_FIELDS = [
   'id', 'tenant', 'spec', 'state', 'seq', 'priority', 'clientRef', 'tokenCount', 'bucket', 'queue',
-  'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId', 'batchId', 'entry',
+  'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId', 'batchId', 'entry', 'quote', 'cost',
 ] as const;

@@ -21,7 +21,7 @@
     ARGV[3] seconds to keep a record that reaches a final state (0 keeps it)
     then three per move (few arguments: each costs the client more than the work here):
       "from-states|to-state|count-attempt (1|0)|if-attempts (-1: none)|if-batch|return-tokens (1|0)"
-      fields to set, a JSON object of strings
+      fields to set, a JSON object of strings ("+name" adds to a number field: HINCRBYFLOAT)
       the result to set (binary), or ""
 
   Output, per move:
@@ -65,8 +65,12 @@ for k = 7, #KEYS do
     local attempts = tonumber(r[2]) + tonumber(countAttempt)
     local set = { "state", to, "seq", seq, "attempts", attempts }
     for f, v in pairs(fields) do
-      set[#set + 1] = f
-      set[#set + 1] = v
+      if string.sub(f, 1, 1) == "+" then
+        rcall("HINCRBYFLOAT", key, string.sub(f, 2), v)
+      else
+        set[#set + 1] = f
+        set[#set + 1] = v
+      end
     end
     if result ~= "" then
       set[#set + 1] = "result"

@@ -4,6 +4,7 @@ import type { OpParams as _nightshift_v1_OpParams, OpParams__Output as _nightshi
 import type { JobState as _nightshift_v1_JobState, JobState__Output as _nightshift_v1_JobState__Output } from '../../nightshift/v1/JobState.js';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
 import type { JobResult as _nightshift_v1_JobResult, JobResult__Output as _nightshift_v1_JobResult__Output } from '../../nightshift/v1/JobResult.js';
+import type { WindowQuote as _nightshift_v1_WindowQuote, WindowQuote__Output as _nightshift_v1_WindowQuote__Output } from '../../nightshift/v1/WindowQuote.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Job {
@@ -51,6 +52,14 @@ export interface Job {
    * The batch of its latest attempt.
    */
   'batchId'?: (string);
+  /**
+   * The quote it was admitted with.
+   */
+  'quote'?: (_nightshift_v1_WindowQuote | null);
+  /**
+   * What its attempts cost: its share of each batch it ran in (US dollars).
+   */
+  'cost'?: (number | string);
 }
 
 export interface Job__Output {
@@ -98,4 +107,12 @@ export interface Job__Output {
    * The batch of its latest attempt.
    */
   'batchId': (string);
+  /**
+   * The quote it was admitted with.
+   */
+  'quote': (_nightshift_v1_WindowQuote__Output | null);
+  /**
+   * What its attempts cost: its share of each batch it ran in (US dollars).
+   */
+  'cost': (number);
 }

@@ -8,6 +8,8 @@ import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Outp
 import type { JobEvent as _nightshift_v1_JobEvent, JobEvent__Output as _nightshift_v1_JobEvent__Output } from '../../nightshift/v1/JobEvent.js';
 import type { ListJobsRequest as _nightshift_v1_ListJobsRequest, ListJobsRequest__Output as _nightshift_v1_ListJobsRequest__Output } from '../../nightshift/v1/ListJobsRequest.js';
 import type { ListJobsResponse as _nightshift_v1_ListJobsResponse, ListJobsResponse__Output as _nightshift_v1_ListJobsResponse__Output } from '../../nightshift/v1/ListJobsResponse.js';
+import type { QuoteRequest as _nightshift_v1_QuoteRequest, QuoteRequest__Output as _nightshift_v1_QuoteRequest__Output } from '../../nightshift/v1/QuoteRequest.js';
+import type { QuoteResponse as _nightshift_v1_QuoteResponse, QuoteResponse__Output as _nightshift_v1_QuoteResponse__Output } from '../../nightshift/v1/QuoteResponse.js';
 import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Output as _nightshift_v1_SubmitRequest__Output } from '../../nightshift/v1/SubmitRequest.js';
 import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from '../../nightshift/v1/SubmitResponse.js';
 import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from '../../nightshift/v1/SubmitStreamRequest.js';
@@ -58,6 +60,23 @@ export interface JobServiceClient extends grpc.Client {
   listJobs(argument: _nightshift_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
   listJobs(argument: _nightshift_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
   listJobs(argument: _nightshift_v1_ListJobsRequest, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * What a job would cost and when it would finish, in each capacity window,
+   * without submitting it.
+   */
+  Quote(argument: _nightshift_v1_QuoteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
+  Quote(argument: _nightshift_v1_QuoteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
+  Quote(argument: _nightshift_v1_QuoteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
+  Quote(argument: _nightshift_v1_QuoteRequest, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * What a job would cost and when it would finish, in each capacity window,
+   * without submitting it.
+   */
+  quote(argument: _nightshift_v1_QuoteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
+  quote(argument: _nightshift_v1_QuoteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
+  quote(argument: _nightshift_v1_QuoteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
+  quote(argument: _nightshift_v1_QuoteRequest, callback: grpc.requestCallback<_nightshift_v1_QuoteResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Admit one job.
@@ -125,6 +144,12 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   ListJobs: grpc.handleUnaryCall<_nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse>;
   
   /**
+   * What a job would cost and when it would finish, in each capacity window,
+   * without submitting it.
+   */
+  Quote: grpc.handleUnaryCall<_nightshift_v1_QuoteRequest__Output, _nightshift_v1_QuoteResponse>;
+  
+  /**
    * Admit one job.
    */
   Submit: grpc.handleUnaryCall<_nightshift_v1_SubmitRequest__Output, _nightshift_v1_SubmitResponse>;
@@ -149,6 +174,7 @@ export interface JobServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_Job, _nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job__Output>
   GetJob: MethodDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_Job, _nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job__Output>
   ListJobs: MethodDefinition<_nightshift_v1_ListJobsRequest, _nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse__Output>
+  Quote: MethodDefinition<_nightshift_v1_QuoteRequest, _nightshift_v1_QuoteResponse, _nightshift_v1_QuoteRequest__Output, _nightshift_v1_QuoteResponse__Output>
   Submit: MethodDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitResponse, _nightshift_v1_SubmitRequest__Output, _nightshift_v1_SubmitResponse__Output>
   SubmitStream: MethodDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamRequest__Output, _nightshift_v1_SubmitStreamResponse__Output>
   WatchJobs: MethodDefinition<_nightshift_v1_WatchJobsRequest, _nightshift_v1_JobEvent, _nightshift_v1_WatchJobsRequest__Output, _nightshift_v1_JobEvent__Output>

@@ -1,0 +1,51 @@
+// Original file: proto/nightshift/v1/jobs.proto
+
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
+
+/**
+ * A job's predicted cost in one capacity window (on-demand now; off-peak and
+ * spot windows come later).
+ */
+export interface WindowQuote {
+  'window'?: (string);
+  /**
+   * The worker class it is priced for.
+   */
+  'workerClass'?: (string);
+  /**
+   * The job's share of its predicted batch's kernel seconds.
+   */
+  'predictedSeconds'?: (number | string);
+  /**
+   * US dollars: predicted_seconds at the window's price for the class.
+   */
+  'price'?: (number | string);
+  /**
+   * When it would finish, given the work queued ahead of it.
+   */
+  'finishAt'?: (_google_protobuf_Timestamp | null);
+}
+
+/**
+ * A job's predicted cost in one capacity window (on-demand now; off-peak and
+ * spot windows come later).
+ */
+export interface WindowQuote__Output {
+  'window': (string);
+  /**
+   * The worker class it is priced for.
+   */
+  'workerClass': (string);
+  /**
+   * The job's share of its predicted batch's kernel seconds.
+   */
+  'predictedSeconds': (number);
+  /**
+   * US dollars: predicted_seconds at the window's price for the class.
+   */
+  'price': (number);
+  /**
+   * When it would finish, given the work queued ahead of it.
+   */
+  'finishAt': (_google_protobuf_Timestamp__Output | null);
+}

@@ -1,0 +1,64 @@
+import type { Redis } from 'ioredis';
+import { OP_NAMES, type OpName } from '@nightshift/proto';
+import type { QueueKeys } from '../queueing/index.js';
+import type { BatchLimits } from '../batching/index.js';
+import type { CostModels } from './cost-models.js';
+import { bucketBound, fullBatchShare } from './quoter.js';
+
+/**
+ * Predicted seconds of the work waiting in each op's pending sets, spread
+ * over the workers: what a new job waits behind. Read from Redis at most
+ * once a second (every replica's jobs count), so quoting never waits on it.
+ */
+export class BacklogEstimate {
+  private perOp = new Map<OpName, number>();
+  private at = 0;
+  private reading = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: QueueKeys,
+    private readonly models: CostModels,
+    private readonly limits: BatchLimits,
+    /** The class whose model prices the backlog, and how many workers share it. */
+    private readonly fleet: () => { workerClass: string; workers: number },
+  ) {}
+
+  /** Seconds of work ahead of a new job of `op`, as last read. */
+  seconds(op: OpName): number {
+    if (Date.now() - this.at > 1000 && !this.reading) void this.refresh().catch(() => undefined);
+    return this.perOp.get(op) ?? 0;
+  }
+
+  async refresh(): Promise<void> {
+    this.reading = true;
+    try {
+      const { workerClass, workers } = this.fleet();
+      const queues = await this.redis.smembers(this.keys.queues());
+      const sets = await Promise.all(queues.map((q) => this.redis.hgetall(this.keys.sets(q)).then((h) => ({ q, names: Object.keys(h) }))));
+      const pipe = this.redis.pipeline();
+      const order: Array<{ op: OpName; bound: number }> = [];
+      for (const { q, names } of sets) {
+        const op = q.slice(0, q.indexOf('.')) as OpName;
+        if (!OP_NAMES.includes(op)) continue;
+        for (const name of names) {
+          const bucket = name.slice(0, name.indexOf(':'));
+          // An open bucket (gt…) is counted at twice its lower bound.
+          order.push({ op, bound: bucketBound(bucket, 2 * Number(bucket.slice(2))) });
+          pipe.zcard(this.keys.pending(q, name));
+        }
+      }
+      const counts = ((await pipe.exec()) ?? []).map(([, n]) => Number(n ?? 0));
+      const perOp = new Map<OpName, number>();
+      order.forEach(({ op, bound }, i) => {
+        if (!counts[i]) return;
+        const seconds = counts[i]! * fullBatchShare(this.models.current(op, workerClass), bound, this.limits).seconds;
+        perOp.set(op, (perOp.get(op) ?? 0) + seconds / Math.max(1, workers));
+      });
+      this.perOp = perOp;
+      this.at = Date.now();
+    } finally {
+      this.reading = false;
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export { priorState, predictSeconds, learn, type BatchShape, type Coefficients, type ModelState } from './cost-model.js';
+export { CostModels, type CostModelOptions, type ModelReport } from './cost-models.js';
+export { ON_DEMAND, priceOf, type PriceList } from './prices.js';
+export { Quoter, fullBatchShare, bucketBound, type WindowQuote, type Backlog } from './quoter.js';
+export { BacklogEstimate } from './backlog.js';

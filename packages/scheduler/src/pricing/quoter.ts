@@ -1,0 +1,69 @@
+import type { OpName } from '@nightshift/proto';
+import { paddedTokens, type BatchLimits } from '../batching/index.js';
+import { predictSeconds, type ModelState } from './cost-model.js';
+import type { CostModels } from './cost-models.js';
+import { ON_DEMAND, priceOf, type PriceList } from './prices.js';
+
+/** A job's predicted cost in one window. */
+export interface WindowQuote {
+  window: string;
+  workerClass: string;
+  /** Its share of its predicted batch's seconds. */
+  seconds: number;
+  /** US dollars. */
+  price: number;
+  /** ms since the epoch. */
+  finishAt: number;
+}
+
+/**
+ * A job's predicted seconds if it runs in a full batch of its bucket: as many jobs of the bucket's
+ * bound as the limits allow, the batch's seconds shared by padded tokens. Also the batch's seconds.
+ */
+export function fullBatchShare(state: ModelState, bound: number, limits: BatchLimits): { seconds: number; batchSeconds: number } {
+  const jobs = Math.max(1, Math.min(limits.maxBatchJobs, Math.floor(limits.maxPaddedTokens / bound)));
+  const batchSeconds = predictSeconds(state, { paddedTokens: paddedTokens(jobs, bound), maxLength: bound });
+  return { seconds: batchSeconds / jobs, batchSeconds };
+}
+
+/** The longest length a bucket holds (a job above the last bound is its own). */
+export function bucketBound(bucket: string, length: number): number {
+  return bucket.startsWith('le') ? Math.max(length, Number(bucket.slice(2))) : length;
+}
+
+/** Predicted seconds of the work queued ahead, per op (per worker slot). */
+export type Backlog = (op: OpName) => number;
+
+/**
+ * Prices a job before it runs. It is assumed to run in a full batch of its
+ * bucket: as many jobs of the bucket's longest length as the batch limits
+ * allow. Its share, by padded tokens, of that batch's predicted seconds is
+ * priced in every window where some worker class has a price.
+ */
+export class Quoter {
+  constructor(
+    private readonly models: CostModels,
+    private readonly prices: PriceList,
+    private readonly limits: BatchLimits,
+    /** The worker classes jobs can run on. */
+    private readonly classes: () => readonly string[],
+    private readonly backlog: Backlog,
+  ) {}
+
+  /** Quotes, cheapest first; `bucket` is the job's bucket name (le… or gt…). */
+  quote(op: OpName, length: number, bucket: string, now = Date.now()): WindowQuote[] {
+    const bound = bucketBound(bucket, length);
+    const ahead = this.backlog(op);
+    const out: WindowQuote[] = [];
+    for (const workerClass of this.classes()) {
+      const { seconds, batchSeconds } = fullBatchShare(this.models.current(op, workerClass), bound, this.limits);
+      for (const window of Object.keys(this.prices.classes[workerClass] ?? {})) {
+        // Windows other than on-demand come with the calendar; until then only on-demand is open.
+        if (window !== ON_DEMAND) continue;
+        const price = priceOf(this.prices, workerClass, window, seconds)!;
+        out.push({ window, workerClass, seconds, price, finishAt: now + Math.round((ahead + batchSeconds) * 1000) });
+      }
+    }
+    return out.sort((a, b) => a.price - b.price || a.finishAt - b.finishAt);
+  }
+}

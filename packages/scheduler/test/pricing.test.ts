@@ -1,0 +1,111 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fromTimestamp, packTokens, seededRandom } from '@nightshift/proto';
+import { learn, predictSeconds, priorState, type ModelState } from '../src/pricing/index.js';
+import { startScheduler, schedulerConfig, JobClient, type RunningScheduler } from '../src/index.js';
+import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
+import { REDIS_URL } from './helpers/redis.js';
+import { startWorkerProcess, type ServiceProcess } from './helpers/processes.js';
+
+test('the cost model learns log-linear coefficients from batches, tracks a change, and reports its error', () => {
+  const rand = seededRandom(11);
+  const truth = { a: -18, b: 1.1, c: 0.3 };
+  const seconds = (t: typeof truth, padded: number, longest: number) => Math.exp(t.a) * padded ** t.b * longest ** t.c * (1 + 0.05 * (rand() - 0.5));
+  let s: ModelState = priorState({ a: -17, b: 1, c: 0 }, { a: 4, bc: 0.25 });
+  const shape = () => {
+    const longest = Math.round(64 * 2 ** (rand() * 7));
+    return { paddedTokens: longest * (1 + Math.floor(rand() * 64)), maxLength: longest };
+  };
+  for (let i = 0; i < 400; i++) {
+    const x = shape();
+    s = learn(s, x, seconds(truth, x.paddedTokens, x.maxLength), 0.99);
+  }
+  assert.ok(Math.abs(s.theta[1] - truth.b) < 0.05 && Math.abs(s.theta[2] - truth.c) < 0.05, `fitted ${s.theta.map((v) => v.toFixed(3)).join(', ')}`);
+  assert.equal(s.n, 400);
+  assert.ok(s.mape >= 0 && s.mape < 0.05, `recent error ${s.mape}`);
+  // The workers get twice as slow: recent batches outweigh old ones.
+  const slower = { ...truth, a: truth.a + Math.log(2) };
+  for (let i = 0; i < 300; i++) {
+    const x = shape();
+    s = learn(s, x, seconds(slower, x.paddedTokens, x.maxLength), 0.99);
+  }
+  const x = { paddedTokens: 64 * 1024, maxLength: 1024 };
+  const ratio = predictSeconds(s, x) / seconds(slower, x.paddedTokens, x.maxLength);
+  assert.ok(ratio > 0.9 && ratio < 1.1, `after the change, predicted ÷ true = ${ratio.toFixed(3)}`);
+});
+
+const systems: TestSystem[] = [];
+const replicas: Array<RunningScheduler | ServiceProcess> = [];
+after(async () => {
+  for (const r of replicas) await r.stop();
+  await Promise.all(systems.map((s) => s.stop()));
+});
+
+test('a quote uses the prior at first, moves to the measured truth after batches, and every replica quotes the same', async () => {
+  // A prior twenty times too slow, so that learning has somewhere to go.
+  const prior = { attention: { a: -20.7 + 3, b: 1, c: 1 } };
+  const config = { pricing: { prior, classes: { cpu: { 'on-demand': 3.6 } } }, batching: { maxQueueDelayMs: 2_000 } };
+  // This scheduler admits and quotes but has no worker: the jobs wait, so that they form one full batch.
+  const sys = await startSystem('quote', { workers: 0, config });
+  systems.push(sys);
+  const c = sys.client();
+  const probe = { op: 'attention', tokens: packTokens(new Uint32Array(900)) };
+  const first = await c.quote(probe);
+  assert.equal(first.tokenCount, 900);
+  const bound = Number(first.bucket.slice(2));
+  const [q0] = first.windows;
+  assert.equal(q0!.window, 'on-demand');
+  assert.equal(q0!.workerClass, 'cpu');
+  // The prior's prediction for a full batch of the bucket (64 jobs of `bound` tokens fit in 262,144).
+  const jobs = Math.min(64, Math.floor(262_144 / bound));
+  const expected = predictSeconds(priorState({ a: prior.attention.a, b: 1, c: 1 }, { a: 4, bc: 0.25 }), { paddedTokens: jobs * bound, maxLength: bound }) / jobs;
+  assert.ok(Math.abs(q0!.predictedSeconds / expected - 1) < 1e-9, `quoted ${q0!.predictedSeconds} s, prior ${expected} s`);
+  assert.ok(Math.abs(q0!.price - q0!.predictedSeconds * 0.001) < 1e-12, 'priced at $3.60 an hour');
+  assert.ok(fromTimestamp(q0!.finishAt!) >= Date.now(), 'finishes in the future');
+
+  // One full batch of exactly that shape runs, on a replica that has the worker, and is learned from.
+  const rand = seededRandom(5);
+  const ids: string[] = [];
+  await c.submitMany(
+    Array.from({ length: jobs }, (_, i) => ({ requestId: String(i), job: { op: 'attention', tokens: packTokens(Uint32Array.from({ length: bound }, () => Math.floor(rand() * 100_000))) } })),
+    (r) => ids.push(r.job!.id),
+  );
+  const worker = await startWorkerProcess('w1');
+  const replica = await startScheduler(
+    schedulerConfig({ listen: '127.0.0.1:0', redisUrl: REDIS_URL, prefix: sys.prefix, logLevel: 'warn', ...config, workers: [{ id: 'w1', address: worker.ready.address }] }),
+  );
+  replicas.push(replica, worker);
+  await watchUntilFinal(c, ids, 60_000);
+  const done = await Promise.all(ids.map((id) => c.getJob(id, true)));
+  assert.equal(new Set(done.map((j) => j.batchId)).size, 1, 'one full batch');
+  const measured = done.reduce((s, j) => s + j.kernelSeconds, 0) / done.length;
+  // This scheduler never ran a batch: its quote moves because the model in Redis did.
+  let q1 = q0!;
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline && q1.predictedSeconds === q0!.predictedSeconds; ) {
+    await new Promise((r) => setTimeout(r, 200));
+    q1 = (await c.quote(probe)).windows[0]!;
+  }
+  const off = (q: number) => Math.abs(Math.log(q / measured));
+  assert.ok(off(q1.predictedSeconds) < off(q0!.predictedSeconds) / 3, `measured ${measured} s a job; quoted ${q0!.predictedSeconds} s, then ${q1.predictedSeconds} s`);
+
+  // Each job shows the quote it was admitted with and what it cost: its share of the batch at $3.60 an hour.
+  for (const j of done) {
+    assert.equal(j.quote?.window, 'on-demand');
+    assert.ok(j.cost > 0 && Math.abs(j.cost - done[0]!.cost) < 1e-12, 'equal shares');
+  }
+  const total = done.reduce((s, j) => s + j.cost, 0);
+  assert.ok(Math.abs(total / (measured * jobs * 0.001) - 1) < 0.5, `batch cost $${total} for ${measured * jobs} kernel seconds`);
+
+  // The replica that learned quotes the same: the model lives in Redis (and so survives a restart).
+  const rc = new JobClient(replica.address, 'acme');
+  try {
+    let q2 = (await rc.quote(probe)).windows[0]!;
+    for (const deadline = Date.now() + 3_000; Date.now() < deadline && q2.predictedSeconds !== q1.predictedSeconds; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      q2 = (await rc.quote(probe)).windows[0]!;
+    }
+    assert.equal(q2.predictedSeconds, q1.predictedSeconds);
+  } finally {
+    rc.close();
+  }
+});
