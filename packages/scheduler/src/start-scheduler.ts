@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/proto';
 import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
-import { JobStore } from './jobs/index.js';
+import { JobStore, Keys } from './jobs/index.js';
+import { Alerts, Guardrails } from './guardrails/index.js';
+import { systemClock, type Clock } from './clock/index.js';
 import { QueueSet } from './queueing/index.js';
 import { Admission, Tokenizer } from './admission/index.js';
 import { EventHub } from './events/index.js';
@@ -17,7 +19,17 @@ export interface RunningScheduler {
 }
 
 /** Wires the scheduler's parts together and starts serving. */
-export async function startScheduler(config: SchedulerConfig, log: Logger = createLogger('scheduler', config.logLevel)): Promise<RunningScheduler> {
+export interface SchedulerOptions {
+  /** The time budget periods (and, later, windows) are read from; tests move it. */
+  clock?: Clock;
+}
+
+export async function startScheduler(
+  config: SchedulerConfig,
+  log: Logger = createLogger('scheduler', config.logLevel),
+  opts: SchedulerOptions = {},
+): Promise<RunningScheduler> {
+  const clock = opts.clock ?? systemClock;
   // The API's connection fails fast when Redis is away (UNAVAILABLE to the caller);
   // BullMQ's workers need one that waits (maxRetriesPerRequest: null).
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
@@ -27,18 +39,32 @@ export async function startScheduler(config: SchedulerConfig, log: Logger = crea
   for (const r of [redis, bullRedis, costRedis]) r.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   await Promise.all([redis.connect(), bullRedis.connect(), costRedis.connect()]);
 
-  const store = new JobStore(redis, config.prefix, { retentionSeconds: config.jobs.retentionSeconds, eventsMaxLen: 100_000 });
+  const keys = new Keys(config.prefix);
+  const alerts = new Alerts(log, config.limits.alerts.webhookUrl);
+  const guardrails = new Guardrails(config, redis, keys, clock, alerts);
+  const store = new JobStore(redis, config.prefix, {
+    retentionSeconds: config.jobs.retentionSeconds,
+    eventsMaxLen: 100_000,
+    periodOf: (tenant) => guardrails.period(tenant).id,
+  });
   const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority);
   const tokenizer = new Tokenizer(config.tokenizerThreads);
-  const models = new CostModels(costRedis, config.prefix, config.pricing, log);
+  const models = new CostModels(costRedis, config.prefix, config.pricing, log, (op, workerClass, state) =>
+    void guardrails.checkModel(op, workerClass, state).catch((err: unknown) => log.warn({ err }, 'model alert check failed')),
+  );
   const classes = [...new Set(config.workers.length ? config.workers.map((w) => w.workerClass) : Object.keys(config.pricing.classes))];
   const backlog = new BacklogEstimate(redis, queues.keys, models, config.batching, () => ({ workerClass: classes[0]!, workers: config.workers.length }));
   const quoter = new Quoter(models, config.pricing, config.batching, () => classes, (op) => backlog.seconds(op));
-  const admission = new Admission(store, queues, tokenizer, config.jobs, bucketPlan(config), quoter);
+  const admission = new Admission(store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, () => ({
+    ...backlog.queued(),
+    limit: config.limits.maxQueuedJobs,
+  }));
   const events = new EventHub(redis, store.keys, log);
-  const dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log);
+  const dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, (tenants) => {
+    for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
+  });
   queues.onQueue((q) => dispatcher.wake(q));
-  const api = new JobService({ store, admission, events, queues, maxTextBytes: config.jobs.maxTextBytes, log });
+  const api = new JobService({ store, admission, events, queues, guardrails, maxTextBytes: config.jobs.maxTextBytes, log });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(
@@ -63,7 +89,7 @@ export async function startScheduler(config: SchedulerConfig, log: Logger = crea
       events.close();
       await dispatcher.stop(config.drainSeconds * 1000);
       await closing;
-      await Promise.all([queues.close(), tokenizer.close()]);
+      await Promise.all([queues.close(), tokenizer.close(), alerts.flush()]);
       await Promise.all([redis.quit(), bullRedis.quit(), costRedis.quit()]);
       log.info('scheduler stopped');
     })());

@@ -7,6 +7,7 @@ import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequ
 import type { EmbedParams as _nightshift_v1_EmbedParams, EmbedParams__Output as _nightshift_v1_EmbedParams__Output } from './nightshift/v1/EmbedParams.js';
 import type { Error as _nightshift_v1_Error, Error__Output as _nightshift_v1_Error__Output } from './nightshift/v1/Error.js';
 import type { GetJobRequest as _nightshift_v1_GetJobRequest, GetJobRequest__Output as _nightshift_v1_GetJobRequest__Output } from './nightshift/v1/GetJobRequest.js';
+import type { GetUsageRequest as _nightshift_v1_GetUsageRequest, GetUsageRequest__Output as _nightshift_v1_GetUsageRequest__Output } from './nightshift/v1/GetUsageRequest.js';
 import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Output } from './nightshift/v1/Job.js';
 import type { JobEvent as _nightshift_v1_JobEvent, JobEvent__Output as _nightshift_v1_JobEvent__Output } from './nightshift/v1/JobEvent.js';
 import type { JobResult as _nightshift_v1_JobResult, JobResult__Output as _nightshift_v1_JobResult__Output } from './nightshift/v1/JobResult.js';
@@ -16,12 +17,14 @@ import type { ListJobsRequest as _nightshift_v1_ListJobsRequest, ListJobsRequest
 import type { ListJobsResponse as _nightshift_v1_ListJobsResponse, ListJobsResponse__Output as _nightshift_v1_ListJobsResponse__Output } from './nightshift/v1/ListJobsResponse.js';
 import type { MinhashParams as _nightshift_v1_MinhashParams, MinhashParams__Output as _nightshift_v1_MinhashParams__Output } from './nightshift/v1/MinhashParams.js';
 import type { OpParams as _nightshift_v1_OpParams, OpParams__Output as _nightshift_v1_OpParams__Output } from './nightshift/v1/OpParams.js';
+import type { PeriodUsage as _nightshift_v1_PeriodUsage, PeriodUsage__Output as _nightshift_v1_PeriodUsage__Output } from './nightshift/v1/PeriodUsage.js';
 import type { QuoteRequest as _nightshift_v1_QuoteRequest, QuoteRequest__Output as _nightshift_v1_QuoteRequest__Output } from './nightshift/v1/QuoteRequest.js';
 import type { QuoteResponse as _nightshift_v1_QuoteResponse, QuoteResponse__Output as _nightshift_v1_QuoteResponse__Output } from './nightshift/v1/QuoteResponse.js';
 import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Output as _nightshift_v1_SubmitRequest__Output } from './nightshift/v1/SubmitRequest.js';
 import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from './nightshift/v1/SubmitResponse.js';
 import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from './nightshift/v1/SubmitStreamRequest.js';
 import type { SubmitStreamResponse as _nightshift_v1_SubmitStreamResponse, SubmitStreamResponse__Output as _nightshift_v1_SubmitStreamResponse__Output } from './nightshift/v1/SubmitStreamResponse.js';
+import type { Usage as _nightshift_v1_Usage, Usage__Output as _nightshift_v1_Usage__Output } from './nightshift/v1/Usage.js';
 import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequest__Output as _nightshift_v1_WatchJobsRequest__Output } from './nightshift/v1/WatchJobsRequest.js';
 import type { WindowQuote as _nightshift_v1_WindowQuote, WindowQuote__Output as _nightshift_v1_WindowQuote__Output } from './nightshift/v1/WindowQuote.js';
 
@@ -42,6 +45,7 @@ export interface ProtoGrpcType {
       EmbedParams: MessageTypeDefinition<_nightshift_v1_EmbedParams, _nightshift_v1_EmbedParams__Output>
       Error: MessageTypeDefinition<_nightshift_v1_Error, _nightshift_v1_Error__Output>
       GetJobRequest: MessageTypeDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_GetJobRequest__Output>
+      GetUsageRequest: MessageTypeDefinition<_nightshift_v1_GetUsageRequest, _nightshift_v1_GetUsageRequest__Output>
       Job: MessageTypeDefinition<_nightshift_v1_Job, _nightshift_v1_Job__Output>
       JobEvent: MessageTypeDefinition<_nightshift_v1_JobEvent, _nightshift_v1_JobEvent__Output>
       JobResult: MessageTypeDefinition<_nightshift_v1_JobResult, _nightshift_v1_JobResult__Output>
@@ -57,12 +61,14 @@ export interface ProtoGrpcType {
       ListJobsResponse: MessageTypeDefinition<_nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsResponse__Output>
       MinhashParams: MessageTypeDefinition<_nightshift_v1_MinhashParams, _nightshift_v1_MinhashParams__Output>
       OpParams: MessageTypeDefinition<_nightshift_v1_OpParams, _nightshift_v1_OpParams__Output>
+      PeriodUsage: MessageTypeDefinition<_nightshift_v1_PeriodUsage, _nightshift_v1_PeriodUsage__Output>
       QuoteRequest: MessageTypeDefinition<_nightshift_v1_QuoteRequest, _nightshift_v1_QuoteRequest__Output>
       QuoteResponse: MessageTypeDefinition<_nightshift_v1_QuoteResponse, _nightshift_v1_QuoteResponse__Output>
       SubmitRequest: MessageTypeDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitRequest__Output>
       SubmitResponse: MessageTypeDefinition<_nightshift_v1_SubmitResponse, _nightshift_v1_SubmitResponse__Output>
       SubmitStreamRequest: MessageTypeDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamRequest__Output>
       SubmitStreamResponse: MessageTypeDefinition<_nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamResponse__Output>
+      Usage: MessageTypeDefinition<_nightshift_v1_Usage, _nightshift_v1_Usage__Output>
       WatchJobsRequest: MessageTypeDefinition<_nightshift_v1_WatchJobsRequest, _nightshift_v1_WatchJobsRequest__Output>
       WindowQuote: MessageTypeDefinition<_nightshift_v1_WindowQuote, _nightshift_v1_WindowQuote__Output>
     }

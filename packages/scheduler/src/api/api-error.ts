@@ -7,6 +7,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: grpc.status,
     message: string,
+    /** Where waiting helps: how long, seconds. Sent as a `retry-after` trailer. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -15,13 +17,19 @@ export class ApiError extends Error {
 
 export const invalid = (message: string): ApiError => new ApiError(grpc.status.INVALID_ARGUMENT, message);
 export const notFound = (message: string): ApiError => new ApiError(grpc.status.NOT_FOUND, message);
+export const exhausted = (message: string, retryAfterSeconds?: number): ApiError => new ApiError(grpc.status.RESOURCE_EXHAUSTED, message, retryAfterSeconds);
 
 /**
  * The one place errors become statuses. Anything unexpected is logged with
  * its stack and reported as INTERNAL with a short reference, never raw.
  */
 export function toStatus(err: unknown, log: Logger, method: string): Partial<grpc.StatusObject> {
-  if (err instanceof ApiError) return { code: err.code, details: err.message };
+  if (err instanceof ApiError) {
+    if (err.retryAfterSeconds === undefined) return { code: err.code, details: err.message };
+    const metadata = new grpc.Metadata();
+    metadata.set('retry-after', String(Math.ceil(err.retryAfterSeconds)));
+    return { code: err.code, details: err.message, metadata };
+  }
   if (err instanceof ParamError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   const e = err as Error & { code?: string };
   if (e && /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|ETIMEDOUT/.test(`${e.code ?? ''} ${e.message ?? ''}`)) {

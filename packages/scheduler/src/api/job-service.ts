@@ -2,13 +2,15 @@ import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type {
   CancelJobRequest__Output, GetJobRequest__Output, Job, JobEvent, JobServiceHandlers, ListJobsRequest__Output,
-  ListJobsResponse, Logger, QuoteRequest__Output, QuoteResponse, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
+  GetUsageRequest__Output, ListJobsResponse, Logger, QuoteRequest__Output, Usage, QuoteResponse, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
   WatchJobsRequest__Output,
 } from '@nightshift/proto';
 import { isFinal, type JobStore } from '../jobs/index.js';
 import type { Admission } from '../admission/index.js';
 import type { EventHub, JobEventEntry } from '../events/index.js';
 import { decodeEntry, type QueueSet } from '../queueing/index.js';
+import type { Guardrails, PeriodUsage } from '../guardrails/index.js';
+import { toTimestamp } from '@nightshift/proto';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import { tenantOf } from './tenant.js';
 import { cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
@@ -20,6 +22,7 @@ export interface JobServiceDeps {
   admission: Admission;
   events: EventHub;
   queues: QueueSet;
+  guardrails: Guardrails;
   maxTextBytes: number;
   log: Logger;
 }
@@ -41,6 +44,7 @@ export class JobService {
       CancelJob: this.unary('CancelJob', (call: grpc.ServerUnaryCall<CancelJobRequest__Output, Job>) => this.cancelJob(call)),
       ListJobs: this.unary('ListJobs', (call: grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>) => this.listJobs(call)),
       Quote: this.unary('Quote', (call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>) => this.quote(call)),
+      GetUsage: this.unary('GetUsage', (call: grpc.ServerUnaryCall<GetUsageRequest__Output, Usage>) => this.getUsage(call)),
     };
   }
 
@@ -53,10 +57,20 @@ export class JobService {
     };
   }
 
+  private async getUsage(call: grpc.ServerUnaryCall<GetUsageRequest__Output, Usage>): Promise<Usage> {
+    const tenant = tenantOf(call.metadata);
+    const u = await this.d.guardrails.usage(tenant);
+    const view = (p: PeriodUsage) => ({
+      period: p.id, start: toTimestamp(p.start), end: toTimestamp(p.end),
+      budget: p.budget, spent: p.spent, reserved: p.reserved, tokens: String(p.tokens), jobs: String(p.jobs),
+    });
+    return { current: view(u.current), previous: view(u.previous) };
+  }
+
   private async quote(call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>): Promise<QuoteResponse> {
-    tenantOf(call.metadata);
+    const tenant = tenantOf(call.metadata);
     const v = parseRequest(this.spec, call.request.job, 'job');
-    const q = await this.d.admission.quote(v);
+    const q = await this.d.admission.quote(tenant, v);
     return { tokenCount: q.tokenCount, bucket: q.bucket, windows: q.windows.map(quoteView) };
   }
 
@@ -86,7 +100,8 @@ export class JobService {
     let pumping = false;
     const reply = (requestId: string, err: unknown): SubmitStreamResponse => {
       const s = toStatus(err, this.d.log, 'SubmitStream');
-      return { requestId, error: { code: s.code ?? grpc.status.UNKNOWN, message: s.details ?? '' } };
+      const retryAfterSeconds = err instanceof ApiError ? (err.retryAfterSeconds ?? 0) : 0;
+      return { requestId, error: { code: s.code ?? grpc.status.UNKNOWN, message: s.details ?? '', retryAfterSeconds } };
     };
     const admitGroup = async (group: SubmitStreamRequest__Output[]): Promise<SubmitStreamResponse[]> => {
       const parsed = group.map((req) => {

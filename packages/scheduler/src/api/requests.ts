@@ -20,6 +20,7 @@ export function jobSpecSchema(maxTextBytes: number) {
       priority: z.number().int().min(0, 'must be between 0 and 1000000').max(1_000_000, 'must be between 0 and 1000000'),
       maxAttempts: z.number().int().min(0, 'must be between 0 (the default) and 20').max(20, 'must be between 0 (the default) and 20'),
       clientRef: z.string().max(256, 'must be at most 256 characters'),
+      maxCost: z.number().finite('must be a finite number of dollars').min(0, 'must be 0 (no limit) or more'),
     })
     .transform((v, ctx) => {
       let spec: OpSpec;
@@ -49,7 +50,7 @@ export function jobSpecSchema(maxTextBytes: number) {
           return z.NEVER;
         }
       }
-      return { spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef };
+      return { spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef, maxCost: v.maxCost };
     });
 }
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest,
-  type ListJobsResponse__Output, type QuoteResponse__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output,
+  type ListJobsResponse__Output, type QuoteResponse__Output, type Usage__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output,
 } from '@nightshift/proto';
 import { TENANT_HEADER } from '../api/index.js';
 
@@ -35,6 +35,11 @@ export class JobClient {
 
   cancelJob(jobId: string): Promise<Job__Output> {
     return this.unary<object, Job__Output>(this.raw.cancelJob, { jobId });
+  }
+
+  /** The tenant's spend, reservations, budget and tokens, this budget period and the last. */
+  getUsage(): Promise<Usage__Output> {
+    return this.unary<object, Usage__Output>(this.raw.getUsage, {});
   }
 
   /** What a job would cost in each window, and when it would finish, without submitting it. */

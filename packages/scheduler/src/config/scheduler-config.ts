@@ -5,6 +5,17 @@ import { BucketPlan } from '../batching/index.js';
 const coefficients = (a: number, b: number, c: number) =>
   z.object({ a: z.number().default(a), b: z.number().default(b), c: z.number().default(c) }).prefault({});
 
+/** A tenant's limits; unset fields take limits.defaults. */
+const tenantLimits = z.object({
+  /** Longest job, tokens (jobs.maxTokensPerJob bounds it for everyone). */
+  maxTokensPerJob: z.coerce.number().int().positive().optional(),
+  /** Tokens admitted per minute, as a token bucket holding one minute's worth; 0: no limit. */
+  tokensPerMinute: z.coerce.number().int().min(0).optional(),
+  /** US dollars per budget period; 0: no budget. */
+  budget: z.coerce.number().min(0).optional(),
+  budgetPeriod: z.enum(['hour', 'day', 'week', 'month']).optional(),
+});
+
 const workerEntry = z.object({
   id: z.string().min(1),
   /** host:port of its WorkerService. */
@@ -111,6 +122,25 @@ export const schedulerConfigSchema = z.object({
       priorVariance: z.object({ a: z.number().positive().default(4), bc: z.number().positive().default(0.25) }).prefault({}),
       /** Weight kept by what was learned at each new batch (1 forgets nothing; 0.99 remembers about 100 batches). */
       forgetting: z.number().gt(0).max(1).default(0.99),
+    })
+    .prefault({}),
+  limits: z
+    .object({
+      /** Every tenant's limits, unless its own entry in `tenants` says otherwise. */
+      defaults: tenantLimits.prefault({}),
+      tenants: z.record(z.string(), tenantLimits).default({}),
+      /** Jobs waiting for a batch, all tenants together: above it, RESOURCE_EXHAUSTED. */
+      maxQueuedJobs: z.coerce.number().int().min(1).default(1_000_000),
+      alerts: z
+        .object({
+          /** POSTed a JSON body for every alert (budget thresholds, model error); retried, never blocking admission. */
+          webhookUrl: z.string().url().optional(),
+          /** Share of its budget a tenant's spend and reservations cross for an alert, each once per period. */
+          budgetThresholds: z.array(z.number().gt(0).max(10)).default([0.5, 0.8, 1]),
+          /** A cost model whose recent error (mean absolute percentage) rises above this raises an alert, once a day. */
+          modelError: z.coerce.number().positive().default(0.5),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Threads that tokenize text off the event loop. */

@@ -30,6 +30,7 @@ export class Dispatcher {
     private readonly models: CostModels,
     private readonly config: SchedulerConfig,
     private readonly log: Logger,
+    onSettled: (tenants: string[]) => void = () => undefined,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
     this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log);
@@ -42,6 +43,7 @@ export class Dispatcher {
       idlePollMs: config.dispatch.idlePollMs,
       limits: config.batching,
       prices: config.pricing,
+      onSettled,
     };
   }
 

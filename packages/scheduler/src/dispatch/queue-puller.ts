@@ -24,6 +24,8 @@ export interface PullerOptions {
   idlePollMs: number;
   limits: ClosingPolicy;
   prices: PriceList;
+  /** Told of the tenants of each settled batch (their budgets may have crossed a threshold). */
+  onSettled: (tenants: string[]) => void;
 }
 
 type BatchJob = Job<BatchJobData>;
@@ -228,6 +230,7 @@ export class QueuePuller {
     });
     // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.
     await this.store.transitionMany(moves);
+    this.opts.onSettled([...new Set(started.map((s) => s.entry.tenant))]);
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
   }
 

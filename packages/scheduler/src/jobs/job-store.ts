@@ -35,6 +35,23 @@ export type TransitionResult =
   | { ok: false; reason: 'state'; state: JobState }
   | { ok: false; reason: 'missing' };
 
+/** What admission checks a tenant's jobs against, in the same script that creates them. */
+export interface AdmissionLimits {
+  /** 0: no rate limit. */
+  tokensPerMinute: number;
+  /** Dollars; 0: no budget. */
+  budget: number;
+  /** The current budget period, and how long to keep its ledger. */
+  periodId: string;
+  ledgerTtlSeconds: number;
+}
+
+export type Created =
+  | { ok: true }
+  | { ok: false; reason: 'exists' }
+  | { ok: false; reason: 'rate'; retryAfterMs: number }
+  | { ok: false; reason: 'budget'; spent: number; reserved: number };
+
 export interface ListPage {
   jobs: JobRecord[];
   /** (index score, id) of the last job returned, when there may be more. */
@@ -52,7 +69,12 @@ export class JobStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    private readonly opts: { retentionSeconds: number; eventsMaxLen: number },
+    private readonly opts: {
+      retentionSeconds: number;
+      eventsMaxLen: number;
+      /** The id of the tenant's current budget period: where the cost of settled work is added. */
+      periodOf: (tenant: string) => string;
+    },
   ) {
     this.keys = new Keys(prefix);
     // Without numberOfKeys each call passes its own key count first: it grows with the jobs.
@@ -66,10 +88,11 @@ export class JobStore {
   }
 
   /**
-   * Creates several records, one script call per tenant, all in one round trip; true for each
-   * created. Jobs of one admission share their spec, priority and attempts: sent once.
+   * Admits several jobs of one tenant: each is checked against the tenant's rate and budget, its
+   * quote reserved and its record created, in one script call per shared spec, all in one round
+   * trip. Jobs of one admission share their spec, priority and attempts: sent once.
    */
-  async createMany(jobs: ReadonlyArray<{ job: NewJob; tokens: Buffer }>): Promise<boolean[]> {
+  async createMany(jobs: ReadonlyArray<{ job: NewJob; tokens: Buffer; price: number }>, limits: AdmissionLimits): Promise<Created[]> {
     if (jobs.length === 0) return [];
     const k = this.keys;
     const pipe = this.redis.pipeline();
@@ -81,20 +104,28 @@ export class JobStore {
     for (const list of groups.values()) {
       const { tenant, spec, priority, maxAttempts } = list[0]!.job;
       const shared = JSON.stringify({ tenant, spec: JSON.stringify(spec), priority: String(priority), maxAttempts: String(maxAttempts) });
-      const args: Array<string | number | Buffer> = [String(createdAt), this.opts.eventsMaxLen, shared];
-      for (const { job, tokens } of list) {
+      const args: Array<string | number | Buffer> = [
+        String(createdAt), this.opts.eventsMaxLen, shared,
+        limits.tokensPerMinute, limits.budget, limits.periodId, limits.ledgerTtlSeconds,
+      ];
+      for (const { job, tokens, price } of list) {
         const score = String(JobStore.sortScore(job.createdAt));
         const own = { id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry, ...(job.quote ? { quote: JSON.stringify(job.quote) } : {}) };
-        args.push(JSON.stringify(own), tokens, score);
+        args.push(JSON.stringify(own), tokens, score, String(price));
       }
-      pipe.nsCreateJobs(3 + list.length, k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), ...list.map((j) => k.job(tenant, j.job.id)), ...args);
+      pipe.nsCreateJobs(
+        5 + list.length,
+        k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), k.rate(tenant), k.ledger(tenant, limits.periodId),
+        ...list.map((j) => k.job(tenant, j.job.id)),
+        ...args,
+      );
     }
     const replies = (await pipe.exec()) ?? [];
-    const created = new Array<boolean>(jobs.length);
+    const created = new Array<Created>(jobs.length);
     [...groups.values()].forEach((list, g) => {
       const [err, reply] = replies[g]!;
       if (err) throw err;
-      list.forEach((j, n) => (created[j.i] = (reply as number[])[n] === 1));
+      list.forEach((j, n) => (created[j.i] = createdResult((reply as Array<number | Array<number | string>>)[n]!)));
     });
     return created;
   }
@@ -106,7 +137,10 @@ export class JobStore {
     const now = Date.now();
     const groups = groupBy(moves.map((m, i) => ({ m, i })), (x) => x.m.tenant);
     for (const [tenant, list] of groups) {
-      const args: Array<string | number | Buffer> = [String(now), this.opts.eventsMaxLen, this.opts.retentionSeconds];
+      const args: Array<string | number | Buffer> = [
+        String(now), this.opts.eventsMaxLen, this.opts.retentionSeconds,
+        this.keys.ledger(tenant, this.opts.periodOf(tenant)), this.keys.ledgerPrefix(tenant),
+      ];
       for (const { m } of list) {
         const final = m.to === 'SUCCEEDED' || m.to === 'FAILED' || m.to === 'CANCELLED';
         const fields: Record<string, string> = {};
@@ -205,6 +239,13 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
     else groups.set(k, [t]);
   }
   return groups;
+}
+
+function createdResult(r: number | Array<number | string>): Created {
+  if (r === 1) return { ok: true };
+  if (r === 0 || !Array.isArray(r)) return { ok: false, reason: 'exists' };
+  if (Number(r[0]) === -1) return { ok: false, reason: 'rate', retryAfterMs: Number(r[1]) };
+  return { ok: false, reason: 'budget', spent: Number(r[1]), reserved: Number(r[2]) };
 }
 
 function transitionResult(r: Array<number | Buffer>): TransitionResult {

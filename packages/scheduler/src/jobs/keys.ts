@@ -29,6 +29,21 @@ export class Keys {
     return JOB_STATES.map((s) => this.state(tenant, s));
   }
 
+  /** The tenant's spend, reservations, tokens and jobs in one budget period (HASH). */
+  ledger(tenant: string, periodId: string): string {
+    return `${this.ledgerPrefix(tenant)}${periodId}`;
+  }
+
+  /** ledger(tenant, p) = ledgerPrefix(tenant) + p: where the scripts find a job's reservation period. */
+  ledgerPrefix(tenant: string): string {
+    return `${this.tenant(tenant)}:ledger:`;
+  }
+
+  /** The tenant's token bucket for its rate limit (HASH: level, at). */
+  rate(tenant: string): string {
+    return `${this.tenant(tenant)}:rate`;
+  }
+
   /** The tenant's stream of job state changes. */
   events(tenant: string): string {
     return `${this.tenant(tenant)}:events`;

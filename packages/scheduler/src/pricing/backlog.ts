@@ -12,6 +12,7 @@ import { bucketBound, fullBatchShare } from './quoter.js';
  */
 export class BacklogEstimate {
   private perOp = new Map<OpName, number>();
+  private jobs = 0;
   private at = 0;
   private reading = false;
 
@@ -26,8 +27,18 @@ export class BacklogEstimate {
 
   /** Seconds of work ahead of a new job of `op`, as last read. */
   seconds(op: OpName): number {
-    if (Date.now() - this.at > 1000 && !this.reading) void this.refresh().catch(() => undefined);
+    this.maybeRefresh();
     return this.perOp.get(op) ?? 0;
+  }
+
+  /** Jobs waiting for a batch, all ops and tenants, as last read; and the longest any op's backlog takes. */
+  queued(): { jobs: number; drainSeconds: number } {
+    this.maybeRefresh();
+    return { jobs: this.jobs, drainSeconds: Math.max(0, ...this.perOp.values()) };
+  }
+
+  private maybeRefresh(): void {
+    if (Date.now() - this.at > 1000 && !this.reading) void this.refresh().catch(() => undefined);
   }
 
   async refresh(): Promise<void> {
@@ -56,6 +67,7 @@ export class BacklogEstimate {
         perOp.set(op, (perOp.get(op) ?? 0) + seconds / Math.max(1, workers));
       });
       this.perOp = perOp;
+      this.jobs = counts.reduce((a, b) => a + b, 0);
       this.at = Date.now();
     } finally {
       this.reading = false;

@@ -34,6 +34,8 @@ export class CostModels {
     private readonly prefix: string,
     private readonly opts: CostModelOptions,
     private readonly log: Logger,
+    /** Told of every model after it learned a batch (the model-error alert). */
+    private readonly onLearned: (op: OpName, workerClass: string, state: ModelState) => void = () => undefined,
   ) {}
 
   private key(op: OpName, workerClass: string): string {
@@ -81,6 +83,7 @@ export class CostModels {
         const done = await this.redis.multi().set(key, JSON.stringify(state)).sadd(this.index(), `${op}:${workerClass}`).exec();
         if (done) {
           this.cache.set(key, { state, at: Date.now() });
+          this.onLearned(op, workerClass, state);
           return;
         }
       }

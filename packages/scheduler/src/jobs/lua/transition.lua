@@ -19,9 +19,12 @@
     ARGV[1] now, ms
     ARGV[2] events stream max length (approximate)
     ARGV[3] seconds to keep a record that reaches a final state (0 keeps it)
+    ARGV[4] the tenant's ledger for the current budget period: where "+cost" is added to spent
+    ARGV[5] prefix of the tenant's ledgers: a final move releases the job's reservation in the ledger
+            of the period it was admitted in (ARGV[5] .. its period)
     then three per move (few arguments: each costs the client more than the work here):
       "from-states|to-state|count-attempt (1|0)|if-attempts (-1: none)|if-batch|return-tokens (1|0)"
-      fields to set, a JSON object of strings ("+name" adds to a number field: HINCRBYFLOAT)
+      fields to set, a JSON object of strings ("+cost" adds to the job's cost and to the ledger's spent)
       the result to set (binary), or ""
 
   Output, per move:
@@ -33,6 +36,7 @@ local rcall = redis.call
 local STATE_KEYS = { QUEUED = KEYS[2], RUNNING = KEYS[3], SUCCEEDED = KEYS[4], FAILED = KEYS[5], CANCELLED = KEYS[6] }
 local FINAL = { SUCCEEDED = true, FAILED = true, CANCELLED = true }
 local ttl = tonumber(ARGV[3])
+local ledger, ledgerPrefix = ARGV[4], ARGV[5]
 
 -- r: what a move reads, in one call: state, attempts, batchId, id, sortKey, seq, error, workerId.
 local function allowed(r, from, ifAttempts, ifBatch)
@@ -47,7 +51,7 @@ local function allowed(r, from, ifAttempts, ifBatch)
 end
 
 local out = {}
-local a = 4
+local a = 6
 for k = 7, #KEYS do
   local key = KEYS[k]
   local from, to, countAttempt, ifAttempts, ifBatch, wantTokens =
@@ -65,8 +69,9 @@ for k = 7, #KEYS do
     local attempts = tonumber(r[2]) + tonumber(countAttempt)
     local set = { "state", to, "seq", seq, "attempts", attempts }
     for f, v in pairs(fields) do
-      if string.sub(f, 1, 1) == "+" then
-        rcall("HINCRBYFLOAT", key, string.sub(f, 2), v)
+      if f == "+cost" then
+        rcall("HINCRBYFLOAT", key, "cost", v)
+        rcall("HINCRBYFLOAT", ledger, "spent", v)
       else
         set[#set + 1] = f
         set[#set + 1] = v
@@ -83,8 +88,13 @@ for k = 7, #KEYS do
     end
     local reply = { seq, attempts }
     if FINAL[to] then
-      -- The tokens were kept only to run the job.
+      -- The tokens were kept only to run the job; its reservation is released, what it cost is spent.
       rcall("HDEL", key, "tokens")
+      local held = rcall("HMGET", key, "reserved", "period")
+      if held[1] and tonumber(held[1]) > 0 and held[2] and rcall("EXISTS", ledgerPrefix .. held[2]) == 1 then
+        rcall("HINCRBYFLOAT", ledgerPrefix .. held[2], "reserved", "-" .. held[1])
+        rcall("HSET", key, "reserved", 0)
+      end
       if ttl > 0 then rcall("EXPIRE", key, ttl) end
     elseif wantTokens == "1" then
       reply[3] = rcall("HGET", key, "tokens")

@@ -7,6 +7,11 @@
 export interface Error {
   'code'?: (number);
   'message'?: (string);
+  /**
+   * Where waiting helps (a rate or budget limit), how long; 0 otherwise.
+   * Unary calls carry the same in a `retry-after` trailer, in seconds.
+   */
+  'retryAfterSeconds'?: (number | string);
 }
 
 /**
@@ -15,4 +20,9 @@ export interface Error {
 export interface Error__Output {
   'code': (number);
   'message': (string);
+  /**
+   * Where waiting helps (a rate or budget limit), how long; 0 otherwise.
+   * Unary calls carry the same in a `retry-after` trailer, in seconds.
+   */
+  'retryAfterSeconds': (number);
 }

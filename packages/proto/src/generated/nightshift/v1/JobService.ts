@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequest__Output as _nightshift_v1_CancelJobRequest__Output } from '../../nightshift/v1/CancelJobRequest.js';
 import type { GetJobRequest as _nightshift_v1_GetJobRequest, GetJobRequest__Output as _nightshift_v1_GetJobRequest__Output } from '../../nightshift/v1/GetJobRequest.js';
+import type { GetUsageRequest as _nightshift_v1_GetUsageRequest, GetUsageRequest__Output as _nightshift_v1_GetUsageRequest__Output } from '../../nightshift/v1/GetUsageRequest.js';
 import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Output } from '../../nightshift/v1/Job.js';
 import type { JobEvent as _nightshift_v1_JobEvent, JobEvent__Output as _nightshift_v1_JobEvent__Output } from '../../nightshift/v1/JobEvent.js';
 import type { ListJobsRequest as _nightshift_v1_ListJobsRequest, ListJobsRequest__Output as _nightshift_v1_ListJobsRequest__Output } from '../../nightshift/v1/ListJobsRequest.js';
@@ -14,6 +15,7 @@ import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Outp
 import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from '../../nightshift/v1/SubmitResponse.js';
 import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from '../../nightshift/v1/SubmitStreamRequest.js';
 import type { SubmitStreamResponse as _nightshift_v1_SubmitStreamResponse, SubmitStreamResponse__Output as _nightshift_v1_SubmitStreamResponse__Output } from '../../nightshift/v1/SubmitStreamResponse.js';
+import type { Usage as _nightshift_v1_Usage, Usage__Output as _nightshift_v1_Usage__Output } from '../../nightshift/v1/Usage.js';
 import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequest__Output as _nightshift_v1_WatchJobsRequest__Output } from '../../nightshift/v1/WatchJobsRequest.js';
 
 /**
@@ -45,6 +47,23 @@ export interface JobServiceClient extends grpc.Client {
   getJob(argument: _nightshift_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   getJob(argument: _nightshift_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   getJob(argument: _nightshift_v1_GetJobRequest, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The caller's spend, reservations, budget and tokens in the current and
+   * the previous budget period.
+   */
+  GetUsage(argument: _nightshift_v1_GetUsageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
+  GetUsage(argument: _nightshift_v1_GetUsageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
+  GetUsage(argument: _nightshift_v1_GetUsageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
+  GetUsage(argument: _nightshift_v1_GetUsageRequest, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
+  /**
+   * The caller's spend, reservations, budget and tokens in the current and
+   * the previous budget period.
+   */
+  getUsage(argument: _nightshift_v1_GetUsageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
+  getUsage(argument: _nightshift_v1_GetUsageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
+  getUsage(argument: _nightshift_v1_GetUsageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
+  getUsage(argument: _nightshift_v1_GetUsageRequest, callback: grpc.requestCallback<_nightshift_v1_Usage__Output>): grpc.ClientUnaryCall;
   
   /**
    * The caller's jobs, oldest first, optionally only in some states.
@@ -139,6 +158,12 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   GetJob: grpc.handleUnaryCall<_nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job>;
   
   /**
+   * The caller's spend, reservations, budget and tokens in the current and
+   * the previous budget period.
+   */
+  GetUsage: grpc.handleUnaryCall<_nightshift_v1_GetUsageRequest__Output, _nightshift_v1_Usage>;
+  
+  /**
    * The caller's jobs, oldest first, optionally only in some states.
    */
   ListJobs: grpc.handleUnaryCall<_nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse>;
@@ -173,6 +198,7 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
 export interface JobServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_Job, _nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job__Output>
   GetJob: MethodDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_Job, _nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job__Output>
+  GetUsage: MethodDefinition<_nightshift_v1_GetUsageRequest, _nightshift_v1_Usage, _nightshift_v1_GetUsageRequest__Output, _nightshift_v1_Usage__Output>
   ListJobs: MethodDefinition<_nightshift_v1_ListJobsRequest, _nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse__Output>
   Quote: MethodDefinition<_nightshift_v1_QuoteRequest, _nightshift_v1_QuoteResponse, _nightshift_v1_QuoteRequest__Output, _nightshift_v1_QuoteResponse__Output>
   Submit: MethodDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitResponse, _nightshift_v1_SubmitRequest__Output, _nightshift_v1_SubmitResponse__Output>

@@ -31,6 +31,11 @@ export interface JobSpec {
    * The caller's own reference, echoed back (for example a JSONL custom_id).
    */
   'clientRef'?: (string);
+  /**
+   * The most the caller will pay for this job, US dollars; 0 means no limit.
+   * A job quoted above it is refused (FAILED_PRECONDITION).
+   */
+  'maxCost'?: (number | string);
   'payload'?: "text"|"tokens";
 }
 
@@ -63,5 +68,10 @@ export interface JobSpec__Output {
    * The caller's own reference, echoed back (for example a JSONL custom_id).
    */
   'clientRef': (string);
+  /**
+   * The most the caller will pay for this job, US dollars; 0 means no limit.
+   * A job quoted above it is refused (FAILED_PRECONDITION).
+   */
+  'maxCost': (number);
   'payload'?: "text"|"tokens";
 }
