@@ -1,5 +1,5 @@
 import type { JobEvent__Output } from '@nightshift/proto';
-import { startScheduler, schedulerConfig, JobClient, type RunningScheduler } from '../../src/index.js';
+import { startScheduler, schedulerConfig, JobClient, type Clock, type RunningScheduler } from '../../src/index.js';
 import { startWorkerProcess, type ServiceProcess } from './processes.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './redis.js';
 
@@ -24,6 +24,7 @@ export async function startSystem(
     /** Merged into each worker's entry in the scheduler's configuration (maxPaddedTokens…). */
     workerEntry?: Record<string, unknown>;
     config?: Record<string, unknown>;
+    clock?: Clock;
   } = {},
 ): Promise<TestSystem> {
   const prefix = testPrefix(name);
@@ -39,6 +40,8 @@ export async function startSystem(
       workers: workers.map((w, i) => ({ id: `w${i + 1}`, address: w.ready.address, ...opts.workerEntry })),
       ...opts.config,
     }),
+    undefined,
+    { clock: opts.clock },
   );
   const clients: JobClient[] = [];
   return {
