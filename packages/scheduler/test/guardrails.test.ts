@@ -8,17 +8,16 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { createLogger, packTokens, type JobSpec } from '@nightshift/proto';
-import { startScheduler, schedulerConfig, JobClient, ManualClock, type RunningScheduler } from '../src/index.js';
+import { schedulerConfig, JobClient, ManualClock } from '../src/index.js';
 import { Alerts, Guardrails } from '../src/guardrails/index.js';
 import { CostModels } from '../src/pricing/index.js';
 import { Keys } from '../src/jobs/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
+import { startService } from '../src/devtools/service-process.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 
 const systems: TestSystem[] = [];
-const extra: RunningScheduler[] = [];
 after(async () => {
-  for (const s of extra) await s.stop();
   await Promise.all(systems.map((s) => s.stop()));
 });
 
@@ -65,11 +64,12 @@ test('50 concurrent clients against one budget never overspend it by more than o
 
 test('a tenant token rate holds across two scheduler processes sharing Redis', async () => {
   const prefix = testPrefix('rate');
-  const config = { listen: '127.0.0.1:0', redisUrl: REDIS_URL, prefix, logLevel: 'warn', limits: { tenants: { acme: { tokensPerMinute: 12_000 } } } };
-  const [a, b] = await Promise.all([startScheduler(schedulerConfig(config)), startScheduler(schedulerConfig(config))]);
-  extra.push(a, b);
-  const [ca, cb] = [new JobClient(a.address, 'acme'), new JobClient(b.address, 'acme')];
-  const other = new JobClient(a.address, 'other');
+  const config = join(mkdtempSync(join(tmpdir(), 'ns-rate-')), 'scheduler.yaml');
+  writeFileSync(config, 'limits:\n  tenants:\n    acme: { tokensPerMinute: 12000 }\n');
+  const env = { REDIS_URL, NIGHTSHIFT_PREFIX: prefix, NIGHTSHIFT_LISTEN: '127.0.0.1:0', LOG_LEVEL: 'error' };
+  const [a, b] = await Promise.all([startService('scheduler', env, ['--config', config]), startService('scheduler', env, ['--config', config])]);
+  const [ca, cb] = [new JobClient(a.ready.address, 'acme'), new JobClient(b.ready.address, 'acme')];
+  const other = new JobClient(a.ready.address, 'other');
   try {
     const t0 = Date.now();
     const tries = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? ca : cb).submit(job(1000)).then(() => true, (e: grpc.ServiceError) => e)));
@@ -86,6 +86,7 @@ test('a tenant token rate holds across two scheduler processes sharing Redis', a
     await other.submit(job(1000));
   } finally {
     for (const c of [ca, cb, other]) c.close();
+    await Promise.all([a.stop(), b.stop()]);
     await dropPrefix(prefix);
   }
 });

@@ -62,6 +62,8 @@ test('a quote uses the prior at first, moves to the measured truth after batches
   assert.ok(Math.abs(q0!.predictedSeconds / expected - 1) < 1e-9, `quoted ${q0!.predictedSeconds} s, prior ${expected} s`);
   assert.ok(Math.abs(q0!.price - q0!.predictedSeconds * 0.001) < 1e-12, 'priced at $3.60 an hour');
   assert.ok(fromTimestamp(q0!.finishAt!) >= Date.now(), 'finishes in the future');
+  assert.equal(q0!.modelError, -1, 'no error known before any batch');
+  assert.equal(q0!.modelBatches, 0);
 
   // One full batch of exactly that shape runs, on a replica that has the worker, and is learned from.
   const rand = seededRandom(5);
@@ -85,6 +87,8 @@ test('a quote uses the prior at first, moves to the measured truth after batches
     await new Promise((r) => setTimeout(r, 200));
     q1 = (await c.quote(probe)).windows[0]!;
   }
+  assert.equal(q1.modelBatches, 1);
+  assert.ok(q1.modelError > 1, `the prior missed by ${q1.modelError}: reported`);
   const off = (q: number) => Math.abs(Math.log(q / measured));
   assert.ok(off(q1.predictedSeconds) < off(q0!.predictedSeconds) / 3, `measured ${measured} s a job; quoted ${q0!.predictedSeconds} s, then ${q1.predictedSeconds} s`);
 

@@ -6,7 +6,10 @@ import type { JobEventEntry } from '../events/index.js';
 const ts = (ms: number) => (ms > 0 ? toTimestamp(ms) : null);
 
 export function quoteView(q: WindowQuote): WindowQuoteMessage {
-  return { window: q.window, workerClass: q.workerClass, predictedSeconds: q.seconds, price: q.price, finishAt: toTimestamp(q.finishAt) };
+  return {
+    window: q.window, workerClass: q.workerClass, predictedSeconds: q.seconds, price: q.price, finishAt: toTimestamp(q.finishAt),
+    modelError: q.modelError ?? -1, modelBatches: q.modelBatches ?? 0,
+  };
 }
 
 /** A job record as the API shows it. */

@@ -127,7 +127,13 @@ export const schedulerConfigSchema = z.object({
   limits: z
     .object({
       /** Every tenant's limits, unless its own entry in `tenants` says otherwise. */
-      defaults: tenantLimits.prefault({}),
+      defaults: tenantLimits
+        .extend({
+          tokensPerMinute: z.coerce.number().int().min(0).default(0),
+          budget: z.coerce.number().min(0).default(0),
+          budgetPeriod: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+        })
+        .prefault({}),
       tenants: z.record(z.string(), tenantLimits).default({}),
       /** Jobs waiting for a batch, all tenants together: above it, RESOURCE_EXHAUSTED. */
       maxQueuedJobs: z.coerce.number().int().min(1).default(1_000_000),

@@ -14,6 +14,9 @@ export interface WindowQuote {
   price: number;
   /** ms since the epoch. */
   finishAt: number;
+  /** The cost model's recent error (mean absolute percentage; -1 before any batch), and batches learned. */
+  modelError: number;
+  modelBatches: number;
 }
 
 /**
@@ -56,12 +59,13 @@ export class Quoter {
     const ahead = this.backlog(op);
     const out: WindowQuote[] = [];
     for (const workerClass of this.classes()) {
-      const { seconds, batchSeconds } = fullBatchShare(this.models.current(op, workerClass), bound, this.limits);
+      const model = this.models.current(op, workerClass);
+      const { seconds, batchSeconds } = fullBatchShare(model, bound, this.limits);
       for (const window of Object.keys(this.prices.classes[workerClass] ?? {})) {
         // Windows other than on-demand come with the calendar; until then only on-demand is open.
         if (window !== ON_DEMAND) continue;
         const price = priceOf(this.prices, workerClass, window, seconds)!;
-        out.push({ window, workerClass, seconds, price, finishAt: now + Math.round((ahead + batchSeconds) * 1000) });
+        out.push({ window, workerClass, seconds, price, finishAt: now + Math.round((ahead + batchSeconds) * 1000), modelError: model.mape, modelBatches: model.n });
       }
     }
     return out.sort((a, b) => a.price - b.price || a.finishAt - b.finishAt);

@@ -24,6 +24,12 @@ export interface WindowQuote {
    * When it would finish, given the work queued ahead of it.
    */
   'finishAt'?: (_google_protobuf_Timestamp | null);
+  /**
+   * How far to trust it: the cost model's mean absolute percentage error on
+   * recent batches (-1 before it has learned from any), and batches learned.
+   */
+  'modelError'?: (number | string);
+  'modelBatches'?: (number);
 }
 
 /**
@@ -48,4 +54,10 @@ export interface WindowQuote__Output {
    * When it would finish, given the work queued ahead of it.
    */
   'finishAt': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * How far to trust it: the cost model's mean absolute percentage error on
+   * recent batches (-1 before it has learned from any), and batches learned.
+   */
+  'modelError': (number);
+  'modelBatches': (number);
 }
