@@ -10,6 +10,9 @@ export interface DemoReport {
   /** Real tokens ÷ padded tokens over all batches. */
   paddingEfficiency: number;
   kernelSeconds: number;
+  /** US dollars: what the jobs cost, and what they were quoted at admission. */
+  cost: number;
+  quoted: number;
   perOp: Array<{ op: string; jobs: number; tokens: number; batches: number; kernelSeconds: number }>;
   perWorker: Record<string, number>;
 }
@@ -52,6 +55,8 @@ export function summarize(jobs: readonly Job__Output[]): DemoReport {
     jobsPerBatch: batches.size ? (byState.SUCCEEDED ?? 0) / batches.size : 0,
     paddingEfficiency: padded ? real / padded : 1,
     kernelSeconds: jobs.reduce((s, j) => s + j.kernelSeconds, 0),
+    cost: jobs.reduce((s, j) => s + j.cost, 0),
+    quoted: jobs.reduce((s, j) => s + (j.quote?.price ?? 0), 0),
     perOp: [...perOp.values()].map((o) => ({ op: o.op, jobs: o.jobs, tokens: o.tokens, batches: o.batches.size, kernelSeconds: o.kernelSeconds })),
     perWorker,
   };
@@ -70,6 +75,7 @@ export function formatReport(r: DemoReport, wallSeconds: number): string {
     `  padding         ${(r.paddingEfficiency * 100).toFixed(1)}% of padded tokens are real tokens`,
     `  wall seconds    ${wallSeconds.toFixed(2)} (${n(Math.round(r.tokens / wallSeconds))} tokens/s)`,
     `  kernel seconds  ${r.kernelSeconds.toFixed(2)}`,
+    `  cost            $${r.cost.toPrecision(3)} on demand (quoted $${r.quoted.toPrecision(3)} at admission)`,
     '',
     '  op          jobs      tokens   batches   kernel s',
     ...r.perOp.map((o) => `  ${o.op.padEnd(10)}${n(o.jobs).padStart(6)}${n(o.tokens).padStart(12)}${n(o.batches).padStart(10)}${o.kernelSeconds.toFixed(2).padStart(11)}`),
