@@ -213,3 +213,29 @@ test('budget alerts fire once per threshold and period, to the log count and the
     await dropPrefix(prefix);
   }
 });
+
+test('the global queue limit answers RESOURCE_EXHAUSTED once the pending jobs reach it (counted once a second)', async () => {
+  const sys = await startSystem('queue-limit', { workers: 0, config: { limits: { maxQueuedJobs: 5 } } });
+  systems.push(sys);
+  const c = sys.client('acme');
+  for (let i = 0; i < 5; i++) await c.submit(job(100));
+  let refused: Awaited<ReturnType<typeof refusal>> | undefined;
+  let admitted = 5;
+  for (const deadline = Date.now() + 5_000; !refused && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    try {
+      await c.submit(job(100));
+      admitted++;
+    } catch {
+      refused = await refusal(c.submit(job(100)));
+    }
+  }
+  assert.ok(refused, 'refused within a few seconds');
+  assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(refused.details, /^the queue holds \d+ jobs, at its limit of 5; retry once it drains$/);
+  assert.ok(refused.retryAfter >= 1);
+  // The count is at most a second old: a few more may slip in, never many.
+  assert.ok(admitted <= 10, `${admitted} admitted against a limit of 5`);
+  // Other tenants are held too: the limit is global.
+  await assert.rejects(sys.client('other').submit(job(100)), /RESOURCE_EXHAUSTED/);
+});
