@@ -27,6 +27,8 @@ export interface ModelReport extends Coefficients {
 export class CostModels {
   private readonly cache = new Map<string, { state: ModelState; at: number }>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Batches settled and waiting for their model's next update, per model key. */
+  private readonly unlearned = new Map<string, { batches: Array<{ shape: BatchShape; seconds: number }>; done: Promise<void> }>();
 
   constructor(
     /** Used for WATCH/MULTI only: no other command may run on it. */
@@ -71,24 +73,38 @@ export class CostModels {
     return state;
   }
 
-  /** Learns from one settled batch. Calls run one at a time (WATCH is per connection). */
+  /**
+   * Learns from one settled batch. Batches that settle while an update is out are learned
+   * together in the next one: one read-modify-write per model however busy the system is.
+   */
   learn(op: OpName, workerClass: string, shape: BatchShape, seconds: number): Promise<void> {
     if (!(seconds > 0) || !(shape.paddedTokens > 0)) return Promise.resolve();
     const key = this.key(op, workerClass);
-    return this.chained(async () => {
+    const queued = this.unlearned.get(key);
+    if (queued) {
+      queued.batches.push({ shape, seconds });
+      return queued.done;
+    }
+    const batches = [{ shape, seconds }];
+    const done = this.chained(async () => {
+      // From here on, new batches wait for the next update.
+      this.unlearned.delete(key);
       for (let attempt = 0; attempt < 10; attempt++) {
         await this.redis.watch(key);
         const json = await this.redis.get(key);
-        const state = learn(json ? (JSON.parse(json) as ModelState) : this.prior(op), shape, seconds, this.opts.forgetting);
-        const done = await this.redis.multi().set(key, JSON.stringify(state)).sadd(this.index(), `${op}:${workerClass}`).exec();
-        if (done) {
+        let state = json ? (JSON.parse(json) as ModelState) : this.prior(op);
+        for (const b of batches) state = learn(state, b.shape, b.seconds, this.opts.forgetting);
+        const written = await this.redis.multi().set(key, JSON.stringify(state)).sadd(this.index(), `${op}:${workerClass}`).exec();
+        if (written) {
           this.cache.set(key, { state, at: Date.now() });
           this.onLearned(op, workerClass, state);
           return;
         }
       }
-      this.log.warn({ op, workerClass }, 'cost model update lost to contention 10 times in a row; batch not learned');
+      this.log.warn({ op, workerClass, batches: batches.length }, 'cost model update lost to contention 10 times in a row; batches not learned');
     });
+    this.unlearned.set(key, { batches, done });
+    return done;
   }
 
   /** Every model learned so far. */
