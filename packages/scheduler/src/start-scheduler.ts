@@ -9,6 +9,7 @@ import { Admission, Tokenizer } from './admission/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, CostModels, Quoter } from './pricing/index.js';
+import { Calendar } from './windows/index.js';
 import { JobService } from './api/index.js';
 
 export interface RunningScheduler {
@@ -54,7 +55,7 @@ export async function startScheduler(
   );
   const classes = [...new Set(config.workers.length ? config.workers.map((w) => w.workerClass) : Object.keys(config.pricing.classes))];
   const backlog = new BacklogEstimate(redis, queues.keys, models, config.batching, () => ({ workerClass: classes[0]!, workers: config.workers.length }));
-  const quoter = new Quoter(models, config.pricing, config.batching, () => classes, (op) => backlog.seconds(op));
+  const quoter = new Quoter(models, config.pricing, config.batching, () => classes, (op) => backlog.seconds(op), new Calendar(config.calendar), clock);
   const admission = new Admission(store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, () => ({
     ...backlog.queued(),
     limit: config.limits.maxQueuedJobs,

@@ -71,7 +71,7 @@ export class Admission {
         if (tokens instanceof Error) return tokens;
         const { queue, bucket } = this.buckets.place(v.spec.op, tokens.length);
         // The cheapest window: where it runs until windows defer work.
-        const quote = this.quoter.quote(v.spec.op, tokens.length, bucket, createdAt)[0];
+        const quote = this.quoter.quote(v.spec.op, tokens.length, bucket)[0];
         if (v.maxCost > 0 && quote && quote.price > v.maxCost) {
           return new ApiError(
             grpc.status.FAILED_PRECONDITION,

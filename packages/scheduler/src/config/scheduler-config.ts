@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadConfig, type EnvOverrides } from '@nightshift/proto';
 import { BucketPlan } from '../batching/index.js';
+import { validCron, validTimezone } from '../windows/index.js';
 
 const coefficients = (a: number, b: number, c: number) =>
   z.object({ a: z.number().default(a), b: z.number().default(b), c: z.number().default(c) }).prefault({});
@@ -14,6 +15,17 @@ const tenantLimits = z.object({
   /** US dollars per budget period; 0: no budget. */
   budget: z.coerce.number().min(0).optional(),
   budgetPeriod: z.enum(['hour', 'day', 'week', 'month']).optional(),
+});
+
+/** A capacity window of the calendar; its prices are in pricing.classes[class][name]. */
+const windowSpec = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and -').refine((n) => n !== 'on-demand', 'on-demand is always open, not a window'),
+  /** Five-field cron: when each opening starts, in `timezone`. */
+  start: z.string().refine(validCron, 'must be a five-field cron expression'),
+  durationMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60),
+  timezone: z.string().refine(validTimezone, 'must be an IANA time zone').default('UTC'),
+  /** Its capacity can be taken back: only spot workers serve it. */
+  spot: z.boolean().default(false),
 });
 
 const workerEntry = z.object({
@@ -149,6 +161,8 @@ export const schedulerConfigSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** Capacity windows besides on-demand (off-peak, spot), each priced in pricing.classes. */
+  calendar: z.array(windowSpec).default([]),
   /** Threads that tokenize text off the event loop. */
   tokenizerThreads: z.coerce.number().int().min(1).max(64).default(1),
   /** Seconds in-flight batches get to return on SIGTERM. */

@@ -3,6 +3,8 @@ import { paddedTokens, type BatchLimits } from '../batching/index.js';
 import { predictSeconds, type ModelState } from './cost-model.js';
 import type { CostModels } from './cost-models.js';
 import { ON_DEMAND, priceOf, type PriceList } from './prices.js';
+import { Calendar } from '../windows/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
 
 /** A job's predicted cost in one window. */
 export interface WindowQuote {
@@ -51,10 +53,13 @@ export class Quoter {
     /** The worker classes jobs can run on. */
     private readonly classes: () => readonly string[],
     private readonly backlog: Backlog,
+    /** When windows other than on-demand open. */
+    private readonly calendar: Calendar = new Calendar([]),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Quotes, cheapest first; `bucket` is the job's bucket name (le… or gt…). */
-  quote(op: OpName, length: number, bucket: string, now = Date.now()): WindowQuote[] {
+  quote(op: OpName, length: number, bucket: string, now = this.clock.now()): WindowQuote[] {
     const bound = bucketBound(bucket, length);
     const ahead = this.backlog(op);
     const out: WindowQuote[] = [];
@@ -62,10 +67,13 @@ export class Quoter {
       const model = this.models.current(op, workerClass);
       const { seconds, batchSeconds } = fullBatchShare(model, bound, this.limits);
       for (const window of Object.keys(this.prices.classes[workerClass] ?? {})) {
-        // Windows other than on-demand come with the calendar; until then only on-demand is open.
-        if (window !== ON_DEMAND) continue;
+        // On-demand starts now, behind the work queued; a window starts when it (next) opens.
+        // (The work deferred to a window is counted once deferral exists.)
+        const opening = window === ON_DEMAND ? { start: now } : this.calendar.nextOpening(window, now);
+        if (!opening) continue;
+        const start = Math.max(now, opening.start) + (window === ON_DEMAND ? ahead * 1000 : 0);
         const price = priceOf(this.prices, workerClass, window, seconds)!;
-        out.push({ window, workerClass, seconds, price, finishAt: now + Math.round((ahead + batchSeconds) * 1000), modelError: model.mape, modelBatches: model.n });
+        out.push({ window, workerClass, seconds, price, finishAt: Math.round(start + batchSeconds * 1000), modelError: model.mape, modelBatches: model.n });
       }
     }
     return out.sort((a, b) => a.price - b.price || a.finishAt - b.finishAt);
