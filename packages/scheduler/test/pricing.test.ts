@@ -2,10 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromTimestamp, packTokens, seededRandom } from '@nightshift/proto';
 import { learn, predictSeconds, priorState, type ModelState } from '../src/pricing/index.js';
-import { startScheduler, schedulerConfig, JobClient, type RunningScheduler } from '../src/index.js';
+import { JobClient } from '../src/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
-import { REDIS_URL } from './helpers/redis.js';
-import { startWorkerProcess, type ServiceProcess } from './helpers/processes.js';
 
 test('the cost model learns log-linear coefficients from batches, tracks a change, and reports its error', () => {
   const rand = seededRandom(11);
@@ -35,9 +33,7 @@ test('the cost model learns log-linear coefficients from batches, tracks a chang
 });
 
 const systems: TestSystem[] = [];
-const replicas: Array<RunningScheduler | ServiceProcess> = [];
 after(async () => {
-  for (const r of replicas) await r.stop();
   await Promise.all(systems.map((s) => s.stop()));
 });
 
@@ -72,11 +68,7 @@ test('a quote uses the prior at first, moves to the measured truth after batches
     Array.from({ length: jobs }, (_, i) => ({ requestId: String(i), job: { op: 'attention', tokens: packTokens(Uint32Array.from({ length: bound }, () => Math.floor(rand() * 100_000))) } })),
     (r) => ids.push(r.job!.id),
   );
-  const worker = await startWorkerProcess('w1');
-  const replica = await startScheduler(
-    schedulerConfig({ listen: '127.0.0.1:0', redisUrl: REDIS_URL, prefix: sys.prefix, logLevel: 'warn', ...config, workers: [{ id: 'w1', address: worker.ready.address }] }),
-  );
-  replicas.push(replica, worker);
+  const replica = await sys.addReplica(config);
   await watchUntilFinal(c, ids, 60_000);
   const done = await Promise.all(ids.map((id) => c.getJob(id, true)));
   assert.equal(new Set(done.map((j) => j.batchId)).size, 1, 'one full batch');

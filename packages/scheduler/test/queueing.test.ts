@@ -3,28 +3,13 @@ import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { packTokens, seededRandom, type Job__Output } from '@nightshift/proto';
-import { startScheduler, schedulerConfig, type RunningScheduler } from '../src/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
-import { startWorkerProcess, type ServiceProcess } from './helpers/processes.js';
 import { REDIS_URL } from './helpers/redis.js';
 
 const systems: TestSystem[] = [];
-const extra: Array<RunningScheduler | ServiceProcess> = [];
 after(async () => {
-  for (const x of extra) await x.stop();
   await Promise.all(systems.map((s) => s.stop()));
 });
-
-/** A scheduler with one worker of its own on an existing system's prefix: a second replica. */
-async function dispatcherFor(sys: TestSystem, config: Record<string, unknown> = {}): Promise<RunningScheduler> {
-  const worker = await startWorkerProcess('late');
-  extra.push(worker);
-  const s = await startScheduler(
-    schedulerConfig({ listen: '127.0.0.1:0', redisUrl: REDIS_URL, prefix: sys.prefix, logLevel: 'warn', workers: [{ id: 'late', address: worker.ready.address }], ...config }),
-  );
-  extra.unshift(s);
-  return s;
-}
 
 const tokens = (n: number, seed: number) => {
   const rand = seededRandom(seed);
@@ -55,7 +40,7 @@ test('a batch formed twice, with its jobs also left pending, runs each job once'
     await q.close();
     redis.disconnect();
   }
-  await dispatcherFor(sys);
+  await sys.addReplica();
   const events = await watchUntilFinal(c, jobs.map((j) => j.id), 30_000);
   for (const j of jobs) {
     const states = events.get(j.id)!.map((e) => e.state.replace('JOB_STATE_', ''));
@@ -75,7 +60,7 @@ test('changing bucket boundaries never strands queued jobs', async () => {
   const lengths = [30, 90, 200, 450, 700, 1500, 3000];
   const before = await Promise.all(lengths.map((n, i) => c.submit({ op: 'minhash', tokens: tokens(n, i) })));
   // … then run by a replica whose buckets are adaptive, refitted after every job.
-  const b = await dispatcherFor(sys, { batching: { buckets: { mode: 'adaptive', count: 3, every: 1, minGain: 0 } } });
+  const b = await sys.addReplica({ batching: { buckets: { mode: 'adaptive', count: 3, every: 1, minGain: 0 } } });
   const { JobClient } = await import('../src/index.js');
   const cb = new JobClient(b.address, 'acme');
   try {

@@ -8,6 +8,8 @@ export interface TestSystem {
   scheduler: RunningScheduler;
   workers: ServiceProcess[];
   client(tenant?: string): JobClient;
+  /** A second scheduler on this system's prefix, with a worker of its own: a replica. Stopped with the system. */
+  addReplica(config?: Record<string, unknown>): Promise<RunningScheduler>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startSystem(
     { clock: opts.clock },
   );
   const clients: JobClient[] = [];
+  const replicas: Array<{ stop(): Promise<unknown> }> = [];
   return {
     prefix,
     scheduler,
@@ -53,8 +56,19 @@ export async function startSystem(
       clients.push(c);
       return c;
     },
+    addReplica: async (config = {}) => {
+      const worker = await startWorkerProcess(`r${replicas.length + 1}`, opts.workerEnv);
+      replicas.push(worker);
+      const replica = await startScheduler(
+        schedulerConfig({ listen: '127.0.0.1:0', redisUrl: REDIS_URL, prefix, logLevel: 'warn', ...config, workers: [{ id: `r${replicas.length}`, address: worker.ready.address }] }),
+      );
+      // Schedulers stop before the workers they send to.
+      replicas.unshift(replica);
+      return replica;
+    },
     stop: async () => {
       for (const c of clients) c.close();
+      for (const r of replicas) await r.stop();
       await scheduler.stop();
       await Promise.all(workers.map((w) => w.stop()));
       await dropPrefix(prefix);
