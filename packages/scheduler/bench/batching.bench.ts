@@ -12,7 +12,7 @@ import { packTokens, resolveOp, seededRandom, type Job__Output, type OpName } fr
 import { loadNative, nativeParams } from '@nightshift/worker';
 import { JobClient } from '../src/index.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
-import { startService, type ServiceProcess } from '../src/devtools/service-process.js';
+import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
 import { paddedTokens } from '../src/batching/index.js';
 import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 
@@ -90,19 +90,7 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
   // The scheduler as it is deployed: a process of its own, configured by its file.
   const config = join(mkdtempSync(join(tmpdir(), 'ns-bench-')), 'scheduler.yaml');
   writeFileSync(config, `batching:\n  maxBatchJobs: ${maxBatchJobs}\n  maxQueueDelayMs: ${Number(process.env.BENCH_DELAY ?? 5)}\n`);
-  const scheduler = await startService(
-    'scheduler',
-    {
-      REDIS_URL: url,
-      NIGHTSHIFT_PREFIX: prefix,
-      NIGHTSHIFT_LISTEN: '127.0.0.1:0',
-      NIGHTSHIFT_WORKERS: workers.map((w, i) => `w${i + 1}=${w.ready.address}`).join(','),
-      NIGHTSHIFT_CONFIG: config,
-      LOG_LEVEL: 'warn',
-    },
-    [],
-    { echo: true },
-  );
+  const scheduler = await startSchedulerProcess(url, prefix, workers, { NIGHTSHIFT_CONFIG: config });
   const client = new JobClient(scheduler.ready.address, 'bench');
   const params = {};
   await redis.config('RESETSTAT');
@@ -231,7 +219,7 @@ async function main(): Promise<void> {
   const workers: ServiceProcess[] = [];
   try {
     for (let i = 1; i <= WORKERS; i++) {
-      workers.push(await startService('worker', { NIGHTSHIFT_WORKER_ID: `w${i}`, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', LOG_LEVEL: 'warn' }, [], { echo: true }));
+      workers.push(await startWorkerProcess(`w${i}`));
     }
     const quick = process.env.BENCH_QUICK as OpName | undefined;
     if (quick) {

@@ -6,7 +6,7 @@ import type { JobEvent__Output, SubmitStreamRequest } from '@nightshift/proto';
 import { JobClient } from '../client/index.js';
 import { redisAnswers, startRedisServer, type RedisServerHandle } from '../devtools/redis-server.js';
 import { dropPrefix } from '../devtools/redis-keys.js';
-import { startService, type ServiceProcess } from '../devtools/service-process.js';
+import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../devtools/service-process.js';
 import { formatReport, summarize } from './report.js';
 
 // pnpm demo [--corpus FILE.jsonl] [--ops minhash,embed] [--workers 2]
@@ -44,23 +44,12 @@ async function main(): Promise<number> {
     }
     const workers: ServiceProcess[] = [];
     for (let i = 1; i <= Number(args.workers); i++) {
-      const w = await startService('worker', { NIGHTSHIFT_WORKER_ID: `w${i}`, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', LOG_LEVEL: 'warn' }, [], { echo: true });
+      const w = await startWorkerProcess(`w${i}`);
       started.push(w);
       workers.push(w);
       say(`worker w${i}: ${w.ready.address}`);
     }
-    const scheduler = await startService(
-      'scheduler',
-      {
-        REDIS_URL: redisUrl,
-        NIGHTSHIFT_PREFIX: prefix,
-        NIGHTSHIFT_LISTEN: '127.0.0.1:0',
-        NIGHTSHIFT_WORKERS: workers.map((w, i) => `w${i + 1}=${w.ready.address}`).join(','),
-        LOG_LEVEL: 'warn',
-      },
-      [],
-      { echo: true },
-    );
+    const scheduler = await startSchedulerProcess(redisUrl, prefix, workers);
     started.push(scheduler);
     say(`scheduler: ${scheduler.ready.address}`);
 

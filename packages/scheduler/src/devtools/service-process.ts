@@ -71,3 +71,33 @@ export async function startService(
     },
   };
 }
+
+/**
+ * A scheduler process on loopback with a free port, dispatching to the given workers (named
+ * w1, w2 … in order), its logs passed through. `env` adds to or overrides its environment.
+ */
+export function startSchedulerProcess(redisUrl: string, prefix: string, workers: readonly ServiceProcess[], env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return startService(
+    'scheduler',
+    {
+      REDIS_URL: redisUrl,
+      NIGHTSHIFT_PREFIX: prefix,
+      NIGHTSHIFT_LISTEN: '127.0.0.1:0',
+      NIGHTSHIFT_WORKERS: workers.map((w, i) => `w${i + 1}=${w.ready.address}`).join(','),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    [],
+    { echo: true },
+  );
+}
+
+/** A worker process on loopback with a free port and one kernel thread. `env` adds to or overrides its environment. */
+export function startWorkerProcess(id: string, env: Record<string, string> = {}, args: string[] = [], echo = true): Promise<ServiceProcess> {
+  return startService(
+    'worker',
+    { LOG_LEVEL: 'warn', NIGHTSHIFT_WORKER_ID: id, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', ...env },
+    args,
+    { echo },
+  );
+}
