@@ -30,9 +30,8 @@ export class Admission {
   ) {}
 
   /** A job's tokens, checked against the tenant's limit per job. */
-  private async measure(tenant: string, v: ValidJobSpec): Promise<Uint32Array | Error> {
+  private async measure(v: ValidJobSpec, max: number): Promise<Uint32Array | Error> {
     const tokens = 'text' in v.payload ? await this.tokenizer.encode(v.payload.text) : v.payload.tokens;
-    const max = this.guardrails.limits(tenant).maxTokensPerJob;
     if (tokens.length > max) {
       return invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${max} per job`);
     }
@@ -41,7 +40,7 @@ export class Admission {
 
   /** What a job would cost, in every window, without admitting it. */
   async quote(tenant: string, v: ValidJobSpec): Promise<{ tokenCount: number; bucket: string; windows: WindowQuote[] }> {
-    const tokens = await this.measure(tenant, v);
+    const tokens = await this.measure(v, this.guardrails.limits(tenant).maxTokensPerJob);
     if (tokens instanceof Error) throw tokens;
     const { bucket } = this.buckets.place(v.spec.op, tokens.length);
     return { tokenCount: tokens.length, bucket, windows: this.quoter.quote(v.spec.op, tokens.length, bucket) };
@@ -65,9 +64,10 @@ export class Admission {
       const full = exhausted(`the queue holds ${q.jobs} jobs, at its limit of ${q.limit}; retry once it drains`, Math.max(1, q.drainSeconds));
       return specs.map(() => full);
     }
+    const maxTokens = this.guardrails.limits(tenant).maxTokensPerJob;
     const measured = await Promise.all(
       specs.map(async (v): Promise<{ job: NewJob; tokens: Uint32Array; price: number } | Error> => {
-        const tokens = await this.measure(tenant, v);
+        const tokens = await this.measure(v, maxTokens);
         if (tokens instanceof Error) return tokens;
         const { queue, bucket } = this.buckets.place(v.spec.op, tokens.length);
         // The cheapest window: where it runs until windows defer work.

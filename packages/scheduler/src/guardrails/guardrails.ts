@@ -71,10 +71,12 @@ export class Guardrails {
     if (l.budget <= 0) return;
     const p = this.period(tenant);
     const key = this.keys.ledger(tenant, p.id);
-    const [spent, reserved] = (await this.redis.hmget(key, 'spent', 'reserved')).map((v) => Number(v ?? 0));
-    const used = spent! + reserved!;
-    for (const t of this.config.limits.alerts.budgetThresholds) {
-      if (used < t * l.budget) continue;
+    const thresholds = this.config.limits.alerts.budgetThresholds;
+    // The flags come with the amounts: once a threshold has fired, checking it costs nothing more.
+    const [s, r, ...fired] = await this.redis.hmget(key, 'spent', 'reserved', ...thresholds.map((t) => `alert:${t}`));
+    const [spent, reserved] = [Number(s ?? 0), Number(r ?? 0)];
+    for (const [i, t] of thresholds.entries()) {
+      if (fired[i] || spent + reserved < t * l.budget) continue;
       if ((await this.redis.hsetnx(key, `alert:${t}`, String(this.clock.now()))) !== 1) continue;
       this.alerts.emit('budget', `tenant ${tenant} has used ${Math.round(t * 100)}% of its budget for ${p.id}`, {
         tenant, period: p.id, threshold: t, budget: l.budget, spent, reserved,
