@@ -8,23 +8,25 @@ import { QueueSet } from './queueing/index.js';
 import { Admission, Tokenizer } from './admission/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
-import { BacklogEstimate, CostModels, Quoter } from './pricing/index.js';
-import { Calendar } from './windows/index.js';
+import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
+import { Calendar, DeferredLoad, DeferredWork, WindowEvents } from './windows/index.js';
 import { JobService } from './api/index.js';
 
 export interface RunningScheduler {
   /** host:port of the JobService. */
   address: string;
+  /** Release what is due and handle closed windows now (tests call it after moving a ManualClock). */
+  tickWindows(): Promise<void>;
   /** Stop admitting, let batches out come back (up to drainSeconds), close everything. */
   stop(): Promise<void>;
 }
 
-/** Wires the scheduler's parts together and starts serving. */
 export interface SchedulerOptions {
-  /** The time budget periods (and, later, windows) are read from; tests move it. */
+  /** The time budget periods and capacity windows are read from; tests move it. */
   clock?: Clock;
 }
 
+/** Wires the scheduler's parts together and starts serving. */
 export async function startScheduler(
   config: SchedulerConfig,
   log: Logger = createLogger('scheduler', config.logLevel),
@@ -55,17 +57,22 @@ export async function startScheduler(
   );
   const classes = [...new Set(config.workers.length ? config.workers.map((w) => w.workerClass) : Object.keys(config.pricing.classes))];
   const backlog = new BacklogEstimate(redis, queues.keys, models, config.batching, () => ({ workerClass: classes[0]!, workers: config.workers.length }));
-  const quoter = new Quoter(models, config.pricing, config.batching, () => classes, (op) => backlog.seconds(op), new Calendar(config.calendar), clock);
-  const admission = new Admission(store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, () => ({
-    ...backlog.queued(),
-    limit: config.limits.maxQueuedJobs,
-  }));
+  const calendar = new Calendar(config.calendar);
+  const quoter = new Quoter(models, config.pricing, config.batching, () => classes, (op) => backlog.seconds(op), calendar, clock);
+  const load = new DeferredLoad(redis, `${config.prefix}:deferred:load`, (window) => windowWorkers(config, window));
+  const deferred = new DeferredWork(queues, store, load);
+  const windowEvents = new WindowEvents(calendar, clock, deferred, log);
+  const admission = new Admission(
+    store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails,
+    () => ({ ...backlog.queued(), limit: config.limits.maxQueuedJobs }),
+    { policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 }, load, clock },
+  );
   const events = new EventHub(redis, store.keys, log);
-  const dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, (tenants) => {
+  const dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), (tenants) => {
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   });
   queues.onQueue((q) => dispatcher.wake(q));
-  const api = new JobService({ store, admission, events, queues, guardrails, maxTextBytes: config.jobs.maxTextBytes, log });
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, log });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(
@@ -78,6 +85,8 @@ export async function startScheduler(
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024 },
   );
   await dispatcher.start();
+  // Reconciles first: jobs whose window opened while no scheduler ran are queued now.
+  await windowEvents.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
   log.info({ address, workers: config.workers.length, prefix: config.prefix }, 'scheduler serving');
@@ -88,11 +97,19 @@ export async function startScheduler(
       // Admit nothing new; let the batches out come back and settle; then close.
       const closing = serving.shutdown(config.drainSeconds * 1000);
       events.close();
+      await windowEvents.stop();
       await dispatcher.stop(config.drainSeconds * 1000);
       await closing;
       await Promise.all([queues.close(), tokenizer.close(), alerts.flush()]);
       await Promise.all([redis.quit(), bullRedis.quit(), costRedis.quit()]);
       log.info('scheduler stopped');
     })());
-  return { address, stop };
+  return { address, stop, tickWindows: () => windowEvents.tick() };
+}
+
+/** Workers that serve a window at once: its own figure, else the configured workers of its pool. */
+function windowWorkers(config: SchedulerConfig, window: string): number {
+  const w = config.calendar.find((c) => c.name === window);
+  if (!w) return 0;
+  return w.workers ?? config.workers.filter((x) => x.pool === (w.spot ? 'spot' : 'on-demand')).length;
 }

@@ -86,7 +86,7 @@ test('the example configuration file is valid and equals the defaults', () => {
   const file = new URL('../config/scheduler.example.yaml', import.meta.url).pathname;
   const c = loadSchedulerConfig(file, {});
   assert.equal(c.listen, '127.0.0.1:50051');
-  assert.deepEqual(c.workers, [{ id: 'w1', address: '127.0.0.1:50061', maxBatchesInFlight: 2, workerClass: 'cpu' }]);
+  assert.deepEqual(c.workers, [{ id: 'w1', address: '127.0.0.1:50061', maxBatchesInFlight: 2, workerClass: 'cpu', pool: 'on-demand' }]);
   const { workers: _w, ...rest } = c;
   const { workers: _d, ...defaults } = loadSchedulerConfig(undefined, {});
   assert.deepEqual(rest, defaults);

@@ -98,7 +98,7 @@ test('a queued job can be cancelled: it leaves its queue, never runs, and cannot
   } finally {
     redis.disconnect();
   }
-  await assert.rejects(c.cancelJob(job.id), /FAILED_PRECONDITION: job .* is CANCELLED; only QUEUED or RUNNING jobs can be cancelled/);
+  await assert.rejects(c.cancelJob(job.id), /FAILED_PRECONDITION: job .* is CANCELLED; only DEFERRED, QUEUED or RUNNING jobs can be cancelled/);
   const listed = await c.listJobs({ states: ['JOB_STATE_CANCELLED'] });
   assert.deepEqual(listed.jobs.map((j) => j.id), [job.id]);
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { JobStore, JobRecord, NewJob } from '../jobs/index.js';
 import { packTokens } from '@nightshift/proto';
-import { encodeEntry, type PendingEntry, type QueueSet } from '../queueing/index.js';
-import type { ValidJobSpec } from '../api/requests.js';
+import { decodeEntry, encodeEntry, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { MAX_AHEAD_SECONDS, type ValidJobSpec } from '../api/requests.js';
 import * as grpc from '@grpc/grpc-js';
 import { ApiError, exhausted, invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
@@ -11,10 +11,30 @@ import type { Tokenizer } from './tokenizer.js';
 import type { Quoter, WindowQuote } from '../pricing/index.js';
 import type { Guardrails } from '../guardrails/index.js';
 import type { Created } from '../jobs/index.js';
+import { place, type DeferralPolicy, type DeferredLoad } from '../windows/index.js';
+import type { Clock } from '../clock/index.js';
+
+/** A job measured and quoted, not yet placed. */
+interface Measured {
+  tenant: string;
+  v: ValidJobSpec;
+  tokens: Uint32Array;
+  queue: string;
+  bucket: string;
+  quotes: WindowQuote[];
+  deadline: number;
+}
+
+interface Placed {
+  job: NewJob;
+  tokens: Uint32Array;
+}
 
 /**
- * Admission: measure the job's tokens, price it, hold it to its tenant's
- * limits, write its record and queue it in its queue and bucket.
+ * Admission: measure the job's tokens, price it in every window, place it
+ * (now, or deferred to a cheaper window before its deadline), hold it to its
+ * tenant's limits at the price of its placement, write its record, and queue
+ * it in its queue and bucket or hold it for its window.
  */
 export class Admission {
   constructor(
@@ -27,6 +47,8 @@ export class Admission {
     private readonly guardrails: Guardrails,
     /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed. */
     private readonly queued: () => { jobs: number; limit: number; drainSeconds: number },
+    /** Deferral: its policy, the work planned per window, and the clock windows are read by. */
+    private readonly windows: { policy: DeferralPolicy; load: DeferredLoad; clock: Clock },
   ) {}
 
   /** A job's tokens, checked against the tenant's limit per job. */
@@ -43,7 +65,7 @@ export class Admission {
     const tokens = await this.measure(v, this.guardrails.limits(tenant).maxTokensPerJob);
     if (tokens instanceof Error) throw tokens;
     const { bucket } = this.buckets.place(v.spec.op, tokens.length);
-    return { tokenCount: tokens.length, bucket, windows: this.quoter.quote(v.spec.op, tokens.length, bucket) };
+    return { tokenCount: tokens.length, bucket, windows: this.quoter.quote(v.spec.op, tokens.length, bucket, this.windows.clock.now()) };
   }
 
   async admit(tenant: string, v: ValidJobSpec): Promise<JobRecord> {
@@ -59,88 +81,126 @@ export class Admission {
    */
   async admitMany(tenant: string, specs: readonly ValidJobSpec[]): Promise<Array<JobRecord | Error>> {
     const createdAt = Date.now();
+    const now = this.windows.clock.now();
     const q = this.queued();
     if (q.jobs >= q.limit) {
       const full = exhausted(`the queue holds ${q.jobs} jobs, at its limit of ${q.limit}; retry once it drains`, Math.max(1, q.drainSeconds));
       return specs.map(() => full);
     }
     const maxTokens = this.guardrails.limits(tenant).maxTokensPerJob;
-    const measured = await Promise.all(
-      specs.map(async (v): Promise<{ job: NewJob; tokens: Uint32Array; price: number } | Error> => {
-        const tokens = await this.measure(v, maxTokens);
-        if (tokens instanceof Error) return tokens;
-        const { queue, bucket } = this.buckets.place(v.spec.op, tokens.length);
-        // The cheapest window: where it runs until windows defer work.
-        const quote = this.quoter.quote(v.spec.op, tokens.length, bucket)[0];
-        if (v.maxCost > 0 && quote && quote.price > v.maxCost) {
-          return new ApiError(
-            grpc.status.FAILED_PRECONDITION,
-            `job.max_cost: quoted ${usd(quote.price)} (${quote.window}), above its max_cost of ${usd(v.maxCost)} by ${usd(quote.price - v.maxCost)}`,
-          );
-        }
-        const job: NewJob = {
-          id: randomUUID(),
-          tenant,
-          spec: v.spec,
-          priority: v.priority,
-          clientRef: v.clientRef,
-          tokenCount: tokens.length,
-          bucket,
-          queue,
-          maxAttempts: v.maxAttempts || this.config.defaultAttempts,
-          createdAt,
-          entry: '',
-          quote,
-        };
-        job.entry = encodeEntry(entryOf(job));
-        return { job, tokens, price: quote?.price ?? 0 };
-      }),
-    );
-    const measuredOk = measured.filter((m): m is { job: NewJob; tokens: Uint32Array; price: number } => !(m instanceof Error));
+    const measured = await Promise.all(specs.map((v) => this.measureAndQuote(tenant, v, maxTokens, now)));
+    // Place each job (now, or deferred to a cheaper window), in order: each deferral takes room in its window.
+    if (measured.some((m) => !(m instanceof Error) && m.deadline > 0)) await this.windows.load.refresh();
+    const placed = measured.map((m) => (m instanceof Error ? m : this.placeOne(tenant, m, createdAt)));
+    const ok = placed.filter((m): m is Placed => !(m instanceof Error));
     // Records first, limits checked with them: a job in a queue always has a record to settle into.
     const limits = this.guardrails.admissionLimits(tenant);
-    const created = await this.store.createMany(measuredOk.map((m) => ({ job: m.job, tokens: packTokens(m.tokens), price: m.price })), limits);
+    const created = await this.store.createMany(ok.map((m) => ({ job: m.job, tokens: packTokens(m.tokens), price: m.job.quote?.price ?? 0 })), limits);
     const refused = new Map<string, Error>();
-    measuredOk.forEach((m, i) => {
+    ok.forEach((m, i) => {
       const c = created[i]!;
-      if (!c.ok) refused.set(m.job.id, this.refusal(tenant, m, c, limits.budget));
+      if (!c.ok) refused.set(m.job.id, this.refusal(tenant, m.job, c, limits.budget));
     });
-    const ok = measuredOk.filter((m) => !refused.has(m.job.id));
-    for (const m of ok) this.buckets.observe(m.job.spec.op, [m.job.tokenCount]);
+    const admitted = ok.filter((m) => !refused.has(m.job.id));
+    for (const m of admitted) this.buckets.observe(m.job.spec.op, [m.job.tokenCount]);
     try {
-      await this.queues.enqueueMany(ok.map(({ job }) => ({ queue: job.queue, bucket: job.bucket, spec: job.spec, entry: entryOf(job) })));
+      const item = ({ job }: Placed) => ({ queue: job.queue, bucket: job.bucket, spec: job.spec, entry: decodeEntry(job.entry) });
+      const deferred = admitted.filter((m) => m.job.plan);
+      await Promise.all([
+        this.queues.enqueueMany(admitted.filter((m) => !m.job.plan).map(item)),
+        this.queues.deferMany(deferred.map((m) => ({ ...item(m), at: m.job.plan!.start }))),
+        this.windows.load.persist(deferred.map(({ job }) => ({ window: job.plan!.window, opensAt: job.quote!.opensAt, closesAt: job.quote!.closesAt, seconds: job.quote!.seconds }))),
+      ]);
     } catch (err) {
       await this.store
-        .transitionMany(ok.map((m) => ({ tenant, id: m.job.id, from: ['QUEUED'] as const, to: 'FAILED' as const, fields: { error: 'could not be queued' } })))
+        .transitionMany(admitted.map((m) => ({ tenant, id: m.job.id, from: ['QUEUED', 'DEFERRED'] as const, to: 'FAILED' as const, fields: { error: 'could not be queued' } })))
         .catch(() => undefined);
       throw err;
     }
-    if (limits.budget > 0 && ok.length) void this.guardrails.checkBudget(tenant).catch(() => undefined);
-    return measured.map((m) => {
+    if (limits.budget > 0 && admitted.length) void this.guardrails.checkBudget(tenant).catch(() => undefined);
+    return placed.map((m) => {
       if (m instanceof Error) return m;
       return refused.get(m.job.id) ?? {
-        ...m.job, state: 'QUEUED', seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '', cost: 0,
+        ...m.job, seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '', cost: 0, preemptions: 0,
       };
     });
   }
 
+  /** Tokens, bucket, quotes and deadline of one job, or why it cannot be admitted. */
+  private async measureAndQuote(tenant: string, v: ValidJobSpec, maxTokens: number, now: number): Promise<Measured | Error> {
+    const tokens = await this.measure(v, maxTokens);
+    if (tokens instanceof Error) return tokens;
+    const deadline = this.deadlineOf(v, now);
+    if (deadline instanceof Error) return deadline;
+    const { queue, bucket } = this.buckets.place(v.spec.op, tokens.length);
+    const quotes = this.quoter.quote(v.spec.op, tokens.length, bucket, now);
+    return { tenant, v, tokens, queue, bucket, quotes, deadline };
+  }
+
+  /** The job's deadline in ms (0: none), from its deadline and completion window, whichever is earlier. */
+  private deadlineOf(v: ValidJobSpec, now: number): number | Error {
+    const fromWindow = v.completionWindowSeconds > 0 ? now + v.completionWindowSeconds * 1000 : 0;
+    if (v.deadline !== 0) {
+      if (v.deadline <= now) return invalid(`job.deadline: ${new Date(v.deadline).toISOString()} is in the past`);
+      if (v.deadline > now + MAX_AHEAD_SECONDS * 1000) return invalid(`job.deadline: ${new Date(v.deadline).toISOString()} is more than a year ahead`);
+    }
+    return v.deadline && fromWindow ? Math.min(v.deadline, fromWindow) : v.deadline || fromWindow;
+  }
+
+  /** Now or later: the job's placement, its record-to-be and its first entry. */
+  private placeOne(tenant: string, m: Measured, createdAt: number): Placed | Error {
+    const p = place(m.quotes, m.deadline, this.windows.policy, this.windows.load);
+    if (m.v.maxCost > 0 && p.quote && p.quote.price > m.v.maxCost) {
+      return new ApiError(
+        grpc.status.FAILED_PRECONDITION,
+        `job.max_cost: quoted ${usd(p.quote.price)} (${p.quote.window}), above its max_cost of ${usd(m.v.maxCost)} by ${usd(p.quote.price - m.v.maxCost)}`,
+      );
+    }
+    const id = randomUUID();
+    const maxAttempts = m.v.maxAttempts || this.config.defaultAttempts;
+    // A deferred job's wait (for aging and the queue delay) starts when its window opens.
+    const queuedAt = p.kind === 'defer' ? p.plan.start : createdAt;
+    const entry: PendingEntry = { tenant, id, length: m.tokens.length, priority: m.v.priority, queuedAt, attempts: 0, maxAttempts };
+    const job: NewJob = {
+      id,
+      tenant,
+      spec: m.v.spec,
+      state: p.kind === 'defer' ? 'DEFERRED' : 'QUEUED',
+      priority: m.v.priority,
+      clientRef: m.v.clientRef,
+      tokenCount: m.tokens.length,
+      bucket: m.bucket,
+      queue: m.queue,
+      maxAttempts,
+      createdAt,
+      entry: encodeEntry(entry),
+      quote: p.quote,
+      deadline: m.deadline,
+      placement: p.reason,
+      ...(p.kind === 'defer' ? { plan: p.plan } : {}),
+    };
+    if (p.kind === 'defer') this.windows.load.reserve(p.quote.window, p.quote.opensAt, p.quote.seconds);
+    return { job, tokens: m.tokens };
+  }
+
   /** Why the record script refused a job, with which limit and by how much. */
-  private refusal(tenant: string, m: { job: NewJob; price: number }, c: Exclude<Created, { ok: true }>, budget: number): Error {
+  private refusal(tenant: string, job: NewJob, c: Exclude<Created, { ok: true }>, budget: number): Error {
+    const price = job.quote?.price ?? 0;
     switch (c.reason) {
       case 'rate': {
         const per = this.guardrails.limits(tenant).tokensPerMinute;
-        return exhausted(`tenant ${tenant} is limited to ${per} tokens a minute: this job's ${m.job.tokenCount} tokens must wait ${(c.retryAfterMs / 1000).toFixed(1)} s for the bucket to refill`, c.retryAfterMs / 1000);
+        return exhausted(`tenant ${tenant} is limited to ${per} tokens a minute: this job's ${job.tokenCount} tokens must wait ${(c.retryAfterMs / 1000).toFixed(1)} s for the bucket to refill`, c.retryAfterMs / 1000);
       }
       case 'budget': {
         const p = this.guardrails.period(tenant);
-        const over = c.spent + c.reserved + m.price - budget;
+        const over = c.spent + c.reserved + price - budget;
         return exhausted(
-          `tenant ${tenant}'s budget for ${p.id} is ${usd(budget)}: spent ${usd(c.spent)} and reserved ${usd(c.reserved)}; this job's ${usd(m.price)} would pass it by ${usd(over)}`,
+          `tenant ${tenant}'s budget for ${p.id} is ${usd(budget)}: spent ${usd(c.spent)} and reserved ${usd(c.reserved)}; this job's ${usd(price)} would pass it by ${usd(over)}`,
           Math.max(1, (p.end - Date.now()) / 1000),
         );
       }
       case 'exists':
-        return new ApiError(grpc.status.ALREADY_EXISTS, `job ${m.job.id} exists already`);
+        return new ApiError(grpc.status.ALREADY_EXISTS, `job ${job.id} exists already`);
     }
   }
 }
@@ -148,9 +208,4 @@ export class Admission {
 /** Dollars as the API's messages show them: enough digits for sub-cent job prices. */
 function usd(v: number): string {
   return `$${v >= 1 ? v.toFixed(2) : v.toPrecision(3)}`;
-}
-
-/** A new job's first queue entry. */
-function entryOf(job: NewJob): PendingEntry {
-  return { tenant: job.tenant, id: job.id, length: job.tokenCount, priority: job.priority, queuedAt: job.createdAt, attempts: 0, maxAttempts: job.maxAttempts };
 }

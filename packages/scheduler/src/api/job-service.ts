@@ -10,6 +10,7 @@ import type { Admission } from '../admission/index.js';
 import type { EventHub, JobEventEntry } from '../events/index.js';
 import { decodeEntry, type QueueSet } from '../queueing/index.js';
 import type { Guardrails, PeriodUsage } from '../guardrails/index.js';
+import type { DeferredWork } from '../windows/index.js';
 import { toTimestamp } from '@nightshift/proto';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import { tenantOf } from './tenant.js';
@@ -23,6 +24,7 @@ export interface JobServiceDeps {
   events: EventHub;
   queues: QueueSet;
   guardrails: Guardrails;
+  deferred: DeferredWork;
   maxTextBytes: number;
   log: Logger;
 }
@@ -169,15 +171,17 @@ export class JobService {
     const { jobId } = parseRequest(cancelJobRequest, call.request);
     const before = await this.d.store.get(tenant, jobId, false);
     if (!before) throw notFound(`job ${jobId} not found`);
-    const moved = await this.d.store.transition({ tenant, id: jobId, from: ['QUEUED', 'RUNNING'], to: 'CANCELLED', fields: { error: 'cancelled by the tenant' } });
+    const moved = await this.d.store.transition({ tenant, id: jobId, from: ['DEFERRED', 'QUEUED', 'RUNNING'], to: 'CANCELLED', fields: { error: 'cancelled by the tenant' } });
     if (!moved.ok) {
       if (moved.reason === 'missing') throw notFound(`job ${jobId} not found`);
-      throw new ApiError(grpc.status.FAILED_PRECONDITION, `job ${jobId} is ${moved.state}; only QUEUED or RUNNING jobs can be cancelled`);
+      throw new ApiError(grpc.status.FAILED_PRECONDITION, `job ${jobId} is ${moved.state}; only DEFERRED, QUEUED or RUNNING jobs can be cancelled`);
     }
     // Best effort: a job a dispatcher holds already is skipped when its record says CANCELLED.
     if (before.state === 'QUEUED' && before.entry) {
       await this.d.queues.remove({ queue: before.queue, bucket: before.bucket, spec: before.spec, entry: decodeEntry(before.entry) }).catch(() => false);
     }
+    // Its reservation went with the record's move; a release that finds it CANCELLED drops it anyway.
+    if (before.state === 'DEFERRED') await this.d.deferred.cancelled(before).catch((err: unknown) => this.d.log.warn({ err, jobId }, 'deferred entry not removed'));
     const after = await this.d.store.get(tenant, jobId, false);
     if (!after) throw notFound(`job ${jobId} not found`);
     return jobView(after);

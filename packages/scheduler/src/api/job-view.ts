@@ -1,6 +1,6 @@
 import { toOpParams, toTimestamp, type Job, type JobEvent, type WindowQuote as WindowQuoteMessage } from '@nightshift/proto';
 import type { WindowQuote } from '../pricing/index.js';
-import { toApiState, type JobRecord } from '../jobs/index.js';
+import { encodePlan, parsePlan, toApiState, type JobRecord } from '../jobs/index.js';
 import type { JobEventEntry } from '../events/index.js';
 
 const ts = (ms: number) => (ms > 0 ? toTimestamp(ms) : null);
@@ -36,6 +36,11 @@ export function jobView(r: JobRecord): Job {
     batchId: r.batchId,
     cost: r.cost,
     quote: r.quote ? quoteView(r.quote) : null,
+    deadline: ts(r.deadline),
+    plannedWindow: r.plan?.window ?? r.quote?.window ?? '',
+    plannedStart: ts(r.plan?.start ?? 0),
+    placement: r.placement,
+    preemptions: r.preemptions,
   };
   if (r.result) job.result = r.result instanceof Uint32Array ? { signature: Array.from(r.result) } : { vector: Array.from(r.result) };
   return job;
@@ -50,7 +55,13 @@ export function eventView(e: Omit<JobEventEntry, 'streamId'>): JobEvent {
     attempts: e.attempts,
     error: e.error,
     workerId: e.workerId,
+    ...planView(e.plan),
   };
+}
+
+function planView(s: string): Pick<JobEvent, 'plannedWindow' | 'plannedStart' | 'plannedPrice'> {
+  const p = parsePlan(s);
+  return p ? { plannedWindow: p.window, plannedStart: toTimestamp(p.start), plannedPrice: p.price } : {};
 }
 
 /** A record's current state as an event: what a watcher is sent first. */
@@ -63,5 +74,6 @@ export function snapshotEvent(r: JobRecord): Omit<JobEventEntry, 'streamId'> {
     attempts: r.attempts,
     error: r.error,
     workerId: r.workerId,
+    plan: r.state === 'DEFERRED' && r.plan ? encodePlan(r.plan) : '',
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ParamError, resolveOp, unpackTokens, type OpSpec } from '@nightshift/proto';
+import { fromTimestamp, ParamError, resolveOp, unpackTokens, type OpSpec } from '@nightshift/proto';
 import { fromApiState, type JobState } from '../jobs/index.js';
 import { invalid } from './api-error.js';
 
@@ -7,6 +7,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const jobId = z.string().regex(UUID, 'must be a job id (a UUID as Submit returns it)');
 
 const wireParams = z.any();
+
+/** The furthest a deadline may lie ahead: a year (366 days). */
+export const MAX_AHEAD_SECONDS = 366 * 86_400;
 
 /** A JobSpec as it comes off the wire, checked field by field; the op and its params resolved. */
 export function jobSpecSchema(maxTextBytes: number) {
@@ -21,6 +24,10 @@ export function jobSpecSchema(maxTextBytes: number) {
       maxAttempts: z.number().int().min(0, 'must be between 0 (the default) and 20').max(20, 'must be between 0 (the default) and 20'),
       clientRef: z.string().max(256, 'must be at most 256 characters'),
       maxCost: z.number().finite('must be a finite number of dollars').min(0, 'must be 0 (no limit) or more'),
+      deadline: z
+        .object({ seconds: z.string().regex(/^-?\d{1,15}$/, 'must be a time'), nanos: z.number().int().min(0).max(999_999_999) })
+        .nullish(),
+      completionWindowSeconds: z.number().int().min(0).max(MAX_AHEAD_SECONDS, 'must be at most a year (31622400 s)'),
     })
     .transform((v, ctx) => {
       let spec: OpSpec;
@@ -50,7 +57,10 @@ export function jobSpecSchema(maxTextBytes: number) {
           return z.NEVER;
         }
       }
-      return { spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef, maxCost: v.maxCost };
+      return {
+        spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef, maxCost: v.maxCost,
+        deadline: fromTimestamp(v.deadline), completionWindowSeconds: v.completionWindowSeconds,
+      };
     });
 }
 

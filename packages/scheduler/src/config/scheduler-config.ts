@@ -26,6 +26,8 @@ const windowSpec = z.object({
   timezone: z.string().refine(validTimezone, 'must be an IANA time zone').default('UTC'),
   /** Its capacity can be taken back: only spot workers serve it. */
   spot: z.boolean().default(false),
+  /** Workers it brings, for deferral's room check; unset: the configured workers of its pool. */
+  workers: z.coerce.number().int().min(0).optional(),
 });
 
 const workerEntry = z.object({
@@ -38,6 +40,8 @@ const workerEntry = z.object({
   workerClass: z.string().min(1).default('cpu'),
   /** Most padded tokens it takes in one batch (below batching.maxPaddedTokens to lower it for this worker). */
   maxPaddedTokens: z.coerce.number().int().min(1).optional(),
+  /** on-demand: always serves; spot: serves only while a spot window is open, and may be taken back. */
+  pool: z.enum(['on-demand', 'spot']).default('on-demand'),
 });
 
 /** Accepts a list or, from the environment, "id=host:port,id=host:port". */
@@ -163,6 +167,17 @@ export const schedulerConfigSchema = z.object({
     .prefault({}),
   /** Capacity windows besides on-demand (off-peak, spot), each priced in pricing.classes. */
   calendar: z.array(windowSpec).default([]),
+  /** Which jobs wait for a cheaper window (jobs with a deadline only). */
+  deferral: z
+    .object({
+      /** A job quoted at least this much to run now, US dollars, is heavy: it may wait. 0 makes every job with a deadline heavy. */
+      heavyPrice: z.coerce.number().min(0).default(0.01),
+      /** A plan must finish this long before the job's deadline (room for the cost model's error). */
+      marginMinutes: z.coerce.number().min(0).default(60),
+      /** Times a spot worker's preemption may hand a job back before it falls back to on-demand. */
+      maxPreemptions: z.coerce.number().int().min(0).default(2),
+    })
+    .prefault({}),
   /** Threads that tokenize text off the event loop. */
   tokenizerThreads: z.coerce.number().int().min(1).max(64).default(1),
   /** Seconds in-flight batches get to return on SIGTERM. */

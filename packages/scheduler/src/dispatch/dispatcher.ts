@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
 import type { JobStore } from '../jobs/index.js';
 import type { QueueSet } from '../queueing/index.js';
-import type { CostModels } from '../pricing/index.js';
+import type { Billing, CostModels } from '../pricing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller } from './queue-puller.js';
@@ -30,6 +30,7 @@ export class Dispatcher {
     private readonly models: CostModels,
     private readonly config: SchedulerConfig,
     private readonly log: Logger,
+    billing: Billing,
     onSettled: (tenants: string[]) => void = () => undefined,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
@@ -42,7 +43,7 @@ export class Dispatcher {
       backoffMs: config.jobs.backoffMs,
       idlePollMs: config.dispatch.idlePollMs,
       limits: config.batching,
-      prices: config.pricing,
+      billing,
       onSettled,
     };
   }

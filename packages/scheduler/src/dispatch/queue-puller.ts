@@ -7,7 +7,7 @@ import type { Logger } from '@nightshift/proto';
 import { encodeResult, type JobStore, type Transition } from '../jobs/index.js';
 import { decodeEntry, encodeEntry, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
-import { ON_DEMAND, priceOf, type CostModels, type PriceList } from '../pricing/index.js';
+import type { Billing, CostModels } from '../pricing/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
@@ -23,7 +23,7 @@ export interface PullerOptions {
   /** Longest an idle puller sleeps before it looks again (work another replica queued, missed wake-ups). */
   idlePollMs: number;
   limits: ClosingPolicy;
-  prices: PriceList;
+  billing: Billing;
   /** Told of the tenants of each settled batch (their budgets may have crossed a threshold). */
   onSettled: (tenants: string[]) => void;
 }
@@ -184,7 +184,7 @@ export class QueuePuller {
       reply = { outcomes: res.outcomes };
       const longest = Math.max(...started.map((s) => s.entry.length));
       const shape = { paddedTokens: paddedTokens(started.length, longest), maxLength: longest };
-      share = (priceOf(this.opts.prices, slot.workerClass, ON_DEMAND, res.kernelSeconds) ?? 0) / started.length;
+      share = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds) / started.length;
       void this.models.learn(spec.op, slot.workerClass, shape, res.kernelSeconds).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
       this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
     } catch (err) {

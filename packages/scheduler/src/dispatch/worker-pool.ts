@@ -1,10 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadNightshift, type Logger, type RunBatchRequest, type RunBatchResponse__Output, type WorkerServiceClient } from '@nightshift/proto';
 import type { WorkerEntry } from '../config/scheduler-config.js';
+import type { Pool } from '../pricing/index.js';
 
 export interface WorkerSlot {
   workerId: string;
   workerClass: string;
+  pool: Pool;
   /** Whether this slot's batch would be the only one on its worker: then waiting for batch-mates idles the worker. */
   workerIdle(): boolean;
   run(request: RunBatchRequest, timeoutMs: number): Promise<RunBatchResponse__Output>;
@@ -113,6 +115,7 @@ export class WorkerPool {
     return {
       workerId: m.entry.id,
       workerClass: m.entry.workerClass,
+      pool: m.entry.pool,
       workerIdle: () => m.inFlight <= 1,
       run: (request, timeoutMs) =>
         new Promise((resolve, reject) => {

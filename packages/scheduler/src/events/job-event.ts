@@ -11,9 +11,11 @@ export interface JobEventEntry {
   attempts: number;
   error: string;
   workerId: string;
+  /** While DEFERRED: "window,start,price" (see parsePlan); else empty. */
+  plan: string;
 }
 
-/** A stream entry: one field "e" holding "id|state|seq|at|attempts|worker|error" (written by the job scripts). */
+/** A stream entry: one field "e" holding "id|state|seq|at|attempts|worker|plan|error" (written by the job scripts). */
 export function parseEntry(streamId: string, flat: string[]): JobEventEntry {
   const e = flat[0] === 'e' ? (flat[1] ?? '') : '';
   const parts = e.split('|');
@@ -25,7 +27,8 @@ export function parseEntry(streamId: string, flat: string[]): JobEventEntry {
     at: Number(parts[3] ?? 0),
     attempts: Number(parts[4] ?? 0),
     workerId: parts[5] ?? '',
+    plan: parts[6] ?? '',
     // The error is last and may itself hold "|".
-    error: parts.slice(6).join('|'),
+    error: parts.slice(7).join('|'),
   };
 }

@@ -2,6 +2,23 @@ import type { OpSpec } from '@nightshift/proto';
 import type { JobState } from './job-state.js';
 import type { WindowQuote } from '../pricing/index.js';
 
+/** Where a DEFERRED job waits: the window, when it is queued (ms), and its price there (US dollars). */
+export interface Plan {
+  window: string;
+  start: number;
+  price: number;
+}
+
+/** As the record and the event stream hold it: "window,start,price". */
+export function encodePlan(p: Plan): string {
+  return `${p.window},${p.start},${p.price}`;
+}
+
+export function parsePlan(s: string): Plan | undefined {
+  const [window, start, price] = s.split(',');
+  return window && start ? { window, start: Number(start), price: Number(price ?? 0) } : undefined;
+}
+
 /** A job as nightshift keeps it in Redis (its record), apart from its entry in the queueing layer. */
 export interface JobRecord {
   id: string;
@@ -29,11 +46,22 @@ export interface JobRecord {
   quote?: WindowQuote;
   /** What its attempts cost so far, US dollars. */
   cost: number;
+  /** When it must be finished by, ms (0: as soon as possible). */
+  deadline: number;
+  /** Set while it waits for a later window (DEFERRED), and kept after as where it was planned. */
+  plan?: Plan;
+  /** Why admission placed it where it did. */
+  placement: string;
+  /** Times a spot worker's preemption handed it back. */
+  preemptions: number;
   result?: Uint32Array | Float32Array;
 }
 
 /** What admission knows of a new job. */
-export type NewJob = Pick<JobRecord, 'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt' | 'entry' | 'quote'>;
+export type NewJob = Pick<
+  JobRecord,
+  'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt' | 'entry' | 'quote' | 'deadline' | 'plan' | 'placement'
+> & { state: 'QUEUED' | 'DEFERRED' };
 
 export function encodeResult(value: Uint32Array | Float32Array): Buffer {
   const out = Buffer.allocUnsafe(value.length * 4);
@@ -75,7 +103,12 @@ export function parseRecord(h: Record<string, Buffer>): JobRecord | null {
     batchId: s('batchId'),
     entry: s('entry'),
     cost: n('cost'),
+    deadline: n('deadline'),
+    placement: s('placement'),
+    preemptions: n('preemptions'),
   };
+  const plan = parsePlan(s('plan'));
+  if (plan) rec.plan = plan;
   if (h.quote) rec.quote = JSON.parse(s('quote')) as WindowQuote;
   if (h.result) rec.result = decodeResult(s('resultKind'), h.result);
   return rec;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
-import type { JobState } from './job-state.js';
+import { JOB_STATES, type JobState } from './job-state.js';
 import { Keys } from './keys.js';
-import { parseRecord, type JobRecord, type NewJob } from './job-record.js';
+import { encodePlan, parseRecord, type JobRecord, type NewJob } from './job-record.js';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -22,6 +22,8 @@ export interface Transition {
   fields?: Record<string, string | number | Buffer>;
   /** Count this move as the start of an attempt. */
   countAttempt?: boolean;
+  /** Take the job's last attempt back (its worker was preempted: not the job's fault). */
+  returnAttempt?: boolean;
   /** Move a QUEUED job only if its attempts are these (see transition.lua). */
   ifAttempts?: number;
   /** Move a RUNNING job only if it is in this batch. */
@@ -110,12 +112,17 @@ export class JobStore {
       ];
       for (const { job, tokens, price } of list) {
         const score = String(JobStore.sortScore(job.createdAt));
-        const own = { id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry, ...(job.quote ? { quote: JSON.stringify(job.quote) } : {}) };
+        const own = {
+          id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry,
+          deadline: String(job.deadline), placement: job.placement, state: job.state,
+          ...(job.quote ? { quote: JSON.stringify(job.quote) } : {}),
+          ...(job.plan ? { plan: encodePlan(job.plan) } : {}),
+        };
         args.push(JSON.stringify(own), tokens, score, String(price));
       }
       pipe.nsCreateJobs(
-        5 + list.length,
-        k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), k.rate(tenant), k.ledger(tenant, limits.periodId),
+        6 + list.length,
+        k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), k.rate(tenant), k.ledger(tenant, limits.periodId), k.state(tenant, 'DEFERRED'),
         ...list.map((j) => k.job(tenant, j.job.id)),
         ...args,
       );
@@ -151,9 +158,9 @@ export class JobStore {
           if (f === 'result') result = v as Buffer;
           else fields[f] = String(v);
         }
-        args.push(`${m.from.join(',')}|${m.to}|${m.countAttempt ? 1 : 0}|${m.ifAttempts ?? -1}|${m.ifBatch ?? ''}|${m.withTokens ? 1 : 0}`, JSON.stringify(fields), result);
+        args.push(`${m.from.join(',')}|${m.to}|${m.countAttempt ? 1 : m.returnAttempt ? -1 : 0}|${m.ifAttempts ?? -1}|${m.ifBatch ?? ''}|${m.withTokens ? 1 : 0}`, JSON.stringify(fields), result);
       }
-      pipe.nsTransitionBuffer(6 + list.length, this.keys.events(tenant), ...this.keys.states(tenant), ...list.map(({ m }) => this.keys.job(tenant, m.id)), ...args);
+      pipe.nsTransitionBuffer(1 + JOB_STATES.length + list.length, this.keys.events(tenant), ...this.keys.states(tenant), ...list.map(({ m }) => this.keys.job(tenant, m.id)), ...args);
     }
     const replies = (await pipe.exec()) ?? [];
     const results = new Array<TransitionResult>(moves.length);
@@ -258,4 +265,5 @@ function transitionResult(r: Array<number | Buffer>): TransitionResult {
 const RECORD_FIELDS = [
   'id', 'tenant', 'spec', 'state', 'seq', 'priority', 'clientRef', 'tokenCount', 'bucket', 'queue',
   'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId', 'batchId', 'entry', 'quote', 'cost',
+  'deadline', 'plan', 'placement', 'preemptions',
 ] as const;

@@ -14,8 +14,17 @@ export interface WindowQuote {
   seconds: number;
   /** US dollars. */
   price: number;
-  /** ms since the epoch. */
+  /** When it would start and finish, ms since the epoch. */
+  startAt: number;
   finishAt: number;
+  /** When the window's opening (in progress or next) began or begins: with `window`, it names the opening. */
+  opensAt: number;
+  /** When that opening ends (0: on-demand, which never closes). */
+  closesAt: number;
+  /** The window is open at the time of the quote (on-demand always is). */
+  openNow: boolean;
+  /** The window's capacity can be taken back (spot). */
+  spot: boolean;
   /** The cost model's recent error (mean absolute percentage; -1 before any batch), and batches learned. */
   modelError: number;
   modelBatches: number;
@@ -67,13 +76,16 @@ export class Quoter {
       const model = this.models.current(op, workerClass);
       const { seconds, batchSeconds } = fullBatchShare(model, bound, this.limits);
       for (const window of Object.keys(this.prices.classes[workerClass] ?? {})) {
-        // On-demand starts now, behind the work queued; a window starts when it (next) opens.
-        // (The work deferred to a window is counted once deferral exists.)
-        const opening = window === ON_DEMAND ? { start: now } : this.calendar.nextOpening(window, now);
+        // A window open now (on-demand always is) starts behind the work queued; a later one when it opens.
+        // (Work deferred to a later opening is the deferral planner's business.)
+        const opening = window === ON_DEMAND ? { start: now, end: 0, spot: false } : this.calendar.nextOpening(window, now);
         if (!opening) continue;
-        const start = Math.max(now, opening.start) + (window === ON_DEMAND ? ahead * 1000 : 0);
+        const startAt = Math.round(opening.start <= now ? now + ahead * 1000 : opening.start);
         const price = priceOf(this.prices, workerClass, window, seconds)!;
-        out.push({ window, workerClass, seconds, price, finishAt: Math.round(start + batchSeconds * 1000), modelError: model.mape, modelBatches: model.n });
+        out.push({
+          window, workerClass, seconds, price, startAt, finishAt: Math.round(startAt + batchSeconds * 1000), opensAt: opening.start, closesAt: opening.end, openNow: opening.start <= now, spot: opening.spot,
+          modelError: model.mape, modelBatches: model.n,
+        });
       }
     }
     return out.sort((a, b) => a.price - b.price || a.finishAt - b.finishAt);

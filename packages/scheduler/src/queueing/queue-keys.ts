@@ -32,6 +32,11 @@ export class QueueKeys {
     return `${this.prefix}:queues`;
   }
 
+  /** Jobs held for a later capacity window, by when they are released (ZSET of "queue\tset\tentry"). */
+  deferred(): string {
+    return `${this.prefix}:deferred`;
+  }
+
   /** Pub/sub channel: a queue's name, published when jobs join it, wakes dispatchers of every replica. */
   wake(): string {
     return `${this.prefix}:wake`;

@@ -1,15 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis, Result } from 'ioredis';
+import type { ChainableCommander, Redis, Result } from 'ioredis';
 import { opKey, type OpSpec } from '@nightshift/proto';
 import { QueueKeys } from './queue-keys.js';
-import { encodeEntry, agingScale, pendingScore, type PendingEntry } from './pending-entry.js';
+import { encodeEntry, decodeEntry, agingScale, pendingScore, type PendingEntry } from './pending-entry.js';
 import type { BatchJobData } from './batch-job.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     nsPromote(key: string, now: number, pendingPrefix: string, aging: number, limit: number): Result<number, Context>;
   }
+}
+
+/** A deferred job as release finds it: where it goes, and its entry. */
+export interface DeferredEntry {
+  queue: string;
+  set: string;
+  entry: PendingEntry;
 }
 
 /** A job as the queueing layer takes it in: its entry, and where it goes. */
@@ -57,6 +64,59 @@ export class QueueSet {
 
   /** Queues jobs (their records exist already): one round trip, however many jobs and queues. */
   async enqueueMany(items: readonly Queueable[]): Promise<void> {
+    await this.add(items, (pipe, queue, set, entry) => pipe.zadd(this.keys.pending(queue, set), pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry)));
+  }
+
+  /**
+   * Holds jobs for a later window, each until its `at` (their records say DEFERRED already). Their
+   * queues and sets are announced now, so that release needs nothing but the entry.
+   */
+  async deferMany(items: ReadonlyArray<Queueable & { at: number }>): Promise<void> {
+    const at = new Map(items.map((i) => [i.entry, i.at]));
+    await this.add(items, (pipe, queue, set, entry) => pipe.zadd(this.keys.deferred(), at.get(entry)!, `${queue}\t${set}\t${encodeEntry(entry)}`), false);
+  }
+
+  /**
+   * Queues the deferred jobs whose time has come. `admit` moves their records (DEFERRED → QUEUED)
+   * first and says which to queue: a cancelled one is dropped. A crash in between leaves the entry
+   * deferred and its record QUEUED; the next release queues it. Returns how many were queued and
+   * when the next is due (or null).
+   */
+  async releaseDue(now: number, admit: (due: readonly DeferredEntry[]) => Promise<boolean[]>, limit = 1000): Promise<{ released: number; next: number | null }> {
+    const k = this.keys;
+    const members = await this.connection.zrangebyscore(k.deferred(), '-inf', now, 'LIMIT', 0, limit);
+    let released = 0;
+    if (members.length) {
+      const due = members.map((m): DeferredEntry => {
+        const [queue, set, entry] = m.split('\t');
+        return { queue: queue!, set: set!, entry: decodeEntry(entry!) };
+      });
+      const keep = await admit(due);
+      const pipe = this.connection.pipeline();
+      due.forEach((d, i) => keep[i] && pipe.zadd(k.pending(d.queue, d.set), pendingScore(d.entry, this.agingMsPerPriority), encodeEntry(d.entry)));
+      pipe.zrem(k.deferred(), ...members);
+      const queues = new Set(due.filter((_, i) => keep[i]).map((d) => d.queue));
+      for (const q of queues) pipe.publish(k.wake(), q);
+      for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+      for (const q of queues) this.listener?.(q);
+      released = keep.filter(Boolean).length;
+    }
+    const head = await this.connection.zrange(k.deferred(), 0, 0, 'WITHSCORES');
+    return { released, next: head[1] !== undefined ? Number(head[1]) : null };
+  }
+
+  /** Takes a deferred job out (it was cancelled); false when it was not deferred. */
+  async undefer(job: Queueable): Promise<boolean> {
+    const member = `${job.queue}\t${QueueKeys.setName(job.bucket, opKey(job.spec))}\t${encodeEntry(job.entry)}`;
+    return (await this.connection.zrem(this.keys.deferred(), member)) === 1;
+  }
+
+  /** Adds each item with `put`, announcing new sets and queues; wakes the queues' dispatchers if `wake`. */
+  private async add(
+    items: readonly Queueable[],
+    put: (pipe: ChainableCommander, queue: string, set: string, entry: PendingEntry) => void,
+    wake = true,
+  ): Promise<void> {
     if (items.length === 0) return;
     const k = this.keys;
     const pipe = this.connection.pipeline();
@@ -64,7 +124,7 @@ export class QueueSet {
     const fresh = new Set<string>();
     for (const { queue, bucket, spec, entry } of items) {
       const set = QueueKeys.setName(bucket, opKey(spec));
-      pipe.zadd(k.pending(queue, set), pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry));
+      put(pipe, queue, set, entry);
       if (!touched.has(`${queue}\n${set}`)) {
         touched.add(`${queue}\n${set}`);
         pipe.hsetnx(k.sets(queue), set, JSON.stringify({ bucket, spec }));
@@ -73,7 +133,7 @@ export class QueueSet {
     }
     // Every replica's dispatcher finds the queues here, and is woken by the publish.
     if (fresh.size) pipe.sadd(k.queues(), ...fresh);
-    const queues = new Set(items.map((i) => i.queue));
+    const queues = wake ? new Set(items.map((i) => i.queue)) : new Set<string>();
     for (const q of queues) pipe.publish(k.wake(), q);
     for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
     for (const q of fresh) this.announced.add(q);

@@ -1,1 +1,5 @@
 export { Calendar, validCron, validTimezone, type WindowSpec, type Opening } from './calendar.js';
+export { place, cheapestOpen, type Placement, type DeferralPolicy, type Capacity } from './deferral.js';
+export { DeferredLoad } from './deferred-load.js';
+export { WindowEvents, type WindowHandlers } from './window-events.js';
+export { DeferredWork } from './deferred-work.js';

@@ -1,7 +1,8 @@
 --[[
   Admits several jobs of one tenant: for each, in order, checks the tenant's
   token rate and budget, reserves its quote and takes its tokens, then writes
-  the record in state QUEUED, indexes it and announces it. All at once, so
+  the record in state QUEUED (or DEFERRED, when admission placed it in a
+  later window), indexes it and announces it. All at once, so
   that concurrent admissions never pass a limit together.
 
   Input:
@@ -10,7 +11,8 @@
     KEYS[3] tenant's events (STREAM)
     KEYS[4] tenant's token bucket (HASH: level, at)
     KEYS[5] tenant's ledger for the current budget period (HASH: spent, reserved, tokens, jobs)
-    KEYS[6..] the job records (HASH), one per job
+    KEYS[6] tenant's DEFERRED jobs (ZSET)
+    KEYS[7..] the job records (HASH), one per job
 
     ARGV[1] now (and created at), ms
     ARGV[2] events stream max length (approximate)
@@ -19,7 +21,8 @@
     ARGV[5] budget, dollars (0: none)
     ARGV[6] the current period's id
     ARGV[7] seconds to keep the ledger
-    then four per job: its fields (JSON object of strings, with "id", "sortKey" and "tokenCount"),
+    then four per job: its fields (JSON object of strings, with "id", "sortKey" and "tokenCount";
+    "state" DEFERRED with "plan" "window,start,price" for a deferred job),
     its tokens (binary), its index score, and its quoted price (reserved against the budget)
 
   Output, per job:
@@ -51,7 +54,7 @@ local addedTokens, addedJobs, addedReserve = 0, 0, 0
 
 local out = {}
 local a = 8
-for k = 6, #KEYS do
+for k = 7, #KEYS do
   local fields, tokens, score, price = cjson.decode(ARGV[a]), ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
   a = a + 4
   local need = tonumber(fields.tokenCount)
@@ -74,9 +77,11 @@ for k = 6, #KEYS do
     end
     rcall("HSET", KEYS[k], unpack(shared))
     rcall("HSET", KEYS[k], unpack(set))
+    local state = fields.state or "QUEUED"
     rcall("ZADD", KEYS[1], score, fields.id)
-    rcall("ZADD", KEYS[2], score, fields.id)
-    rcall("XADD", KEYS[3], "MAXLEN", "~", ARGV[2], "*", "e", fields.id .. "|QUEUED|1|" .. ARGV[1] .. "|0||")
+    rcall("ZADD", state == "DEFERRED" and KEYS[6] or KEYS[2], score, fields.id)
+    -- "id|state|seq|at|attempts|worker|plan|error", as transition.lua writes it.
+    rcall("XADD", KEYS[3], "MAXLEN", "~", ARGV[2], "*", "e", fields.id .. "|" .. state .. "|1|" .. ARGV[1] .. "|0||" .. (fields.plan or "") .. "|")
     out[#out + 1] = 1
   end
 end

@@ -13,8 +13,8 @@
 
   Input:
     KEYS[1] tenant's events (STREAM)
-    KEYS[2..6] tenant's state indexes: QUEUED RUNNING SUCCEEDED FAILED CANCELLED
-    KEYS[7..] the job records (HASH), one per move
+    KEYS[2..7] tenant's state indexes: QUEUED RUNNING SUCCEEDED FAILED CANCELLED DEFERRED
+    KEYS[8..] the job records (HASH), one per move
 
     ARGV[1] now, ms
     ARGV[2] events stream max length (approximate)
@@ -23,7 +23,7 @@
     ARGV[5] prefix of the tenant's ledgers: a final move releases the job's reservation in the ledger
             of the period it was admitted in (ARGV[5] .. its period)
     then three per move (few arguments: each costs the client more than the work here):
-      "from-states|to-state|count-attempt (1|0)|if-attempts (-1: none)|if-batch|return-tokens (1|0)"
+      "from-states|to-state|attempts to add (1 starts one, -1 takes one back)|if-attempts (-1: none)|if-batch|return-tokens (1|0)"
       fields to set, a JSON object of strings ("+cost" adds to the job's cost and to the ledger's spent)
       the result to set (binary), or ""
 
@@ -33,12 +33,12 @@
     {-2}                       no such job (never created, or expired)
 ]]
 local rcall = redis.call
-local STATE_KEYS = { QUEUED = KEYS[2], RUNNING = KEYS[3], SUCCEEDED = KEYS[4], FAILED = KEYS[5], CANCELLED = KEYS[6] }
+local STATE_KEYS = { QUEUED = KEYS[2], RUNNING = KEYS[3], SUCCEEDED = KEYS[4], FAILED = KEYS[5], CANCELLED = KEYS[6], DEFERRED = KEYS[7] }
 local FINAL = { SUCCEEDED = true, FAILED = true, CANCELLED = true }
 local ttl = tonumber(ARGV[3])
 local ledger, ledgerPrefix = ARGV[4], ARGV[5]
 
--- r: what a move reads, in one call: state, attempts, batchId, id, sortKey, seq, error, workerId.
+-- r: what a move reads, in one call: state, attempts, batchId, id, sortKey, seq, error, workerId, plan.
 local function allowed(r, from, ifAttempts, ifBatch)
   local ok = false
   for s in string.gmatch(from, "[^,]+") do
@@ -52,13 +52,13 @@ end
 
 local out = {}
 local a = 6
-for k = 7, #KEYS do
+for k = 8, #KEYS do
   local key = KEYS[k]
   local from, to, countAttempt, ifAttempts, ifBatch, wantTokens =
     string.match(ARGV[a], "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$")
   local fields, result = cjson.decode(ARGV[a + 1]), ARGV[a + 2]
   a = a + 3
-  local r = rcall("HMGET", key, "state", "attempts", "batchId", "id", "sortKey", "seq", "error", "workerId")
+  local r = rcall("HMGET", key, "state", "attempts", "batchId", "id", "sortKey", "seq", "error", "workerId", "plan")
   local current = r[1]
   if not current then
     out[#out + 1] = { -2 }
@@ -72,6 +72,8 @@ for k = 7, #KEYS do
       if f == "+cost" then
         rcall("HINCRBYFLOAT", key, "cost", v)
         rcall("HINCRBYFLOAT", ledger, "spent", v)
+      elseif f == "+preemptions" then
+        rcall("HINCRBY", key, "preemptions", v)
       else
         set[#set + 1] = f
         set[#set + 1] = v
@@ -99,10 +101,13 @@ for k = 7, #KEYS do
     elseif wantTokens == "1" then
       reply[3] = rcall("HGET", key, "tokens")
     end
-    -- One field, "id|state|seq|at|attempts|worker|error" (see parseEntry): the error last, as it may hold "|".
+    -- One field, "id|state|seq|at|attempts|worker|plan|error" (see parseEntry): the error last, as it
+    -- may hold "|"; the plan ("window,start,price") only while DEFERRED.
+    local plan = ""
+    if to == "DEFERRED" then plan = fields.plan or r[9] or "" end
     rcall("XADD", KEYS[1], "MAXLEN", "~", ARGV[2], "*",
       "e", r[4] .. "|" .. to .. "|" .. seq .. "|" .. ARGV[1] .. "|" .. attempts .. "|" ..
-        (fields.workerId or r[8] or "") .. "|" .. (fields.error or r[7] or ""))
+        (fields.workerId or r[8] or "") .. "|" .. plan .. "|" .. (fields.error or r[7] or ""))
     out[#out + 1] = reply
   end
 end

@@ -60,6 +60,23 @@ export interface Job {
    * What its attempts cost: its share of each batch it ran in (US dollars).
    */
   'cost'?: (number | string);
+  /**
+   * When it must be finished by (unset: as soon as possible).
+   */
+  'deadline'?: (_google_protobuf_Timestamp | null);
+  /**
+   * Where admission placed it: the window it runs in (quote holds its
+   * price), when that window is planned to take it, and why it was placed
+   * there ("deferred to off-peak: …", "runs now: no deadline", …).
+   */
+  'plannedWindow'?: (string);
+  'plannedStart'?: (_google_protobuf_Timestamp | null);
+  'placement'?: (string);
+  /**
+   * Times a spot worker's preemption handed it back (these do not count as
+   * attempts).
+   */
+  'preemptions'?: (number);
 }
 
 export interface Job__Output {
@@ -115,4 +132,21 @@ export interface Job__Output {
    * What its attempts cost: its share of each batch it ran in (US dollars).
    */
   'cost': (number);
+  /**
+   * When it must be finished by (unset: as soon as possible).
+   */
+  'deadline': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * Where admission placed it: the window it runs in (quote holds its
+   * price), when that window is planned to take it, and why it was placed
+   * there ("deferred to off-peak: …", "runs now: no deadline", …).
+   */
+  'plannedWindow': (string);
+  'plannedStart': (_google_protobuf_Timestamp__Output | null);
+  'placement': (string);
+  /**
+   * Times a spot worker's preemption handed it back (these do not count as
+   * attempts).
+   */
+  'preemptions': (number);
 }

@@ -15,6 +15,12 @@ export interface JobEvent {
   'attempts'?: (number);
   'error'?: (string);
   'workerId'?: (string);
+  /**
+   * Set when the job is DEFERRED: its planned window, start and price.
+   */
+  'plannedWindow'?: (string);
+  'plannedStart'?: (_google_protobuf_Timestamp | null);
+  'plannedPrice'?: (number | string);
 }
 
 export interface JobEvent__Output {
@@ -28,4 +34,10 @@ export interface JobEvent__Output {
   'attempts': (number);
   'error': (string);
   'workerId': (string);
+  /**
+   * Set when the job is DEFERRED: its planned window, start and price.
+   */
+  'plannedWindow': (string);
+  'plannedStart': (_google_protobuf_Timestamp__Output | null);
+  'plannedPrice': (number);
 }

@@ -25,14 +25,16 @@ import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequ
  */
 export interface JobServiceClient extends grpc.Client {
   /**
-   * Cancel a queued or running job; a running job's result is discarded.
+   * Cancel a deferred, queued or running job; a running job's result is
+   * discarded, a deferred job's budget reservation released.
    */
   CancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   CancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   CancelJob(argument: _nightshift_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   CancelJob(argument: _nightshift_v1_CancelJobRequest, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   /**
-   * Cancel a queued or running job; a running job's result is discarded.
+   * Cancel a deferred, queued or running job; a running job's result is
+   * discarded, a deferred job's budget reservation released.
    */
   cancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
@@ -151,7 +153,8 @@ export interface JobServiceClient extends grpc.Client {
  */
 export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Cancel a queued or running job; a running job's result is discarded.
+   * Cancel a deferred, queued or running job; a running job's result is
+   * discarded, a deferred job's budget reservation released.
    */
   CancelJob: grpc.handleUnaryCall<_nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job>;
   

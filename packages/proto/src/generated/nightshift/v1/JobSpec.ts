@@ -1,6 +1,7 @@
 // Original file: proto/nightshift/v1/jobs.proto
 
 import type { OpParams as _nightshift_v1_OpParams, OpParams__Output as _nightshift_v1_OpParams__Output } from '../../nightshift/v1/OpParams.js';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
 
 export interface JobSpec {
   /**
@@ -36,6 +37,17 @@ export interface JobSpec {
    * A job quoted above it is refused (FAILED_PRECONDITION).
    */
   'maxCost'?: (number | string);
+  /**
+   * When the job must be finished by. A heavy job (see the scheduler's
+   * deferral.heavyPrice) whose deadline leaves room may wait for a cheaper
+   * window; without a deadline a job runs now. At most a year ahead.
+   */
+  'deadline'?: (_google_protobuf_Timestamp | null);
+  /**
+   * Or a completion window from submission, in seconds (86400 for 24 h, as
+   * batch APIs offer); the earlier of the two counts when both are set.
+   */
+  'completionWindowSeconds'?: (number);
   'payload'?: "text"|"tokens";
 }
 
@@ -73,5 +85,16 @@ export interface JobSpec__Output {
    * A job quoted above it is refused (FAILED_PRECONDITION).
    */
   'maxCost': (number);
+  /**
+   * When the job must be finished by. A heavy job (see the scheduler's
+   * deferral.heavyPrice) whose deadline leaves room may wait for a cheaper
+   * window; without a deadline a job runs now. At most a year ahead.
+   */
+  'deadline': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * Or a completion window from submission, in seconds (86400 for 24 h, as
+   * batch APIs offer); the earlier of the two counts when both are set.
+   */
+  'completionWindowSeconds': (number);
   'payload'?: "text"|"tokens";
 }

@@ -16,6 +16,11 @@ export const JobState = {
    */
   JOB_STATE_FAILED: 'JOB_STATE_FAILED',
   JOB_STATE_CANCELLED: 'JOB_STATE_CANCELLED',
+  /**
+   * Heavy work waiting for a cheaper capacity window (planned_window) to
+   * open; it is queued at planned_start, and still finishes by its deadline.
+   */
+  JOB_STATE_DEFERRED: 'JOB_STATE_DEFERRED',
 } as const;
 
 export type JobState =
@@ -40,5 +45,11 @@ export type JobState =
   | 4
   | 'JOB_STATE_CANCELLED'
   | 5
+  /**
+   * Heavy work waiting for a cheaper capacity window (planned_window) to
+   * open; it is queued at planned_start, and still finishes by its deadline.
+   */
+  | 'JOB_STATE_DEFERRED'
+  | 6
 
 export type JobState__Output = typeof JobState[keyof typeof JobState]

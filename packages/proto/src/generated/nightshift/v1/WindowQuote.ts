@@ -3,8 +3,8 @@
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
 
 /**
- * A job's predicted cost in one capacity window (on-demand now; off-peak and
- * spot windows come later).
+ * A job's predicted cost in one capacity window: on-demand (always open), or
+ * a window of the scheduler's calendar (off-peak, spot).
  */
 export interface WindowQuote {
   'window'?: (string);
@@ -21,7 +21,8 @@ export interface WindowQuote {
    */
   'price'?: (number | string);
   /**
-   * When it would finish, given the work queued ahead of it.
+   * When it would finish, given the work queued ahead of it (on-demand) or
+   * the window's next opening (other windows).
    */
   'finishAt'?: (_google_protobuf_Timestamp | null);
   /**
@@ -33,8 +34,8 @@ export interface WindowQuote {
 }
 
 /**
- * A job's predicted cost in one capacity window (on-demand now; off-peak and
- * spot windows come later).
+ * A job's predicted cost in one capacity window: on-demand (always open), or
+ * a window of the scheduler's calendar (off-peak, spot).
  */
 export interface WindowQuote__Output {
   'window': (string);
@@ -51,7 +52,8 @@ export interface WindowQuote__Output {
    */
   'price': (number);
   /**
-   * When it would finish, given the work queued ahead of it.
+   * When it would finish, given the work queued ahead of it (on-demand) or
+   * the window's next opening (other windows).
    */
   'finishAt': (_google_protobuf_Timestamp__Output | null);
   /**
