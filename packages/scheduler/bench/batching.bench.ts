@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { packTokens, resolveOp, seededRandom, type Job__Output, type OpName } from '@nightshift/proto';
 import { loadNative, nativeParams } from '@nightshift/worker';
 import { JobClient } from '../src/index.js';
+import { table } from './table.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
 import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
 import { paddedTokens } from '../src/batching/index.js';
@@ -205,12 +206,6 @@ async function runInProcess(op: OpName, seqs: Uint32Array[], batches: Map<string
   };
   await Promise.all(Array.from({ length: WORKERS }, lane));
   return (performance.now() - t0) / 1000;
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(head), `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
 async function main(): Promise<void> {

@@ -178,3 +178,24 @@ test('deferred jobs: DEFERRED with plan and reservation, cancel gives both back,
   assert.ok(batchSeconds < ran.kernelSeconds * 4, 'not at the on-demand price');
   assert.equal(await redis.zcard(`${sys.prefix}:deferred`), 0);
 });
+
+test('the cost simulator: two days of calendar time through the same policy code, deadlines met, cheaper than on demand', async () => {
+  const { simulateCost } = await import('../src/devtools/cost-simulation.js');
+  const trace = {
+    start: utc('2026-11-23T00:00:00Z'), days: 2, jobsPerDay: 400, heavyShare: 0.3, deadlineHours: 24, onDemandWorkers: 12, spotWorkers: 8,
+    calendar: [
+      { name: 'off-peak', start: '0 22 * * *', durationMinutes: 480, timezone: 'UTC', spot: false },
+      { name: 'spot', start: '0 2 * * *', durationMinutes: 480, timezone: 'UTC', spot: true },
+    ],
+    prices: { 'on-demand': 4, 'off-peak': 2.4, spot: 1.4 }, preemptionPerHour: 0.2, maxPreemptions: 1, heavyPrice: 0.5, marginMs: H, seed: 3,
+  };
+  const now = simulateCost({ ...trace, defer: false });
+  const ns = simulateCost({ ...trace, defer: true });
+  assert.equal(ns.jobs, now.jobs, 'the same trace');
+  assert.equal(ns.unfinished, 0);
+  assert.ok(ns.deferred > 0 && ns.deferred <= ns.heavy, `deferred ${ns.deferred} of ${ns.heavy} heavy`);
+  assert.ok(ns.met / ns.heavy >= 0.99, `deadlines met ${ns.met}/${ns.heavy}`);
+  assert.ok(ns.preemptions > 0 && ns.fallbacks > 0, 'spot work was preempted, and some fell back to on-demand');
+  assert.ok(ns.cost < 0.8 * now.onDemandCost, `cost ${ns.cost} against ${now.onDemandCost} on demand`);
+  assert.ok((ns.hoursByWindow.spot ?? 0) > 0 && (ns.hoursByWindow['off-peak'] ?? 0) > 0);
+});

@@ -1,6 +1,6 @@
 export { priorState, predictSeconds, learn, type BatchShape, type Coefficients, type ModelState } from './cost-model.js';
 export { CostModels, type CostModelOptions, type ModelReport } from './cost-models.js';
 export { ON_DEMAND, priceOf, type PriceList } from './prices.js';
-export { Quoter, fullBatchShare, bucketBound, type WindowQuote, type Backlog } from './quoter.js';
+export { Quoter, fullBatchShare, bucketBound, type WindowQuote, type Backlog, type ModelSource } from './quoter.js';
 export { BacklogEstimate } from './backlog.js';
 export { Billing, type Pool } from './billing.js';

@@ -1,7 +1,6 @@
 import type { OpName } from '@nightshift/proto';
 import { paddedTokens, type BatchLimits } from '../batching/index.js';
 import { predictSeconds, type ModelState } from './cost-model.js';
-import type { CostModels } from './cost-models.js';
 import { ON_DEMAND, priceOf, type PriceList } from './prices.js';
 import { Calendar } from '../windows/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -45,6 +44,11 @@ export function bucketBound(bucket: string, length: number): number {
   return bucket.startsWith('le') ? Math.max(length, Number(bucket.slice(2))) : length;
 }
 
+/** Where quotes read the cost model of an (op, worker class) from: CostModels, or a simulation's fixed model. */
+export interface ModelSource {
+  current(op: OpName, workerClass: string): ModelState;
+}
+
 /** Predicted seconds of the work queued ahead, per op (per worker slot). */
 export type Backlog = (op: OpName) => number;
 
@@ -56,7 +60,7 @@ export type Backlog = (op: OpName) => number;
  */
 export class Quoter {
   constructor(
-    private readonly models: CostModels,
+    private readonly models: ModelSource,
     private readonly prices: PriceList,
     private readonly limits: BatchLimits,
     /** The worker classes jobs can run on. */

@@ -1,5 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 
+const DAY = 86_400_000;
+
 /** A capacity window as configured: when it opens (cron, in its time zone) and for how long. */
 export interface WindowSpec {
   name: string;
@@ -25,7 +27,19 @@ export interface Opening {
  * Pure: the time is always given.
  */
 export class Calendar {
+  /** The openings over some days, computed once: cron parsing costs more than a quote may. */
+  private cached: { from: number; to: number; list: Opening[] } | undefined;
+
   constructor(readonly windows: readonly WindowSpec[]) {}
+
+  /** The openings overlapping [at, at + horizonMs), from the cache (refilled for nine days when it runs short). */
+  private around(at: number, horizonMs: number): Opening[] {
+    const c = this.cached;
+    if (c && at >= c.from && at + horizonMs <= c.to) return c.list;
+    const to = at + horizonMs + DAY;
+    this.cached = { from: at, to, list: this.openings(at, to) };
+    return this.cached.list;
+  }
 
   /** Openings of every window that overlap [from, to), by start. */
   openings(from: number, to: number): Opening[] {
@@ -45,12 +59,13 @@ export class Calendar {
 
   /** The openings in progress at `at`. */
   openAt(at: number): Opening[] {
-    return this.openings(at, at + 1).filter((o) => o.start <= at);
+    if (this.windows.length === 0) return [];
+    return this.around(at, DAY).filter((o) => o.start <= at && o.end > at);
   }
 
   /** The opening of `window` in progress at `at`, else its next one (within `horizonMs`). */
-  nextOpening(window: string, at: number, horizonMs = 8 * 86_400_000): Opening | undefined {
-    return this.openings(at, at + horizonMs).find((o) => o.window === window);
+  nextOpening(window: string, at: number, horizonMs = 8 * DAY): Opening | undefined {
+    return this.around(at, horizonMs).find((o) => o.window === window && o.end > at && o.start < at + horizonMs);
   }
 }
 

@@ -3,3 +3,4 @@ export { place, cheapestOpen, type Placement, type DeferralPolicy, type Capacity
 export { DeferredLoad } from './deferred-load.js';
 export { WindowEvents, type WindowHandlers } from './window-events.js';
 export { DeferredWork } from './deferred-work.js';
+export { afterHandBack, canWaitForSpot, type SpotPolicy, type SpotJob } from './spot-policy.js';
