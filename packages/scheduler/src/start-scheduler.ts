@@ -9,7 +9,7 @@ import { Admission, Tokenizer } from './admission/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
-import { Calendar, DeferredLoad, DeferredWork, WindowEvents } from './windows/index.js';
+import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type SpotJob } from './windows/index.js';
 import { JobService } from './api/index.js';
 
 export interface RunningScheduler {
@@ -60,15 +60,19 @@ export async function startScheduler(
   const calendar = new Calendar(config.calendar);
   const quoter = new Quoter(models, config.pricing, config.batching, () => classes, (op) => backlog.seconds(op), calendar, clock);
   const load = new DeferredLoad(redis, `${config.prefix}:deferred:load`, (window) => windowWorkers(config, window));
-  const deferred = new DeferredWork(queues, store, load);
+  const spotPolicy = { maxPreemptions: config.deferral.maxPreemptions, marginMs: config.deferral.marginMinutes * 60_000 };
+  const spotOpen = (now = clock.now()) => calendar.openAt(now).some((o) => o.spot);
+  const spot = { open: () => spotOpen(), after: (job: SpotJob) => afterHandBack(job, spotOpen(), clock.now(), spotPolicy) };
+  let dispatcher: Dispatcher | undefined;
+  const deferred = new DeferredWork(redis, queues, store, load, { policy: spotPolicy, open: spotOpen }, () => dispatcher?.pool.wake());
   const windowEvents = new WindowEvents(calendar, clock, deferred, log);
   const admission = new Admission(
     store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails,
     () => ({ ...backlog.queued(), limit: config.limits.maxQueuedJobs }),
-    { policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 }, load, clock },
+    { policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 }, load, clock, deferredUntil: (at) => windowEvents.dueAt(at) },
   );
   const events = new EventHub(redis, store.keys, log);
-  const dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), (tenants) => {
+  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, (tenants) => {
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   });
   queues.onQueue((q) => dispatcher.wake(q));

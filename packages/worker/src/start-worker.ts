@@ -24,7 +24,7 @@ export interface RunningWorker {
   /** host:port the WorkerService listens on. */
   address: string;
   backend: string;
-  /** Drain (answer what was taken, refuse new batches), then stop serving. */
+  /** Drain (refuse new batches, finish those taken within drainSeconds, hand back the rest), then stop serving. */
   stop(): Promise<void>;
 }
 
@@ -39,14 +39,14 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
   }, undefined, { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
-  log.info({ address, backend: backend.name, threads: config.threads, workerClass: config.workerClass }, 'worker serving');
+  log.info({ address, backend: backend.name, threads: config.threads, workerClass: config.workerClass, pool: config.pool }, 'worker serving');
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       serving.health.setStatus('', 'NOT_SERVING');
       const drained = service.drain();
       const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), config.drainSeconds * 1000).unref());
-      if ((await Promise.race([drained, timeout])) === 'timeout') log.warn({ inFlight: service.batchesInFlight }, 'drain timed out');
+      if ((await Promise.race([drained, timeout])) === 'timeout') log.warn({ handedBack: service.handBack() }, 'drain timed out: unfinished batches handed back');
       await serving.shutdown(1000);
       await backend.close();
       log.info('worker stopped');

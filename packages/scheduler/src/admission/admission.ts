@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobStore, JobRecord, NewJob } from '../jobs/index.js';
 import { packTokens } from '@nightshift/proto';
-import { decodeEntry, encodeEntry, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { decodeEntry, encodeEntry, spotQueueOf, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { MAX_AHEAD_SECONDS, type ValidJobSpec } from '../api/requests.js';
 import * as grpc from '@grpc/grpc-js';
 import { ApiError, exhausted, invalid } from '../api/api-error.js';
@@ -48,7 +48,7 @@ export class Admission {
     /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed. */
     private readonly queued: () => { jobs: number; limit: number; drainSeconds: number },
     /** Deferral: its policy, the work planned per window, and the clock windows are read by. */
-    private readonly windows: { policy: DeferralPolicy; load: DeferredLoad; clock: Clock },
+    private readonly windows: { policy: DeferralPolicy; load: DeferredLoad; clock: Clock; deferredUntil(at: number): void },
   ) {}
 
   /** A job's tokens, checked against the tenant's limit per job. */
@@ -111,6 +111,7 @@ export class Admission {
         this.queues.deferMany(deferred.map((m) => ({ ...item(m), at: m.job.plan!.start }))),
         this.windows.load.persist(deferred.map(({ job }) => ({ window: job.plan!.window, opensAt: job.quote!.opensAt, closesAt: job.quote!.closesAt, seconds: job.quote!.seconds }))),
       ]);
+      if (deferred.length) this.windows.deferredUntil(Math.min(...deferred.map((m) => m.job.plan!.start)));
     } catch (err) {
       await this.store
         .transitionMany(admitted.map((m) => ({ tenant, id: m.job.id, from: ['QUEUED', 'DEFERRED'] as const, to: 'FAILED' as const, fields: { error: 'could not be queued' } })))
@@ -170,7 +171,8 @@ export class Admission {
       clientRef: m.v.clientRef,
       tokenCount: m.tokens.length,
       bucket: m.bucket,
-      queue: m.queue,
+      // Work planned on spot capacity waits in the spot queue, which only spot workers take.
+      queue: p.kind === 'defer' && p.quote.spot ? spotQueueOf(m.queue) : m.queue,
       maxAttempts,
       createdAt,
       entry: encodeEntry(entry),

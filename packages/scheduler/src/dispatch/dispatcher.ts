@@ -5,7 +5,7 @@ import type { QueueSet } from '../queueing/index.js';
 import type { Billing, CostModels } from '../pricing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { LockKeeper } from './lock-keeper.js';
-import { QueuePuller } from './queue-puller.js';
+import { QueuePuller, type SpotHandling } from './queue-puller.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -31,10 +31,12 @@ export class Dispatcher {
     private readonly config: SchedulerConfig,
     private readonly log: Logger,
     billing: Billing,
+    /** Spot windows: whether one is open, and where a job a spot worker hands back goes. */
+    spot: SpotHandling,
     onSettled: (tenants: string[]) => void = () => undefined,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
-    this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log);
+    this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open());
     this.opts = {
       prefix: config.prefix,
       lockMs: config.dispatch.lockMs,
@@ -44,6 +46,7 @@ export class Dispatcher {
       idlePollMs: config.dispatch.idlePollMs,
       limits: config.batching,
       billing,
+      spot,
       onSettled,
     };
   }

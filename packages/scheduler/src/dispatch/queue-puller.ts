@@ -5,13 +5,17 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
 import { encodeResult, type JobStore, type Transition } from '../jobs/index.js';
-import { decodeEntry, encodeEntry, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
-import type { Billing, CostModels } from '../pricing/index.js';
+import type { Billing, CostModels, Pool } from '../pricing/index.js';
+import type { SpotJob } from '../windows/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
 import { planSettlement, type Settlement } from './settle-plan.js';
+
+/** How a spot worker's RPC fails when it hands a batch back (ABORTED), stops taking any (UNAVAILABLE), or dies. */
+const HANDED_BACK = new Set<number | undefined>([grpc.status.ABORTED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
 
 export interface PullerOptions {
   prefix: string;
@@ -24,8 +28,17 @@ export interface PullerOptions {
   idlePollMs: number;
   limits: ClosingPolicy;
   billing: Billing;
+  spot: SpotHandling;
   /** Told of the tenants of each settled batch (their budgets may have crossed a threshold). */
   onSettled: (tenants: string[]) => void;
+}
+
+/** Spot windows as dispatch sees them. */
+export interface SpotHandling {
+  /** Whether a spot window is open now. */
+  open(): boolean;
+  /** Where a job a spot worker handed back goes next (see afterHandBack), given its record. */
+  after(job: SpotJob): 'spot' | 'on-demand';
 }
 
 type BatchJob = Job<BatchJobData>;
@@ -48,6 +61,8 @@ export class QueuePuller {
   private readonly former: BatchFormer;
   private readonly token = `dispatch-${randomUUID()}`;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The workers that take this queue's batches: spot workers for a spot queue. */
+  private readonly workerPool: Pool;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -64,6 +79,7 @@ export class QueuePuller {
     private readonly log: Logger,
   ) {
     this.former = new BatchFormer(connection, queues, queue, opts.limits);
+    this.workerPool = poolOf(queue);
     this.bull = new Worker<BatchJobData>(queue, null, {
       connection,
       prefix: opts.prefix,
@@ -110,8 +126,8 @@ export class QueuePuller {
   }
 
   private async cycle(): Promise<void> {
-    if (!(await this.pool.waitForCapacity()) || this.stopping) return;
-    const next = this.pool.peek();
+    if (!(await this.pool.waitForCapacity(this.workerPool)) || this.stopping) return;
+    const next = this.pool.peek(this.workerPool);
     if (!next) return;
     const forming = await this.former.formOne(next);
     const job = await this.bull.getNextJob(this.token, { block: false });
@@ -120,7 +136,7 @@ export class QueuePuller {
       return;
     }
     this.locks.hold(this.bull, job.id, this.token);
-    const slot = await this.pool.acquire();
+    const slot = await this.pool.acquire(this.workerPool);
     if (!slot || this.stopping) {
       slot?.release(false);
       // Back to waiting, for this replica after a restart or for another one.
@@ -189,9 +205,16 @@ export class QueuePuller {
       this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
     } catch (err) {
       const e = err as grpc.ServiceError;
+      const why = e.code !== undefined ? `${grpc.status[e.code]}: ${e.details || e.message}` : e.message;
+      if (slot.pool === 'spot' && HANDED_BACK.has(e.code)) {
+        // Taken back (stopped, or gone): not the jobs' fault, so no attempt is spent.
+        slot.release(true);
+        this.log.warn({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, error: why }, 'batch preempted');
+        await this.handBack(job, started, slot.workerId, why);
+        return;
+      }
       // A batch the worker refused as malformed says nothing about the worker's health.
       slot.release(e.code !== grpc.status.INVALID_ARGUMENT);
-      const why = e.code !== undefined ? `${grpc.status[e.code]}: ${e.details || e.message}` : e.message;
       reply = { error: `worker ${slot.workerId}: ${why}` };
       this.log.warn({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, error: why }, 'batch failed');
     }
@@ -231,6 +254,50 @@ export class QueuePuller {
     // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.
     await this.store.transitionMany(moves);
     this.opts.onSettled([...new Set(started.map((s) => s.entry.tenant))]);
+    await this.finish(job, () => job.moveToCompleted('', this.token, false));
+  }
+
+  /**
+   * A spot worker handed the batch back: each job returns to the spot queue or, preempted too often
+   * or short of time, falls back to on-demand; its attempt is given back and its preemption counted.
+   * As with retries, the entry is placed before the record says QUEUED.
+   */
+  private async handBack(job: BatchJob, started: Started[], workerId: string, why: string): Promise<void> {
+    const { batchId, bucket, spec } = job.data;
+    const records = await Promise.all(
+      [...new Set(started.map((s) => s.entry.tenant))].map(async (tenant) => {
+        const mine = started.filter((s) => s.entry.tenant === tenant);
+        const recs = await this.store.getMany(tenant, mine.map((s) => s.entry.id), false);
+        return mine.map((s, i) => [s.entry.id, recs[i]] as const);
+      }),
+    );
+    const byId = new Map(records.flat());
+    const now = Date.now();
+    const next = started.map((s) => {
+      const rec = byId.get(s.entry.id);
+      const to = this.opts.spot.after({ preemptions: (rec?.preemptions ?? 0) + 1, deadline: rec?.deadline ?? 0, seconds: rec?.quote?.seconds ?? 0 });
+      const entry: PendingEntry = { ...s.entry, attempts: s.attempts - 1 };
+      return { s, to, item: { queue: to === 'spot' ? this.queue : onDemandQueueOf(this.queue), bucket, spec, entry, dueAt: now + this.opts.backoffMs } };
+    });
+    await this.queues.retryLater(next.map((n) => n.item));
+    await this.store.transitionMany(
+      next.map(({ s, to, item }) => ({
+        tenant: s.entry.tenant,
+        id: s.entry.id,
+        from: ['RUNNING'] as const,
+        to: 'QUEUED' as const,
+        ifBatch: batchId,
+        returnAttempt: true,
+        fields: {
+          '+preemptions': 1,
+          entry: encodeEntry(item.entry),
+          queue: item.queue,
+          workerId,
+          error: `preempted on ${workerId}: ${why}`,
+          ...(to === 'on-demand' ? { placement: `fell back to on-demand after ${(byId.get(s.entry.id)?.preemptions ?? 0) + 1} preemption(s)` } : {}),
+        },
+      })),
+    );
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
   }
 

@@ -39,6 +39,8 @@ export class WorkerPool {
     entries: readonly WorkerEntry[],
     private readonly backoffMs: number,
     private readonly log: Logger,
+    /** Whether a spot window is open: spot workers get work only then. */
+    private readonly spotOpen: () => boolean = () => false,
   ) {
     const Client = loadNightshift().grpcObject.nightshift.v1.WorkerService;
     this.members = entries.map((entry) => ({
@@ -54,17 +56,17 @@ export class WorkerPool {
     if (entries.length === 0) log.warn('no workers configured: jobs will wait in their queues');
   }
 
-  /** The worker acquire() would give now, as batch forming needs to know it; undefined when none has room. */
-  peek(): { idle: boolean; maxPaddedTokens: number } | undefined {
-    const m = this.freest();
+  /** The worker of `pool` acquire() would give now, as batch forming needs to know it; undefined when none has room. */
+  peek(pool: Pool): { idle: boolean; maxPaddedTokens: number } | undefined {
+    const m = this.freest(pool);
     return m && { idle: m.inFlight === 0, maxPaddedTokens: m.entry.maxPaddedTokens ?? Infinity };
   }
 
-  /** Waits for a free slot on a healthy worker (least loaded first); null once the pool is closed. */
-  async acquire(): Promise<WorkerSlot | null> {
+  /** Waits for a free slot on a healthy worker of `pool` (least loaded first); null once the pool is closed. */
+  async acquire(pool: Pool): Promise<WorkerSlot | null> {
     for (;;) {
       if (this.closed) return null;
-      const best = this.freest();
+      const best = this.freest(pool);
       if (best) return this.slot(best);
       await this.changed();
     }
@@ -75,16 +77,17 @@ export class WorkerPool {
    * waits here before it fetches, so that jobs stay in their queue (and
    * cancellable) while no worker could take them.
    */
-  async waitForCapacity(): Promise<boolean> {
-    while (!this.closed && !this.freest()) await this.changed();
+  async waitForCapacity(pool: Pool): Promise<boolean> {
+    while (!this.closed && !this.freest(pool)) await this.changed();
     return !this.closed;
   }
 
-  private freest(): Member | undefined {
+  private freest(pool: Pool): Member | undefined {
     const now = Date.now();
+    if (pool === 'spot' && !this.spotOpen()) return undefined;
     let best: Member | undefined;
     for (const m of this.members) {
-      if (m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
+      if (m.entry.pool !== pool || m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
       if (!best || m.inFlight / m.entry.maxBatchesInFlight < best.inFlight / best.entry.maxBatchesInFlight) best = m;
     }
     return best;
@@ -138,7 +141,8 @@ export class WorkerPool {
     };
   }
 
-  private wake(): void {
+  /** Look again (a window opened or closed). */
+  wake(): void {
     for (const resolve of this.waiters.splice(0)) resolve();
   }
 

@@ -2,3 +2,4 @@ export { QueueSet, type Queueable, type DeferredEntry } from './queue-set.js';
 export { QueueKeys } from './queue-keys.js';
 export { encodeEntry, decodeEntry, pendingScore, agingScale, type PendingEntry } from './pending-entry.js';
 export type { BatchJobData } from './batch-job.js';
+export { spotQueueOf, onDemandQueueOf, poolOf } from './spot-queue.js';

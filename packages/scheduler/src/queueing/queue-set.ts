@@ -140,14 +140,13 @@ export class QueueSet {
     for (const q of queues) this.listener?.(q);
   }
 
-  /** Puts jobs whose attempt failed back, due after their backoff (before their records say QUEUED). */
+  /**
+   * Puts jobs back, due after their backoff (before their records say QUEUED): failed attempts, and
+   * work a spot worker handed back, which may go to another queue than it came from.
+   */
   async retryLater(items: ReadonlyArray<Queueable & { dueAt: number }>): Promise<void> {
-    if (items.length === 0) return;
-    const pipe = this.connection.pipeline();
-    for (const { queue, bucket, spec, entry, dueAt } of items) {
-      pipe.zadd(this.keys.retry(queue), dueAt, `${QueueKeys.setName(bucket, opKey(spec))}\t${encodeEntry(entry)}`);
-    }
-    for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+    const due = new Map(items.map((i) => [i.entry, i.dueAt]));
+    await this.add(items, (pipe, queue, set, entry) => pipe.zadd(this.keys.retry(queue), due.get(entry)!, `${set}\t${encodeEntry(entry)}`), false);
   }
 
   /** Moves the queue's jobs whose backoff is over back to pending; when the next is due (or null). */

@@ -1,5 +1,7 @@
+import type { Redis } from 'ioredis';
 import type { JobRecord, JobStore } from '../jobs/index.js';
-import { decodeEntry, type QueueSet } from '../queueing/index.js';
+import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { canWaitForSpot, type SpotPolicy } from './spot-policy.js';
 import type { DeferredLoad } from './deferred-load.js';
 import type { WindowHandlers } from './window-events.js';
 import type { WindowSpec } from './calendar.js';
@@ -7,13 +9,19 @@ import type { WindowSpec } from './calendar.js';
 /**
  * The jobs admission deferred: released into their queues when their
  * window opens (records DEFERRED → QUEUED first), or taken out when
- * cancelled, their planned seconds given back to the window.
+ * cancelled, their planned seconds given back to the window. And the work
+ * waiting for spot capacity, which falls back to on-demand when no spot
+ * window is open or its deadline can no longer wait.
  */
 export class DeferredWork implements WindowHandlers {
   constructor(
+    private readonly redis: Redis,
     private readonly queues: QueueSet,
     private readonly store: JobStore,
     readonly load: DeferredLoad,
+    private readonly spot: { policy: SpotPolicy; open(now: number): boolean },
+    /** Told after every tick (dispatch looks again: a spot window may have opened or closed). */
+    private readonly ticked: () => void = () => undefined,
   ) {}
 
   release(now: number): Promise<{ released: number; next: number | null }> {
@@ -26,6 +34,57 @@ export class DeferredWork implements WindowHandlers {
 
   async closed(_window: WindowSpec, now: number): Promise<void> {
     await this.load.sweep(now);
+  }
+
+  /**
+   * Moves the jobs waiting in spot queues that cannot wait any longer to their on-demand queues: all
+   * of them while no spot window is open, else those whose deadline is near. Returns how many.
+   */
+  async sweep(now: number): Promise<number> {
+    this.ticked();
+    const k = this.queues.keys;
+    const spotQueues = (await this.redis.smembers(k.queues())).filter((q) => poolOf(q) === 'spot');
+    const waiting: Array<{ queue: string; set: string; raw: string; entry: PendingEntry }> = [];
+    for (const queue of spotQueues) {
+      for (const set of Object.keys(await this.redis.hgetall(k.sets(queue)))) {
+        for (const raw of await this.redis.zrange(k.pending(queue, set), 0, -1)) waiting.push({ queue, set, raw, entry: decodeEntry(raw) });
+      }
+    }
+    if (waiting.length === 0) return 0;
+    const open = this.spot.open(now);
+    let leaving = waiting;
+    if (open) {
+      const records = await this.records(waiting.map((w) => w.entry));
+      leaving = waiting.filter((w) => {
+        const r = records.get(w.entry.id);
+        return r !== undefined && !canWaitForSpot({ preemptions: r.preemptions, deadline: r.deadline, seconds: r.quote?.seconds ?? 0 }, now, this.spot.policy);
+      });
+    }
+    // Taken out first, one by one: only what this sweep removed moves (a dispatcher may have formed a batch of the rest).
+    const pipe = this.redis.pipeline();
+    for (const w of leaving) pipe.zrem(k.pending(w.queue, w.set), w.raw);
+    const removed = ((await pipe.exec()) ?? []).map(([, n]) => n === 1);
+    const moving = leaving.filter((_, i) => removed[i]);
+    if (moving.length === 0) return 0;
+    const sets = await Promise.all(moving.map((w) => this.redis.hget(k.sets(w.queue), w.set)));
+    await this.queues.enqueueMany(moving.map((w, i) => ({ queue: onDemandQueueOf(w.queue), ...(JSON.parse(sets[i]!) as { bucket: string; spec: JobRecord['spec'] }), entry: w.entry })));
+    const why = open ? 'its deadline cannot wait for spot capacity' : 'no spot window is open';
+    await this.store.transitionMany(
+      moving.map((w) => ({
+        tenant: w.entry.tenant, id: w.entry.id, from: ['QUEUED'] as const, to: 'QUEUED' as const, ifAttempts: w.entry.attempts,
+        fields: { queue: onDemandQueueOf(w.queue), entry: encodeEntry(w.entry), placement: `fell back to on-demand: ${why}` },
+      })),
+    );
+    return moving.length;
+  }
+
+  private async records(entries: readonly PendingEntry[]): Promise<Map<string, JobRecord>> {
+    const out = new Map<string, JobRecord>();
+    for (const tenant of new Set(entries.map((e) => e.tenant))) {
+      const ids = entries.filter((e) => e.tenant === tenant).map((e) => e.id);
+      (await this.store.getMany(tenant, ids, false)).forEach((r) => r && out.set(r.id, r));
+    }
+    return out;
   }
 
   /** After a DEFERRED job's record was cancelled: out of the deferred set, its room back. */

@@ -8,6 +8,8 @@ export interface WindowHandlers {
   release(now: number): Promise<{ released: number; next: number | null }>;
   /** An opening of `window` ended at `now`. */
   closed(window: WindowSpec, now: number): Promise<void>;
+  /** After the closes and releases of a tick: move work that cannot wait for spot; how many moved. */
+  sweep(now: number): Promise<number>;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface WindowHandlers {
 export class WindowEvents {
   private readonly tasks: ScheduledTask[] = [];
   private last: number;
+  /** When the next tick is set for (clock time). */
+  private nextAt = Infinity;
   private poll: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -60,6 +64,8 @@ export class WindowEvents {
       this.last = now;
       const { released, next } = await this.handlers.release(now);
       if (released) this.log.info({ released }, 'deferred jobs released');
+      const fellBack = await this.handlers.sweep(now);
+      if (fellBack) this.log.info({ fellBack }, 'spot work fell back to on-demand');
       const nextClose = this.calendar.openings(now, now + this.pollMs).find((o) => o.end > now)?.end ?? null;
       this.schedule(Math.min(next ?? Infinity, nextClose ?? Infinity));
     };
@@ -73,11 +79,17 @@ export class WindowEvents {
     void this.tick();
   }
 
+  /** Work was deferred until `at`: tick then, if that is before the next tick set. */
+  dueAt(at: number): void {
+    if (at < this.nextAt) this.schedule(at);
+  }
+
   /** The next tick: when the next deferred job is due or opening closes, at the latest after pollMs. */
   private schedule(next: number): void {
     clearTimeout(this.poll);
     if (this.stopped) return;
     const ms = Math.min(this.pollMs, Math.max(0, next - this.clock.now()));
+    this.nextAt = this.clock.now() + ms;
     this.poll = setTimeout(() => void this.tick(), ms);
     this.poll.unref();
   }

@@ -22,16 +22,19 @@ export async function startSystem(
   opts: {
     workers?: number;
     workerEnv?: Record<string, string>;
-    workerArgs?: string[];
-    /** Merged into each worker's entry in the scheduler's configuration (maxPaddedTokens…). */
-    workerEntry?: Record<string, unknown>;
+    /** Each worker's arguments (or the i-th's, from 0). */
+    workerArgs?: string[] | ((i: number) => string[]);
+    /** Merged into each worker's entry in the scheduler's configuration (maxPaddedTokens, pool…), or into the i-th's. */
+    workerEntry?: Record<string, unknown> | ((i: number) => Record<string, unknown>);
     config?: Record<string, unknown>;
     clock?: Clock;
   } = {},
 ): Promise<TestSystem> {
   const prefix = testPrefix(name);
   const workers = await Promise.all(
-    Array.from({ length: opts.workers ?? 2 }, (_, i) => startWorkerProcess(`w${i + 1}`, opts.workerEnv, opts.workerArgs)),
+    Array.from({ length: opts.workers ?? 2 }, (_, i) =>
+      startWorkerProcess(`w${i + 1}`, opts.workerEnv, typeof opts.workerArgs === 'function' ? opts.workerArgs(i) : opts.workerArgs),
+    ),
   );
   const scheduler = await startScheduler(
     schedulerConfig({
@@ -39,7 +42,11 @@ export async function startSystem(
       redisUrl: REDIS_URL,
       prefix,
       logLevel: process.env.NIGHTSHIFT_TEST_LOGS ? 'debug' : 'warn',
-      workers: workers.map((w, i) => ({ id: `w${i + 1}`, address: w.ready.address, ...opts.workerEntry })),
+      workers: workers.map((w, i) => ({
+        id: `w${i + 1}`,
+        address: w.ready.address,
+        ...(typeof opts.workerEntry === 'function' ? opts.workerEntry(i) : opts.workerEntry),
+      })),
       ...opts.config,
     }),
     undefined,

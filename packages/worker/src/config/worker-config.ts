@@ -18,6 +18,8 @@ export const workerConfigSchema = z.object({
   listen: z.string().min(1).default('127.0.0.1:50061'),
   /** What the worker runs on, for routing and pricing (a GPU model, or "cpu"). */
   workerClass: z.string().min(1).default('cpu'),
+  /** on-demand, or spot: capacity that can be taken back (a SIGTERM then hands back what drainSeconds does not finish). */
+  pool: z.enum(['on-demand', 'spot']).default('on-demand'),
   /** Which kernels: the native addon when it loads (auto), only the addon (native), or the TypeScript reference (ts). */
   kernels: z.enum(['auto', 'native', 'ts']).default('auto'),
   /** Kernel threads; the cores this worker is given. */
@@ -32,7 +34,7 @@ export const workerConfigSchema = z.object({
       maxSequenceLength: perOp(1_000_000, 262_144),
     })
     .prefault({}),
-  /** Seconds a draining worker waits for its batches before it stops anyway. */
+  /** Seconds a draining worker gives its batches to finish; the rest are handed back (ABORTED) to run elsewhere. */
   drainSeconds: z.coerce.number().min(0).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -43,6 +45,7 @@ export const WORKER_ENV: EnvOverrides = {
   NIGHTSHIFT_WORKER_ID: 'id',
   NIGHTSHIFT_WORKER_LISTEN: 'listen',
   NIGHTSHIFT_WORKER_CLASS: 'workerClass',
+  NIGHTSHIFT_WORKER_POOL: 'pool',
   NIGHTSHIFT_WORKER_THREADS: 'threads',
   NIGHTSHIFT_KERNELS: 'kernels',
   LOG_LEVEL: 'logLevel',

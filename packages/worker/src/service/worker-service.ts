@@ -13,6 +13,8 @@ export class WorkerService {
   private inFlight = 0;
   private draining = false;
   private idle: Array<() => void> = [];
+  /** Batches taken and not yet answered: what a stop hands back. */
+  private readonly open = new Map<string, Callback>();
 
   constructor(
     private readonly config: WorkerConfig,
@@ -28,18 +30,38 @@ export class WorkerService {
     return this.inFlight;
   }
 
+  /**
+   * Answers every batch not yet done with ABORTED: the worker is stopping (a spot instance taken
+   * back, say) and the scheduler runs them elsewhere. Their kernels' late results are dropped.
+   */
+  handBack(): number {
+    const n = this.open.size;
+    for (const [batchId, cb] of this.open) {
+      this.log.warn({ batchId }, 'batch handed back unfinished');
+      cb({ code: grpc.status.ABORTED, details: `worker ${this.config.id} is stopping: batch handed back unfinished` });
+    }
+    this.open.clear();
+    return n;
+  }
+
   /** Stop taking batches; resolves once the ones already taken are answered. */
   drain(): Promise<void> {
     this.draining = true;
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private async runBatch(call: Call, cb: Callback): Promise<void> {
+  private async runBatch(call: Call, reply: Callback): Promise<void> {
     if (this.draining) {
-      cb({ code: grpc.status.UNAVAILABLE, details: `worker ${this.config.id} is draining and takes no new batches` });
+      reply({ code: grpc.status.UNAVAILABLE, details: `worker ${this.config.id} is draining and takes no new batches` });
       return;
     }
     const batchId = call.request.batchId || randomUUID();
+    const key = `${batchId}#${randomUUID()}`;
+    this.open.set(key, reply);
+    // Answers once: not at all if the batch was handed back meanwhile.
+    const cb: Callback = (err, value) => {
+      if (this.open.delete(key)) reply(err, value);
+    };
     this.inFlight++;
     try {
       const batch = checkBatch(call.request, this.config.limits);
