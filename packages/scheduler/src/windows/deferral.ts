@@ -46,8 +46,10 @@ export function place(quotes: readonly WindowQuote[], deadline: number, policy: 
     if (q.openNow && !q.spot) continue;
     const workers = capacity.workers(q.window);
     if (workers <= 0) continue;
-    // Its turn comes after the work planned ahead of it in this opening, spread over the window's workers.
-    const begins = q.startAt + ((capacity.load(q.window, q.opensAt) + q.seconds) / workers) * 1000;
+    // Its turn comes after the work planned ahead of it in this opening, spread over the window's workers;
+    // it is released then, not at the opening, so the window's work arrives at the pace its workers take it.
+    const turn = q.startAt + (capacity.load(q.window, q.opensAt) / workers) * 1000;
+    const begins = turn + (q.seconds / workers) * 1000;
     if (q.closesAt !== 0 && begins > q.closesAt) continue;
     if (begins + (q.finishAt - q.startAt) + policy.marginMs > deadline) {
       late ??= q;
@@ -56,8 +58,8 @@ export function place(quotes: readonly WindowQuote[], deadline: number, policy: 
     return {
       kind: 'defer',
       quote: q,
-      plan: { window: q.window, start: q.startAt, price: q.price },
-      reason: `deferred to ${q.window} (${new Date(q.startAt).toISOString()}): ${usd(q.price)} instead of ${usd(runNow.price)}`,
+      plan: { window: q.window, start: Math.round(turn), price: q.price },
+      reason: `deferred to ${q.window} (${new Date(turn).toISOString()}): ${usd(q.price)} instead of ${usd(runNow.price)}`,
     };
   }
   const why = late ? `${late.window} would finish it too close to its deadline` : 'no cheaper window has room for it before its deadline';
