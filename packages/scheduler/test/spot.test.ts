@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packTokens, type JobEvent__Output } from '@nightshift/proto';
+import { Redis } from 'ioredis';
 import { ManualClock } from '../src/index.js';
+import { QueueSet } from '../src/queueing/index.js';
+import { BatchFormer } from '../src/batching/index.js';
+import { REDIS_URL } from './helpers/redis.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { rng } from './helpers/workload.js';
 
@@ -161,9 +165,29 @@ test('spot windows on the clock: spot workers wait for their window; work still 
   assert.equal(h.workerId, 'w1');
   assert.match(h.placement, /fell back to on-demand: its deadline cannot wait for spot capacity/);
   assert.equal((await c2.getJob(patient.id)).state, 'JOB_STATE_QUEUED', 'the patient one still waits');
+  // A batch formed for spot just before the close and never taken (formed here by the scheduler's own BatchFormer),
+  // next to a job still pending in the spot queue.
+  const third = await c2.submit(embed(5, day));
+  await b.scheduler.tickWindows();
+  const redis = new Redis(REDIS_URL);
+  const queues = new QueueSet(redis, b.prefix, 1000);
+  const spotQueue = (await redis.smembers(`${b.prefix}:queues`)).find((q) => q.endsWith('@spot'))!;
+  const former = new BatchFormer(redis, queues, spotQueue, { maxBatchJobs: 1, maxPaddedTokens: 1e9, maxQueueDelayMs: 0, agingMsPerPriority: 1000 });
+  // The first call learns the queue's sets; the second forms.
+  await former.formOne({ idle: true, maxPaddedTokens: 1e9 });
+  assert.equal((await former.formOne({ idle: true, maxPaddedTokens: 1e9 })).formed, true);
+  assert.equal(await queues.get(spotQueue).getWaitingCount(), 1, 'one batch waits for a spot worker');
   // 13:01: the window has closed.
   clock2.advance(41.5 * 60_000);
   await b.scheduler.tickWindows();
-  assert.equal((await watchUntilFinal(c2, [patient.id])).get(patient.id)!.at(-1)!.state, 'JOB_STATE_SUCCEEDED');
-  assert.match((await c2.getJob(patient.id)).placement, /fell back to on-demand: no spot window is open/);
+  const late = await watchUntilFinal(c2, [patient.id, third.id]);
+  for (const j of [patient, third]) {
+    assert.equal(late.get(j.id)!.at(-1)!.state, 'JOB_STATE_SUCCEEDED');
+    const r = await c2.getJob(j.id);
+    assert.equal(r.workerId, 'w1');
+    assert.match(r.placement, /fell back to on-demand: no spot window is open/);
+  }
+  assert.equal(await queues.get(spotQueue).getWaitingCount(), 0);
+  await queues.close();
+  await redis.quit();
 });

@@ -136,7 +136,8 @@ export class QueuePuller {
       return;
     }
     this.locks.hold(this.bull, job.id, this.token);
-    const slot = await this.pool.acquire(this.workerPool);
+    // A spot window that closed since forming: the batch goes back to waiting, where the window's close moves it on demand.
+    const slot = this.workerPool === 'spot' && !this.opts.spot.open() ? null : await this.pool.acquire(this.workerPool);
     if (!slot || this.stopping) {
       slot?.release(false);
       // Back to waiting, for this replica after a restart or for another one.

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import cron from 'node-cron';
 
 const DAY = 86_400_000;
 
@@ -69,11 +70,11 @@ export class Calendar {
   }
 }
 
-/** Whether `expr` is a five-field cron expression the calendar can read (for config validation). */
+/** Whether `expr` is a five-field cron expression both the calendar (cron-parser) and node-cron, which fires it, read. */
 export function validCron(expr: string): boolean {
   try {
     CronExpressionParser.parse(expr, { tz: 'UTC' }).next();
-    return expr.trim().split(/\s+/).length === 5;
+    return expr.trim().split(/\s+/).length === 5 && cron.validate(expr);
   } catch {
     return false;
   }

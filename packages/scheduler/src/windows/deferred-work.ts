@@ -1,6 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { JobRecord, JobStore } from '../jobs/index.js';
-import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { opKey } from '@nightshift/proto';
+import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, QueueKeys, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
+
+/** A job waiting for spot capacity: in a pending set, or in a formed batch nobody took (`unformed`). */
+interface Waiting {
+  queue: string;
+  set: string;
+  raw: string;
+  entry: PendingEntry;
+  unformed?: boolean;
+}
 import { canWaitForSpot, type SpotPolicy } from './spot-policy.js';
 import type { DeferredLoad } from './deferred-load.js';
 import type { WindowHandlers } from './window-events.js';
@@ -44,14 +54,16 @@ export class DeferredWork implements WindowHandlers {
     this.ticked();
     const k = this.queues.keys;
     const spotQueues = (await this.redis.smembers(k.queues())).filter((q) => poolOf(q) === 'spot');
-    const waiting: Array<{ queue: string; set: string; raw: string; entry: PendingEntry }> = [];
+    const waiting: Waiting[] = [];
     for (const queue of spotQueues) {
       for (const set of Object.keys(await this.redis.hgetall(k.sets(queue)))) {
         for (const raw of await this.redis.zrange(k.pending(queue, set), 0, -1)) waiting.push({ queue, set, raw, entry: decodeEntry(raw) });
       }
     }
-    if (waiting.length === 0) return 0;
     const open = this.spot.open(now);
+    // Batches formed for spot workers and not taken when the window closed: unformed, their jobs move like the rest.
+    if (!open) for (const queue of spotQueues) waiting.push(...(await this.unform(queue)));
+    if (waiting.length === 0) return 0;
     let leaving = waiting;
     if (open) {
       const records = await this.records(waiting.map((w) => w.entry));
@@ -63,7 +75,7 @@ export class DeferredWork implements WindowHandlers {
     // Taken out first, one by one: only what this sweep removed moves (a dispatcher may have formed a batch of the rest).
     const pipe = this.redis.pipeline();
     for (const w of leaving) pipe.zrem(k.pending(w.queue, w.set), w.raw);
-    const removed = ((await pipe.exec()) ?? []).map(([, n]) => n === 1);
+    const removed = ((await pipe.exec()) ?? []).map(([, n], i) => n === 1 || leaving[i]!.unformed === true);
     const moving = leaving.filter((_, i) => removed[i]);
     if (moving.length === 0) return 0;
     const sets = await Promise.all(moving.map((w) => this.redis.hget(k.sets(w.queue), w.set)));
@@ -76,6 +88,19 @@ export class DeferredWork implements WindowHandlers {
       })),
     );
     return moving.length;
+  }
+
+  /** The entries of the batches waiting in a spot queue's BullMQ queue, each batch removed (unless a dispatcher holds it). */
+  private async unform(queue: string): Promise<Waiting[]> {
+    const bull = this.queues.get(queue);
+    const out: Waiting[] = [];
+    for (const batch of await bull.getWaiting()) {
+      if (!batch.id || (await bull.remove(batch.id)) !== 1) continue;
+      const data = batch.data as BatchJobData;
+      const set = QueueKeys.setName(data.bucket, opKey(data.spec));
+      for (const raw of data.entries) out.push({ queue, set, raw, entry: decodeEntry(raw), unformed: true });
+    }
+    return out;
   }
 
   private async records(entries: readonly PendingEntry[]): Promise<Map<string, JobRecord>> {
