@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as JobsGrpc } from './generated/jobs.js';
 import type { ProtoGrpcType as WorkerGrpc } from './generated/worker.js';
+import type { ProtoGrpcType as RegistryGrpc } from './generated/registry.js';
 
 /** The folder of the .proto files: one level up from src/ and from dist/ alike. */
 export const PROTO_DIR = fileURLToPath(new URL('../proto', import.meta.url));
@@ -11,6 +12,7 @@ export const PROTO_FILES = [
   'nightshift/v1/params.proto',
   'nightshift/v1/jobs.proto',
   'nightshift/v1/worker.proto',
+  'nightshift/v1/registry.proto',
 ] as const;
 
 /** Must match the flags of scripts/generate.sh, or the generated types lie. */
@@ -23,7 +25,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR],
 };
 
-export type NightshiftGrpc = JobsGrpc & WorkerGrpc;
+export type NightshiftGrpc = JobsGrpc & WorkerGrpc & RegistryGrpc;
 
 let cached: { definition: protoLoader.PackageDefinition; grpcObject: NightshiftGrpc } | undefined;
 

@@ -11,6 +11,7 @@ import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
 import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type SpotJob } from './windows/index.js';
 import { JobService } from './api/index.js';
+import { RegistryService, WorkerRegistry } from './registry/index.js';
 
 export interface RunningScheduler {
   /** host:port of the JobService. */
@@ -72,7 +73,8 @@ export async function startScheduler(
     { policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 }, load, clock, deferredUntil: (at) => windowEvents.dueAt(at) },
   );
   const events = new EventHub(redis, store.keys, log);
-  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, (tenants) => {
+  const registry = new WorkerRegistry(redis, config.prefix, config.registry.leaseSeconds);
+  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, (tenants) => {
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   });
   queues.onQueue((q) => dispatcher.wake(q));
@@ -83,7 +85,8 @@ export async function startScheduler(
     config.listen,
     (server) => {
       server.addService(grpcObject.nightshift.v1.JobService.service, api.handlers());
-      return ['nightshift.v1.JobService'];
+      server.addService(grpcObject.nightshift.v1.RegistryService.service, new RegistryService(registry, config.registry.heartbeatSeconds, log).handlers());
+      return ['nightshift.v1.JobService', 'nightshift.v1.RegistryService'];
     },
     undefined,
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024 },

@@ -1,4 +1,5 @@
-import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/proto';
+import { createLogger, loadNightshift, OP_NAMES, serve, type Logger } from '@nightshift/proto';
+import { Registration } from './registration/registration.js';
 import type { WorkerConfig } from './config/worker-config.js';
 import type { KernelBackend } from './backend/kernel-backend.js';
 import { TsBackend } from './backend/ts-backend.js';
@@ -40,13 +41,29 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
   log.info({ address, backend: backend.name, threads: config.threads, workerClass: config.workerClass, pool: config.pool }, 'worker serving');
+  const registration = config.scheduler
+    ? new Registration(config.scheduler, {
+        id: config.id,
+        address: config.advertise ?? address,
+        workerClass: config.workerClass,
+        pool: config.pool,
+        ops: [...OP_NAMES],
+        backend: backend.name,
+        maxPaddedTokens: String(config.limits.maxBatchTokens),
+        maxBatchesInFlight: config.maxBatchesInFlight,
+      }, log)
+    : undefined;
+  registration?.start();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       serving.health.setStatus('', 'NOT_SERVING');
+      // Out of the fleet first, so no new batch is sent while the ones taken finish.
+      await registration?.drain();
       const drained = service.drain();
       const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), config.drainSeconds * 1000).unref());
       if ((await Promise.race([drained, timeout])) === 'timeout') log.warn({ handedBack: service.handBack() }, 'drain timed out: unfinished batches handed back');
+      registration?.stop();
       await serving.shutdown(1000);
       await backend.close();
       log.info('worker stopped');

@@ -14,6 +14,7 @@ import type { DeferredWork } from '../windows/index.js';
 import { toTimestamp } from '@nightshift/proto';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import { tenantOf } from './tenant.js';
+import { unary } from './unary.js';
 import { cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
 import { eventView, jobView, quoteView, snapshotEvent } from './job-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
@@ -51,12 +52,7 @@ export class JobService {
   }
 
   private unary<Req, Res>(method: string, fn: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) {
-    return (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
-      fn(call).then(
-        (res) => cb(null, res),
-        (err: unknown) => cb(toStatus(err, this.d.log, method)),
-      );
-    };
+    return unary(method, this.d.log, fn);
   }
 
   private async getUsage(call: grpc.ServerUnaryCall<GetUsageRequest__Output, Usage>): Promise<Usage> {

@@ -63,8 +63,19 @@ export const schedulerConfigSchema = z.object({
   redisUrl: z.string().url().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key: BullMQ's queues and nightshift's own keys. */
   prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('ns'),
-  /** Worker nodes to dispatch to (self-registration replaces this list later). */
+  /** Worker nodes at fixed addresses; workers that register themselves (RegistryService) join these. */
   workers: workerList.default([]),
+  /** Self-registration: workers register with any replica and keep a lease alive with heartbeats. */
+  registry: z
+    .object({
+      /** A worker whose last heartbeat is this old is dropped, and its batches out run elsewhere. */
+      leaseSeconds: z.coerce.number().int().min(1).default(10),
+      /** How often workers are told to heartbeat. */
+      heartbeatSeconds: z.coerce.number().int().min(1).default(3),
+      /** How often each replica reads the fleet from Redis. */
+      syncMs: z.coerce.number().int().min(50).default(1000),
+    })
+    .prefault({}),
   jobs: z
     .object({
       /** Attempts of a job that does not ask for its own. */

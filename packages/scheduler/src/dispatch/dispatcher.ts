@@ -6,6 +6,7 @@ import type { Billing, CostModels } from '../pricing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller, type SpotHandling } from './queue-puller.js';
+import type { WorkerRegistry } from '../registry/index.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -20,6 +21,7 @@ export class Dispatcher {
   private readonly pullers = new Map<string, QueuePuller>();
   private readonly opts;
   private timer: NodeJS.Timeout | undefined;
+  private fleetTimer: NodeJS.Timeout | undefined;
   private subscriber: Redis | undefined;
   private stopped = false;
 
@@ -33,6 +35,8 @@ export class Dispatcher {
     billing: Billing,
     /** Spot windows: whether one is open, and where a job a spot worker hands back goes. */
     spot: SpotHandling,
+    /** The self-registered workers (with config.workers, the fleet). */
+    private readonly registry: WorkerRegistry,
     onSettled: (tenants: string[]) => void = () => undefined,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
@@ -52,6 +56,9 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
+    await this.syncFleet();
+    this.fleetTimer = setInterval(() => void this.syncFleet().catch((err: unknown) => this.log.warn({ err }, 'fleet sync failed')), this.config.registry.syncMs);
+    this.fleetTimer.unref();
     this.subscriber = this.connection.duplicate();
     this.subscriber.on('message', (_channel: string, queue: string) => this.wake(queue));
     await this.subscriber.subscribe(this.queues.keys.wake());
@@ -77,11 +84,21 @@ export class Dispatcher {
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.fleetTimer);
     this.pool.close();
     await Promise.all([...this.pullers.values()].map((p) => p.stop(graceMs)));
     this.locks.stop();
     this.pool.dispose();
     await this.subscriber?.quit();
+  }
+
+  /** The configured workers and the registered ones whose lease holds (a configured id wins). */
+  private async syncFleet(): Promise<void> {
+    const { workers, dropped } = await this.registry.live(Date.now());
+    const fixed = new Set(this.config.workers.map((w) => w.id));
+    const { added, removed } = this.pool.sync([...this.config.workers, ...workers.filter((w) => !fixed.has(w.id))]);
+    if (dropped.length) this.log.warn({ workers: dropped }, 'worker lease lapsed: dropped from the fleet');
+    if (added.length || removed.length) this.log.info({ added, removed, fleet: this.pool.fleet().length }, 'fleet changed');
   }
 
   private async discover(): Promise<void> {

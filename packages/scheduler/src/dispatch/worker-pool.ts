@@ -20,17 +20,28 @@ interface Member {
   inFlight: number;
   failures: number;
   suspectUntil: number;
+  /** Takes no new batch (it is draining). */
+  draining: boolean;
+  /** Its calls out, to cancel if it leaves the fleet without draining. */
+  calls: Set<grpc.ClientUnaryCall>;
+  /** Why it left the fleet, once it has. */
+  gone?: string;
 }
+
+/** A worker as the fleet lists it: its entry, and whether it is draining. */
+export type FleetEntry = WorkerEntry & { draining?: boolean };
 
 const MAX_MESSAGE = 256 * 1024 * 1024;
 
 /**
  * The workers batches can go to, with a slot per batch each may hold. A
  * worker that fails a batch is left alone for a backoff that doubles with
- * each failure in a row.
+ * each failure in a row. The fleet changes through sync(): a worker that
+ * joins gets a channel; one that drains takes no new batch; one that is
+ * gone has its batches out cancelled, so that they run elsewhere.
  */
 export class WorkerPool {
-  private readonly members: Member[];
+  private members: Member[] = [];
   private waiters: Array<() => void> = [];
   private wakeTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -42,18 +53,57 @@ export class WorkerPool {
     /** Whether a spot window is open: spot workers get work only then. */
     private readonly spotOpen: () => boolean = () => false,
   ) {
+    this.sync(entries);
+  }
+
+  /** The workers now: each kept (its entry updated), added, or dropped. */
+  sync(entries: readonly FleetEntry[]): { added: string[]; removed: string[] } {
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    const kept: Member[] = [];
+    const removed: string[] = [];
+    for (const m of this.members) {
+      const e = byId.get(m.entry.id);
+      if (e && e.address === m.entry.address) {
+        m.entry = e;
+        m.draining = e.draining ?? false;
+        kept.push(m);
+        byId.delete(e.id);
+      } else {
+        removed.push(m.entry.id);
+        this.leave(m, e ? `moved to ${e.address}` : 'it left the fleet (its lease lapsed)');
+      }
+    }
     const Client = loadNightshift().grpcObject.nightshift.v1.WorkerService;
-    this.members = entries.map((entry) => ({
-      entry,
-      client: new Client(entry.address, grpc.credentials.createInsecure(), {
-        'grpc.max_send_message_length': MAX_MESSAGE,
-        'grpc.max_receive_message_length': MAX_MESSAGE,
-      }),
-      inFlight: 0,
-      failures: 0,
-      suspectUntil: 0,
-    }));
-    if (entries.length === 0) log.warn('no workers configured: jobs will wait in their queues');
+    for (const entry of byId.values()) {
+      kept.push({
+        entry,
+        client: new Client(entry.address, grpc.credentials.createInsecure(), {
+          'grpc.max_send_message_length': MAX_MESSAGE,
+          'grpc.max_receive_message_length': MAX_MESSAGE,
+        }),
+        inFlight: 0,
+        failures: 0,
+        suspectUntil: 0,
+        draining: entry.draining ?? false,
+        calls: new Set(),
+      });
+    }
+    this.members = kept;
+    this.wake();
+    return { added: [...byId.keys()], removed };
+  }
+
+  /** The workers known now, with their load. */
+  fleet(): Array<{ id: string; pool: Pool; workerClass: string; inFlight: number; draining: boolean }> {
+    return this.members.map((m) => ({ id: m.entry.id, pool: m.entry.pool, workerClass: m.entry.workerClass, inFlight: m.inFlight, draining: m.draining }));
+  }
+
+  /** Cancels what is out on a worker that is gone (its batches run again elsewhere); closes its channel. */
+  private leave(m: Member, why: string): void {
+    m.gone = why;
+    for (const call of m.calls) call.cancel();
+    m.calls.clear();
+    m.client.close();
   }
 
   /** The worker of `pool` acquire() would give now, as batch forming needs to know it; undefined when none has room. */
@@ -87,7 +137,7 @@ export class WorkerPool {
     if (pool === 'spot' && !this.spotOpen()) return undefined;
     let best: Member | undefined;
     for (const m of this.members) {
-      if (m.entry.pool !== pool || m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
+      if (m.entry.pool !== pool || m.draining || m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
       if (!best || m.inFlight / m.entry.maxBatchesInFlight < best.inFlight / best.entry.maxBatchesInFlight) best = m;
     }
     return best;
@@ -122,7 +172,13 @@ export class WorkerPool {
       workerIdle: () => m.inFlight <= 1,
       run: (request, timeoutMs) =>
         new Promise((resolve, reject) => {
-          m.client.runBatch(request, { deadline: Date.now() + timeoutMs }, (err, res) => (err || !res ? reject(err ?? new Error('empty reply')) : resolve(res)));
+          const call = m.client.runBatch(request, { deadline: Date.now() + timeoutMs }, (err, res) => {
+            m.calls.delete(call);
+            if (m.gone) reject(Object.assign(new Error(`worker ${m.entry.id} is gone: ${m.gone}`), { code: grpc.status.UNAVAILABLE, details: `worker ${m.entry.id} is gone: ${m.gone}` }));
+            else if (err || !res) reject(err ?? new Error('empty reply'));
+            else resolve(res);
+          });
+          m.calls.add(call);
         }),
       release: (failed) => {
         if (released) return;

@@ -18,6 +18,12 @@ export const workerConfigSchema = z.object({
   listen: z.string().min(1).default('127.0.0.1:50061'),
   /** What the worker runs on, for routing and pricing (a GPU model, or "cpu"). */
   workerClass: z.string().min(1).default('cpu'),
+  /** A scheduler's host:port to register with (any replica); unset: the scheduler's config lists this worker. */
+  scheduler: z.string().regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port').optional(),
+  /** host:port schedulers dial, when it is not the listen address (a pod's IP, say). */
+  advertise: z.string().regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port').optional(),
+  /** Batches it asks to be sent at once. */
+  maxBatchesInFlight: z.coerce.number().int().min(1).max(64).default(2),
   /** on-demand, or spot: capacity that can be taken back (a SIGTERM then hands back what drainSeconds does not finish). */
   pool: z.enum(['on-demand', 'spot']).default('on-demand'),
   /** Which kernels: the native addon when it loads (auto), only the addon (native), or the TypeScript reference (ts). */
@@ -46,6 +52,8 @@ export const WORKER_ENV: EnvOverrides = {
   NIGHTSHIFT_WORKER_LISTEN: 'listen',
   NIGHTSHIFT_WORKER_CLASS: 'workerClass',
   NIGHTSHIFT_WORKER_POOL: 'pool',
+  NIGHTSHIFT_SCHEDULER: 'scheduler',
+  NIGHTSHIFT_WORKER_ADVERTISE: 'advertise',
   NIGHTSHIFT_WORKER_THREADS: 'threads',
   NIGHTSHIFT_KERNELS: 'kernels',
   LOG_LEVEL: 'logLevel',
