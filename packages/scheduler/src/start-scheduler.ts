@@ -16,6 +16,8 @@ import { RegistryService, WorkerRegistry } from './registry/index.js';
 export interface RunningScheduler {
   /** host:port of the JobService. */
   address: string;
+  /** The workers dispatch knows now, with their load. */
+  fleet(): ReturnType<Dispatcher['pool']['fleet']>;
   /** Release what is due and handle closed windows now (tests call it after moving a ManualClock). */
   tickWindows(): Promise<void>;
   /** Stop admitting, let batches out come back (up to drainSeconds), close everything. */
@@ -111,7 +113,7 @@ export async function startScheduler(
       await Promise.all([redis.quit(), bullRedis.quit(), costRedis.quit()]);
       log.info('scheduler stopped');
     })());
-  return { address, stop, tickWindows: () => windowEvents.tick() };
+  return { address, stop, tickWindows: () => windowEvents.tick(), fleet: () => dispatcher.pool.fleet() };
 }
 
 /** Workers that serve a window at once: its own figure, else the configured workers of its pool. */

@@ -74,6 +74,19 @@ export const schedulerConfigSchema = z.object({
       heartbeatSeconds: z.coerce.number().int().min(1).default(3),
       /** How often each replica reads the fleet from Redis. */
       syncMs: z.coerce.number().int().min(50).default(1000),
+      /** Workers found by watching their pods (each replica watches). */
+      kubernetes: z
+        .object({
+          enabled: z.boolean().default(false),
+          /** Namespace of the worker pods; default: the context's (in a cluster, the scheduler's own). */
+          namespace: z.string().optional(),
+          labelSelector: z.string().min(1).default('app.kubernetes.io/component=nightshift-worker'),
+          /** The WorkerService port, when the pod has no container port named "grpc". */
+          port: z.coerce.number().int().min(1).max(65535).default(50061),
+          /** A kubeconfig file; unset: the in-cluster service account, else ~/.kube/config. */
+          kubeconfig: z.string().optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   jobs: z

@@ -6,7 +6,8 @@ import type { Billing, CostModels } from '../pricing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller, type SpotHandling } from './queue-puller.js';
-import type { WorkerRegistry } from '../registry/index.js';
+import { KubernetesDiscovery, type WorkerRegistry } from '../registry/index.js';
+import type { FleetEntry } from './worker-pool.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -22,6 +23,7 @@ export class Dispatcher {
   private readonly opts;
   private timer: NodeJS.Timeout | undefined;
   private fleetTimer: NodeJS.Timeout | undefined;
+  private discovery: KubernetesDiscovery | undefined;
   private subscriber: Redis | undefined;
   private stopped = false;
 
@@ -56,6 +58,11 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
+    const k8s = this.config.registry.kubernetes;
+    if (k8s.enabled) {
+      this.discovery = new KubernetesDiscovery(k8s, this.log, () => void this.syncFleet().catch(() => undefined));
+      await this.discovery.start();
+    }
     await this.syncFleet();
     this.fleetTimer = setInterval(() => void this.syncFleet().catch((err: unknown) => this.log.warn({ err }, 'fleet sync failed')), this.config.registry.syncMs);
     this.fleetTimer.unref();
@@ -85,6 +92,7 @@ export class Dispatcher {
     this.stopped = true;
     clearInterval(this.timer);
     clearInterval(this.fleetTimer);
+    await this.discovery?.stop();
     this.pool.close();
     await Promise.all([...this.pullers.values()].map((p) => p.stop(graceMs)));
     this.locks.stop();
@@ -92,11 +100,15 @@ export class Dispatcher {
     await this.subscriber?.quit();
   }
 
-  /** The configured workers and the registered ones whose lease holds (a configured id wins). */
+  /**
+   * The fleet: configured workers, registered ones whose lease holds, and pods found Ready, one
+   * worker per id (configured first, then registered, which say more of themselves than a pod).
+   */
   private async syncFleet(): Promise<void> {
     const { workers, dropped } = await this.registry.live(Date.now());
-    const fixed = new Set(this.config.workers.map((w) => w.id));
-    const { added, removed } = this.pool.sync([...this.config.workers, ...workers.filter((w) => !fixed.has(w.id))]);
+    const fleet = new Map<string, FleetEntry>();
+    for (const w of [...this.config.workers, ...workers, ...(this.discovery?.workers() ?? [])]) if (!fleet.has(w.id)) fleet.set(w.id, w);
+    const { added, removed } = this.pool.sync([...fleet.values()]);
     if (dropped.length) this.log.warn({ workers: dropped }, 'worker lease lapsed: dropped from the fleet');
     if (added.length || removed.length) this.log.info({ added, removed, fleet: this.pool.fleet().length }, 'fleet changed');
   }
