@@ -1,8 +1,9 @@
+import * as grpc from '@grpc/grpc-js';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { packTokens, seededRandom, type Job__Output } from '@nightshift/proto';
+import { loadNightshift, packTokens, seededRandom, type Job__Output } from '@nightshift/proto';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { REDIS_URL } from './helpers/redis.js';
 
@@ -97,4 +98,40 @@ test("batches never exceed the padded tokens a worker advertises, and fill up to
   const padded = [...batches.values()].map((b) => b.length * Math.max(...b.map((j) => j.tokenCount)));
   assert.ok(padded.every((p) => p <= 2_000), `padded tokens per batch: ${padded.join(' ')}`);
   assert.equal(Math.max(...[...batches.values()].map((b) => b.length)), 6, 'full batches hold 6 jobs of 300 tokens');
+});
+
+test('a batch goes only to a worker that fits it: one that takes its padded tokens and runs its op', async () => {
+  const sys = await startSystem('routing', {
+    workers: 2,
+    workerEntry: (i) => (i === 0 ? { maxPaddedTokens: 2_000 } : {}),
+    config: { batching: { maxBatchJobs: 16, maxQueueDelayMs: 50 }, registry: { syncMs: 100 } },
+  });
+  systems.push(sys);
+  // A third worker registers at w2's address, saying it runs minhash only.
+  const Registry = loadNightshift().grpcObject.nightshift.v1.RegistryService;
+  const raw = new Registry(sys.scheduler.address, grpc.credentials.createInsecure());
+  await new Promise<void>((resolve, reject) =>
+    raw.register(
+      { worker: { id: 'minhash-only', address: sys.workers[1]!.ready.address, workerClass: 'cpu', pool: 'on-demand', ops: ['minhash'], backend: 'native', maxPaddedTokens: '1000000', maxBatchesInFlight: 2 } },
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+  raw.close();
+  while (sys.scheduler.fleet().length < 3) await new Promise((r) => setTimeout(r, 50));
+  const c = sys.client();
+  const ids: string[] = [];
+  await c.submitMany(
+    Array.from({ length: 120 }, (_, i) => ({ requestId: String(i), job: { op: i % 2 ? 'embed' : 'minhash', tokens: tokens(300, i) } })),
+    (r) => ids.push(r.job!.id),
+  );
+  await watchUntilFinal(c, ids, 30_000);
+  const jobs = await Promise.all(ids.map((id) => c.getJob(id, true)));
+  assert.ok(jobs.every((j) => j.state === 'JOB_STATE_SUCCEEDED'));
+  const batches = new Map<string, Job__Output[]>();
+  for (const j of jobs) batches.set(j.batchId, [...(batches.get(j.batchId) ?? []), j]);
+  const onW1 = [...batches.values()].filter((b) => b[0]!.workerId === 'w1');
+  const padded = (b: Job__Output[]) => b.length * Math.max(...b.map((j) => j.tokenCount));
+  assert.ok(onW1.every((b) => padded(b) <= 2_000), `w1's batches: ${onW1.map(padded).join(' ')}`);
+  assert.ok([...batches.values()].some((b) => padded(b) > 2_000), 'larger batches went elsewhere');
+  assert.ok(jobs.every((j) => j.op === 'minhash' || j.workerId !== 'minhash-only'), 'no embed batch on the minhash-only worker');
 });

@@ -10,9 +10,15 @@ import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index
 import type { Billing, CostModels, Pool } from '../pricing/index.js';
 import type { SpotJob } from '../windows/index.js';
 import type { LockKeeper } from './lock-keeper.js';
-import type { WorkerPool, WorkerSlot } from './worker-pool.js';
+import type { BatchNeeds, WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
 import { planSettlement, type Settlement } from './settle-plan.js';
+
+/** What a formed batch needs of the worker it goes to: its op, and room for its padded tokens (one job fits anywhere). */
+function needsOf(data: BatchJobData): BatchNeeds {
+  const lengths = data.entries.map((e) => decodeEntry(e).length);
+  return { op: data.spec.op, paddedTokens: lengths.length > 1 ? paddedTokens(lengths.length, Math.max(...lengths)) : 0 };
+}
 
 /** How a spot worker's RPC fails when it hands a batch back (ABORTED), stops taking any (UNAVAILABLE), or dies. */
 const HANDED_BACK = new Set<number | undefined>([grpc.status.ABORTED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
@@ -137,7 +143,7 @@ export class QueuePuller {
     }
     this.locks.hold(this.bull, job.id, this.token);
     // A spot window that closed since forming: the batch goes back to waiting, where the window's close moves it on demand.
-    const slot = this.workerPool === 'spot' && !this.opts.spot.open() ? null : await this.pool.acquire(this.workerPool);
+    const slot = this.workerPool === 'spot' && !this.opts.spot.open() ? null : await this.pool.acquire(this.workerPool, needsOf(job.data));
     if (!slot || this.stopping) {
       slot?.release(false);
       // Back to waiting, for this replica after a restart or for another one.

@@ -15,7 +15,7 @@ export interface WorkerSlot {
 }
 
 interface Member {
-  entry: WorkerEntry;
+  entry: FleetEntry;
   client: WorkerServiceClient;
   inFlight: number;
   failures: number;
@@ -28,8 +28,14 @@ interface Member {
   gone?: string;
 }
 
-/** A worker as the fleet lists it: its entry, and whether it is draining. */
-export type FleetEntry = WorkerEntry & { draining?: boolean };
+/** A worker as the fleet lists it: its entry, the ops it runs (unset: all), and whether it is draining. */
+export type FleetEntry = WorkerEntry & { draining?: boolean; ops?: readonly string[] };
+
+/** What a batch needs of a worker. */
+export interface BatchNeeds {
+  op: string;
+  paddedTokens: number;
+}
 
 const MAX_MESSAGE = 256 * 1024 * 1024;
 
@@ -112,11 +118,16 @@ export class WorkerPool {
     return m && { idle: m.inFlight === 0, maxPaddedTokens: m.entry.maxPaddedTokens ?? Infinity };
   }
 
-  /** Waits for a free slot on a healthy worker of `pool` (least loaded first); null once the pool is closed. */
-  async acquire(pool: Pool): Promise<WorkerSlot | null> {
+  /**
+   * Waits for a free slot on a healthy worker of `pool` that fits the batch: it runs the op and takes
+   * its padded tokens (least loaded first). If no worker of the pool could ever fit it, any will do:
+   * the worker then says why it cannot run it. Null once the pool is closed.
+   */
+  async acquire(pool: Pool, needs?: BatchNeeds): Promise<WorkerSlot | null> {
     for (;;) {
       if (this.closed) return null;
-      const best = this.freest(pool);
+      const fits = needs && this.members.some((m) => m.entry.pool === pool && !m.draining && this.fits(m, needs)) ? needs : undefined;
+      const best = this.freest(pool, fits);
       if (best) return this.slot(best);
       await this.changed();
     }
@@ -132,12 +143,17 @@ export class WorkerPool {
     return !this.closed;
   }
 
-  private freest(pool: Pool): Member | undefined {
+  private fits(m: Member, needs: BatchNeeds): boolean {
+    return (!m.entry.ops || m.entry.ops.includes(needs.op)) && needs.paddedTokens <= (m.entry.maxPaddedTokens ?? Infinity);
+  }
+
+  private freest(pool: Pool, needs?: BatchNeeds): Member | undefined {
     const now = Date.now();
     if (pool === 'spot' && !this.spotOpen()) return undefined;
     let best: Member | undefined;
     for (const m of this.members) {
       if (m.entry.pool !== pool || m.draining || m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
+      if (needs && !this.fits(m, needs)) continue;
       if (!best || m.inFlight / m.entry.maxBatchesInFlight < best.inFlight / best.entry.maxBatchesInFlight) best = m;
     }
     return best;
