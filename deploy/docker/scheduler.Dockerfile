@@ -1,0 +1,19 @@
+# nightshift scheduler (and the `nightshift` command line).
+# Build from the repository root: docker build -f deploy/docker/scheduler.Dockerfile -t nightshift-scheduler .
+FROM node:20-bookworm-slim AS build
+RUN npm install -g pnpm@10.34.9
+WORKDIR /src
+COPY . .
+# The worker package (a dependency of the scheduler's devtools) builds its addon on install: CPU only here.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/* \
+ && pnpm install --frozen-lockfile \
+ && pnpm --filter @nightshift/proto --filter @nightshift/worker --filter @nightshift/scheduler run build \
+ && pnpm --filter @nightshift/scheduler deploy --prod --legacy /out
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /out /app
+USER node
+EXPOSE 50051
+ENTRYPOINT ["node", "/app/dist/main.js"]
