@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packTokens } from '@nightshift/proto';
 import { fileURLToPath } from 'node:url';
 import { startService } from '../src/devtools/service-process.js';
 import { JobClient } from '../src/index.js';
@@ -42,5 +46,48 @@ test('scheduler and worker run as services and exit 0 on SIGTERM after serving',
     await scheduler.kill();
     await worker.kill();
     await dropPrefix(prefix);
+  }
+});
+
+test('a scheduler told to stop lets the batches out come back and records them, exits 0, and leaves the rest queued for the next one', async () => {
+  const prefix = testPrefix('drain');
+  const dir = mkdtempSync(join(tmpdir(), 'ns-drain-'));
+  // TypeScript kernels: a batch of two 3,000-token attention jobs takes a second or more. One batch out at a time.
+  const worker = await startWorkerProcess('w1', { NIGHTSHIFT_KERNELS: 'ts' });
+  const config = join(dir, 'scheduler.yaml');
+  writeFileSync(config, `batching:\n  maxBatchJobs: 2\nworkers:\n  - { id: w1, address: "${worker.ready.address}", maxBatchesInFlight: 1 }\ndrainSeconds: 60\n`);
+  const env = { REDIS_URL, NIGHTSHIFT_PREFIX: prefix, NIGHTSHIFT_LISTEN: '127.0.0.1:0', LOG_LEVEL: 'warn' };
+  const first = await startService('scheduler', env, ['--config', config]);
+  let second: Awaited<ReturnType<typeof startService>> | undefined;
+  try {
+    const c = new JobClient(first.ready.address, 'svc');
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await c.submit({ op: 'attention', tokens: packTokens(Uint32Array.from({ length: 3_000 }, (_, k) => (k * 7919 + i) % 100_000)) })).id);
+    const running = new Set<string>();
+    const watch = c.watchJobs(ids);
+    for await (const e of watch) {
+      if (e.state === 'JOB_STATE_RUNNING') running.add(e.jobId);
+      if (running.size > 0) break;
+    }
+    watch.cancel();
+    c.close();
+    assert.equal(await first.stop(), 0, 'exits cleanly');
+
+    // Read the records straight from a new scheduler: the batch out finished; nothing is lost.
+    second = await startService('scheduler', env, ['--config', config]);
+    const c2 = new JobClient(second.ready.address, 'svc');
+    const states = await Promise.all(ids.map(async (id) => (await c2.getJob(id)).state));
+    const out = ids.filter((id) => running.has(id));
+    for (const id of out) assert.equal(states[ids.indexOf(id)], 'JOB_STATE_SUCCEEDED', 'the batch out came back and was recorded');
+    assert.ok(states.some((s) => s === 'JOB_STATE_QUEUED'), 'the rest stayed queued');
+    for await (const _ of c2.watchJobs(ids));
+    for (const id of ids) assert.equal((await c2.getJob(id)).state, 'JOB_STATE_SUCCEEDED');
+    c2.close();
+  } finally {
+    await first.kill();
+    await second?.kill();
+    await worker.kill();
+    await dropPrefix(prefix);
+    rmSync(dir, { recursive: true, force: true });
   }
 });
