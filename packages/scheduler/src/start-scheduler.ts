@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { connectRedis } from './redis/index.js';
 import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/proto';
 import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore, Keys } from './jobs/index.js';
@@ -38,10 +39,11 @@ export async function startScheduler(
   const clock = opts.clock ?? systemClock;
   // The API's connection fails fast when Redis is away (UNAVAILABLE to the caller);
   // BullMQ's workers need one that waits (maxRetriesPerRequest: null).
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
-  const bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  const connect = (options: RedisOptions) => connectRedis(config.redisUrl, config.redisCluster, options);
+  const redis = connect({ maxRetriesPerRequest: 2, lazyConnect: true });
+  const bullRedis = connect({ maxRetriesPerRequest: null, lazyConnect: true });
   // Cost model updates WATCH their key: a connection of their own.
-  const costRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  const costRedis = connect({ maxRetriesPerRequest: null, lazyConnect: true });
   for (const r of [redis, bullRedis, costRedis]) r.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   await Promise.all([redis.connect(), bullRedis.connect(), costRedis.connect()]);
 

@@ -128,6 +128,6 @@ test('the bucket plan: fixed queues, adaptive buckets refitted to what is seen, 
   }
   // Other ops keep their own bounds; queues stay by fixed ranges.
   assert.deepEqual(adaptive.bounds('minhash'), start);
-  assert.deepEqual(adaptive.place('embed', 100).queue, 'embed.le128');
+  assert.deepEqual(adaptive.place('embed', 100).queue, '{embed.le128}');
   assert.equal(adaptive.place('embed', 100).bucket, `le${settled.upper.find((u) => u >= 100)}`);
 });

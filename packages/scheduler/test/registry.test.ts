@@ -23,7 +23,7 @@ const fast = { registry: { leaseSeconds: 2, heartbeatSeconds: 1, syncMs: 100 }, 
 async function fleetOf(sys: TestSystem, ids: string[], env: Record<string, string> = {}, args: string[] = []): Promise<ServiceProcess[]> {
   const workers = await Promise.all(ids.map((id) => startWorkerProcess(id, { NIGHTSHIFT_SCHEDULER: sys.scheduler.address, ...env }, args)));
   cleanups.push(() => Promise.all(workers.map((w) => w.kill())));
-  await until(async () => (await redis.hlen(`${sys.prefix}:registry`)) === ids.length, 'every worker registered');
+  await until(async () => (await redis.hlen(`${sys.prefix}:{registry}`)) === ids.length, 'every worker registered');
   return workers;
 }
 
@@ -42,7 +42,7 @@ test('workers register themselves: a scheduler with none configured, and a repli
   const sys = await startSystem('registry', { workers: 0, config: fast });
   cleanups.push(() => sys.stop());
   await fleetOf(sys, ['reg-a', 'reg-b']);
-  const info = JSON.parse((await redis.hget(`${sys.prefix}:registry`, 'reg-a'))!) as Record<string, unknown>;
+  const info = JSON.parse((await redis.hget(`${sys.prefix}:{registry}`, 'reg-a'))!) as Record<string, unknown>;
   assert.equal(info.pool, 'on-demand');
   assert.deepEqual(info.ops, ['minhash', 'embed', 'attention']);
   assert.match(String(info.address), /^127\.0\.0\.1:\d+$/);
@@ -116,10 +116,10 @@ test('a worker that stops heartbeating is dropped, its batch runs elsewhere; bac
   const v = await c.getJob(victim, true);
   assert.equal(v.workerId, 'lease-b', 'the frozen worker\'s batch ran on the other one');
   assert.ok(v.attempts >= 2, 'the lost attempt counts (an on-demand worker)');
-  assert.equal(await redis.hexists(`${sys.prefix}:registry`, 'lease-a'), 0, 'dropped from the fleet');
+  assert.equal(await redis.hexists(`${sys.prefix}:{registry}`, 'lease-a'), 0, 'dropped from the fleet');
 
   process.kill(a!.child.pid!, 'SIGCONT');
-  await until(async () => (await redis.hexists(`${sys.prefix}:registry`, 'lease-a')) === 1, 'the thawed worker registered again');
+  await until(async () => (await redis.hexists(`${sys.prefix}:{registry}`, 'lease-a')) === 1, 'the thawed worker registered again');
 });
 
 test('a draining worker is sent nothing new, finishes what it holds, and loses nothing', async () => {
@@ -136,7 +136,7 @@ test('a draining worker is sent nothing new, finishes what it holds, and loses n
   for (let i = 0; i < 8; i++) ids.push((await c.submit({ op: 'attention', tokens: tokens(2_500) })).id);
   await until(async () => all.some((e) => e.state === 'JOB_STATE_RUNNING' && e.workerId === 'drain-a'), 'drain-a runs a batch');
   const stopping = a!.stop();
-  await until(async () => JSON.parse((await redis.hget(`${sys.prefix}:registry`, 'drain-a')) ?? '{}').draining === true, 'drain-a is draining');
+  await until(async () => JSON.parse((await redis.hget(`${sys.prefix}:{registry}`, 'drain-a')) ?? '{}').draining === true, 'drain-a is draining');
   const drainingFrom = all.length;
   assert.equal(await stopping, 0, 'it exits cleanly once its batch is done');
   const events = await watchUntilFinal(c, ids, 60_000);

@@ -1,5 +1,6 @@
 import type { OpName } from '@nightshift/proto';
 import { adaptiveBounds, bucketIndex, bucketName, geometricBounds, paddingToLongest, type BucketBounds } from './buckets.js';
+import { queueName } from '../queueing/queue-name.js';
 
 export interface BucketPlanOptions {
   /** Queue ranges: bounds from `first`, each `ratio` times the last. */
@@ -34,7 +35,7 @@ export class BucketPlan {
   }
 
   place(op: OpName, length: number): Placement {
-    const queue = `${op}.${bucketName(this.queueBounds, bucketIndex(this.queueBounds, length))}`;
+    const queue = queueName(op, bucketName(this.queueBounds, bucketIndex(this.queueBounds, length)));
     const bounds = this.state(op).bounds;
     return { queue, bucket: bucketName(bounds, bucketIndex(bounds, length)) };
   }

@@ -4,7 +4,7 @@
 // Redis client is configured, and its health check must not depend on the
 // client library whose behaviour the tests are trying to observe.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -20,6 +20,8 @@ export interface StartRedisOptions {
   dir?: string;
   /** Executable to run; defaults to `redis-server` looked up on PATH. */
   binary?: string;
+  /** More arguments for redis-server. */
+  args?: string[];
 }
 
 export interface RedisServerHandle {
@@ -153,6 +155,7 @@ interface LaunchOptions {
   ownsDir: boolean;
   appendonly?: boolean;
   binary?: string;
+  args?: string[];
 }
 
 async function launch(opts: LaunchOptions): Promise<RedisServerHandle> {
@@ -164,6 +167,7 @@ async function launch(opts: LaunchOptions): Promise<RedisServerHandle> {
     '--save', '', // no RDB snapshots: the data is disposable
     '--appendonly', opts.appendonly ? 'yes' : 'no',
     '--daemonize', 'no', // we must own the process to be able to stop it
+    ...(opts.args ?? []),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -285,4 +289,34 @@ function waitUntilReady(
     };
     void poll();
   });
+}
+
+export interface RedisClusterHandle {
+  /** host:port of every master. */
+  nodes: Array<{ host: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** A Redis Cluster of `masters` nodes on loopback (no replicas, no persistence), its slots spread evenly. */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
+  const servers: RedisServerHandle[] = [];
+  try {
+    for (let i = 0; i < masters; i++) {
+      servers.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
+    }
+    const addresses = servers.map((s) => `${HOST}:${s.port}`);
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.stdout}${create.stderr}`);
+    for (const s of servers) {
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      while (!/cluster_state:ok/.test(spawnSync('redis-cli', ['-p', String(s.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout)) {
+        if (Date.now() > deadline) throw new Error(`cluster node ${s.port} did not reach cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, READY_POLL_MS));
+      }
+    }
+    return { nodes: servers.map((s) => ({ host: HOST, port: s.port })), stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw err;
+  }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 import { JOB_STATES, type JobState } from './job-state.js';
 import { Keys } from './keys.js';
+import { SlotBatch } from '../redis/index.js';
 import { encodePlan, parseRecord, type JobRecord, type NewJob } from './job-record.js';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -97,7 +98,7 @@ export class JobStore {
   async createMany(jobs: ReadonlyArray<{ job: NewJob; tokens: Buffer; price: number }>, limits: AdmissionLimits): Promise<Created[]> {
     if (jobs.length === 0) return [];
     const k = this.keys;
-    const pipe = this.redis.pipeline();
+    const batch = new SlotBatch(this.redis);
     const groups = groupBy(
       jobs.map((j, i) => ({ ...j, i })),
       (j) => `${j.job.tenant}\n${JSON.stringify(j.job.spec)}\n${j.job.priority}\n${j.job.maxAttempts}`,
@@ -120,14 +121,16 @@ export class JobStore {
         };
         args.push(JSON.stringify(own), tokens, score, String(price));
       }
-      pipe.nsCreateJobs(
-        6 + list.length,
-        k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), k.rate(tenant), k.ledger(tenant, limits.periodId), k.state(tenant, 'DEFERRED'),
-        ...list.map((j) => k.job(tenant, j.job.id)),
-        ...args,
+      batch.add(k.jobs(tenant), (p) =>
+        p.nsCreateJobs(
+          6 + list.length,
+          k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), k.rate(tenant), k.ledger(tenant, limits.periodId), k.state(tenant, 'DEFERRED'),
+          ...list.map((j) => k.job(tenant, j.job.id)),
+          ...args,
+        ),
       );
     }
-    const replies = (await pipe.exec()) ?? [];
+    const replies = await batch.exec();
     const created = new Array<Created>(jobs.length);
     [...groups.values()].forEach((list, g) => {
       const [err, reply] = replies[g]!;
@@ -140,7 +143,7 @@ export class JobStore {
   /** Several moves, one script call per tenant, all in one round trip. */
   async transitionMany(moves: readonly Transition[]): Promise<TransitionResult[]> {
     if (moves.length === 0) return [];
-    const pipe = this.redis.pipeline();
+    const batch = new SlotBatch(this.redis);
     const now = Date.now();
     const groups = groupBy(moves.map((m, i) => ({ m, i })), (x) => x.m.tenant);
     for (const [tenant, list] of groups) {
@@ -160,9 +163,9 @@ export class JobStore {
         }
         args.push(`${m.from.join(',')}|${m.to}|${m.countAttempt ? 1 : m.returnAttempt ? -1 : 0}|${m.ifAttempts ?? -1}|${m.ifBatch ?? ''}|${m.withTokens ? 1 : 0}`, JSON.stringify(fields), result);
       }
-      pipe.nsTransitionBuffer(1 + JOB_STATES.length + list.length, this.keys.events(tenant), ...this.keys.states(tenant), ...list.map(({ m }) => this.keys.job(tenant, m.id)), ...args);
+      batch.add(this.keys.events(tenant), (p) => p.nsTransitionBuffer(1 + JOB_STATES.length + list.length, this.keys.events(tenant), ...this.keys.states(tenant), ...list.map(({ m }) => this.keys.job(tenant, m.id)), ...args));
     }
-    const replies = (await pipe.exec()) ?? [];
+    const replies = await batch.exec();
     const results = new Array<TransitionResult>(moves.length);
     [...groups.values()].forEach((list, g) => {
       const [err, reply] = replies[g]!;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { OP_NAMES, type OpName } from '@nightshift/proto';
-import type { QueueKeys } from '../queueing/index.js';
+import { opOfQueue, type QueueKeys } from '../queueing/index.js';
+import { SlotBatch } from '../redis/index.js';
 import type { BatchLimits } from '../batching/index.js';
 import type { CostModels } from './cost-models.js';
 import { bucketBound, fullBatchShare } from './quoter.js';
@@ -47,19 +48,20 @@ export class BacklogEstimate {
       const { workerClass, workers } = this.fleet();
       const queues = await this.redis.smembers(this.keys.queues());
       const sets = await Promise.all(queues.map((q) => this.redis.hgetall(this.keys.sets(q)).then((h) => ({ q, names: Object.keys(h) }))));
-      const pipe = this.redis.pipeline();
+      const batch = new SlotBatch(this.redis);
       const order: Array<{ op: OpName; bound: number }> = [];
       for (const { q, names } of sets) {
-        const op = q.slice(0, q.indexOf('.')) as OpName;
+        const op = opOfQueue(q) as OpName;
         if (!OP_NAMES.includes(op)) continue;
         for (const name of names) {
           const bucket = name.slice(0, name.indexOf(':'));
           // An open bucket (gt…) is counted at twice its lower bound.
           order.push({ op, bound: bucketBound(bucket, 2 * Number(bucket.slice(2))) });
-          pipe.zcard(this.keys.pending(q, name));
+          const key = this.keys.pending(q, name);
+          batch.add(key, (p) => p.zcard(key));
         }
       }
-      const counts = ((await pipe.exec()) ?? []).map(([, n]) => Number(n ?? 0));
+      const counts = (await batch.exec()).map(([, n]) => Number(n ?? 0));
       const perOp = new Map<OpName, number>();
       order.forEach(({ op, bound }, i) => {
         if (!counts[i]) return;

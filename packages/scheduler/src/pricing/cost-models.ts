@@ -41,12 +41,13 @@ export class CostModels {
   ) {}
 
   private key(op: OpName, workerClass: string): string {
-    return `${this.prefix}:cost:${op}:${workerClass}`;
+    // One hash tag for every model and their index: a model's update and the index change together (MULTI).
+    return `${this.prefix}:{cost}:${op}:${workerClass}`;
   }
 
   /** The (op, class) pairs that have a model (SET): what report() lists without scanning keys. */
   private index(): string {
-    return `${this.prefix}:cost-models`;
+    return `${this.prefix}:{cost}:models`;
   }
 
   private prior(op: OpName): ModelState {

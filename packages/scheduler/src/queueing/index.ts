@@ -3,3 +3,4 @@ export { QueueKeys } from './queue-keys.js';
 export { encodeEntry, decodeEntry, pendingScore, agingScale, type PendingEntry } from './pending-entry.js';
 export type { BatchJobData } from './batch-job.js';
 export { spotQueueOf, onDemandQueueOf, poolOf } from './spot-queue.js';
+export { queueName, opOfQueue } from './queue-name.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { ChainableCommander, Redis, Result } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import { SlotBatch } from '../redis/index.js';
 import { opKey, type OpSpec } from '@nightshift/proto';
 import { QueueKeys } from './queue-keys.js';
 import { encodeEntry, decodeEntry, agingScale, pendingScore, type PendingEntry } from './pending-entry.js';
@@ -64,7 +65,10 @@ export class QueueSet {
 
   /** Queues jobs (their records exist already): one round trip, however many jobs and queues. */
   async enqueueMany(items: readonly Queueable[]): Promise<void> {
-    await this.add(items, (pipe, queue, set, entry) => pipe.zadd(this.keys.pending(queue, set), pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry)));
+    await this.add(items, (batch, queue, set, entry) => {
+      const key = this.keys.pending(queue, set);
+      batch.add(key, (p) => p.zadd(key, pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry)));
+    });
   }
 
   /**
@@ -73,7 +77,8 @@ export class QueueSet {
    */
   async deferMany(items: ReadonlyArray<Queueable & { at: number }>): Promise<void> {
     const at = new Map(items.map((i) => [i.entry, i.at]));
-    await this.add(items, (pipe, queue, set, entry) => pipe.zadd(this.keys.deferred(), at.get(entry)!, `${queue}\t${set}\t${encodeEntry(entry)}`), false);
+    const key = this.keys.deferred();
+    await this.add(items, (batch, queue, set, entry) => batch.add(key, (p) => p.zadd(key, at.get(entry)!, `${queue}\t${set}\t${encodeEntry(entry)}`)), false);
   }
 
   /**
@@ -92,12 +97,17 @@ export class QueueSet {
         return { queue: queue!, set: set!, entry: decodeEntry(entry!) };
       });
       const keep = await admit(due);
-      const pipe = this.connection.pipeline();
-      due.forEach((d, i) => keep[i] && pipe.zadd(k.pending(d.queue, d.set), pendingScore(d.entry, this.agingMsPerPriority), encodeEntry(d.entry)));
-      pipe.zrem(k.deferred(), ...members);
+      const batch = new SlotBatch(this.connection);
+      due.forEach((d, i) => {
+        const key = k.pending(d.queue, d.set);
+        if (keep[i]) batch.add(key, (p) => p.zadd(key, pendingScore(d.entry, this.agingMsPerPriority), encodeEntry(d.entry)));
+      });
       const queues = new Set(due.filter((_, i) => keep[i]).map((d) => d.queue));
-      for (const q of queues) pipe.publish(k.wake(), q);
-      for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+      this.publishWake(batch, queues);
+      await batch.execOrThrow();
+      // Out of the deferred set only once queued: a crash in between queues them again, harmlessly.
+      await this.connection.zrem(k.deferred(), ...members);
+      for (const q of queues) this.listener?.(q);
       for (const q of queues) this.listener?.(q);
       released = keep.filter(Boolean).length;
     }
@@ -114,30 +124,36 @@ export class QueueSet {
   /** Adds each item with `put`, announcing new sets and queues; wakes the queues' dispatchers if `wake`. */
   private async add(
     items: readonly Queueable[],
-    put: (pipe: ChainableCommander, queue: string, set: string, entry: PendingEntry) => void,
+    put: (batch: SlotBatch, queue: string, set: string, entry: PendingEntry) => void,
     wake = true,
   ): Promise<void> {
     if (items.length === 0) return;
     const k = this.keys;
-    const pipe = this.connection.pipeline();
+    const batch = new SlotBatch(this.connection);
     const touched = new Set<string>();
     const fresh = new Set<string>();
     for (const { queue, bucket, spec, entry } of items) {
       const set = QueueKeys.setName(bucket, opKey(spec));
-      put(pipe, queue, set, entry);
+      put(batch, queue, set, entry);
       if (!touched.has(`${queue}\n${set}`)) {
         touched.add(`${queue}\n${set}`);
-        pipe.hsetnx(k.sets(queue), set, JSON.stringify({ bucket, spec }));
+        const sets = k.sets(queue);
+        batch.add(sets, (p) => p.hsetnx(sets, set, JSON.stringify({ bucket, spec })));
       }
       if (!this.announced.has(queue)) fresh.add(queue);
     }
     // Every replica's dispatcher finds the queues here, and is woken by the publish.
-    if (fresh.size) pipe.sadd(k.queues(), ...fresh);
+    if (fresh.size) batch.add(k.queues(), (p) => p.sadd(k.queues(), ...fresh));
     const queues = wake ? new Set(items.map((i) => i.queue)) : new Set<string>();
-    for (const q of queues) pipe.publish(k.wake(), q);
-    for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+    this.publishWake(batch, queues);
+    await batch.execOrThrow();
     for (const q of fresh) this.announced.add(q);
     for (const q of queues) this.listener?.(q);
+  }
+
+  /** Wakes the dispatchers of these queues: every replica's by pub/sub, sent with `batch` (this process's: the listener, after). */
+  private publishWake(batch: SlotBatch, queues: ReadonlySet<string>): void {
+    for (const q of queues) batch.add(q, (p) => p.publish(this.keys.wake(), q));
   }
 
   /**
@@ -146,7 +162,10 @@ export class QueueSet {
    */
   async retryLater(items: ReadonlyArray<Queueable & { dueAt: number }>): Promise<void> {
     const due = new Map(items.map((i) => [i.entry, i.dueAt]));
-    await this.add(items, (pipe, queue, set, entry) => pipe.zadd(this.keys.retry(queue), due.get(entry)!, `${set}\t${encodeEntry(entry)}`), false);
+    await this.add(items, (batch, queue, set, entry) => {
+      const key = this.keys.retry(queue);
+      batch.add(key, (p) => p.zadd(key, due.get(entry)!, `${set}\t${encodeEntry(entry)}`));
+    }, false);
   }
 
   /** Moves the queue's jobs whose backoff is over back to pending; when the next is due (or null). */

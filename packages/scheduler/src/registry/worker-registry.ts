@@ -24,8 +24,9 @@ export class WorkerRegistry {
     prefix: string,
     readonly leaseSeconds: number,
   ) {
-    this.infoKey = `${prefix}:registry`;
-    this.leasesKey = `${prefix}:registry:leases`;
+    // One hash tag: the two keys change together (MULTI), in one Redis Cluster slot.
+    this.infoKey = `${prefix}:{registry}`;
+    this.leasesKey = `${prefix}:{registry}:leases`;
   }
 
   async register(w: Omit<RegisteredWorker, 'draining'>, now: number): Promise<void> {

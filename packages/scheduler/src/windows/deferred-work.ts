@@ -12,6 +12,7 @@ interface Waiting {
   unformed?: boolean;
 }
 import { canWaitForSpot, type SpotPolicy } from './spot-policy.js';
+import { SlotBatch } from '../redis/index.js';
 import type { DeferredLoad } from './deferred-load.js';
 import type { WindowHandlers } from './window-events.js';
 import type { WindowSpec } from './calendar.js';
@@ -73,9 +74,12 @@ export class DeferredWork implements WindowHandlers {
       });
     }
     // Taken out first, one by one: only what this sweep removed moves (a dispatcher may have formed a batch of the rest).
-    const pipe = this.redis.pipeline();
-    for (const w of leaving) pipe.zrem(k.pending(w.queue, w.set), w.raw);
-    const removed = ((await pipe.exec()) ?? []).map(([, n], i) => n === 1 || leaving[i]!.unformed === true);
+    const batch = new SlotBatch(this.redis);
+    for (const w of leaving) {
+      const key = k.pending(w.queue, w.set);
+      batch.add(key, (p) => p.zrem(key, w.raw));
+    }
+    const removed = (await batch.exec()).map(([, n], i) => n === 1 || leaving[i]!.unformed === true);
     const moving = leaving.filter((_, i) => removed[i]);
     if (moving.length === 0) return 0;
     const sets = await Promise.all(moving.map((w) => this.redis.hget(k.sets(w.queue), w.set)));

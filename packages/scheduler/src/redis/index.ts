@@ -1,0 +1,2 @@
+export { connectRedis } from './connect.js';
+export { SlotBatch } from './slot-batch.js';
