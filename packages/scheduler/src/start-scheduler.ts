@@ -13,10 +13,13 @@ import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js
 import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type SpotJob } from './windows/index.js';
 import { JobService } from './api/index.js';
 import { RegistryService, WorkerRegistry } from './registry/index.js';
+import { MetricsServer } from './metrics/index.js';
 
 export interface RunningScheduler {
   /** host:port of the JobService. */
   address: string;
+  /** host:port of GET /metrics, when metricsListen is set. */
+  metricsAddress?: string;
   /** The workers dispatch knows now, with their load. */
   fleet(): ReturnType<Dispatcher['pool']['fleet']>;
   /** Release what is due and handle closed windows now (tests call it after moving a ManualClock). */
@@ -96,11 +99,13 @@ export async function startScheduler(
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024 },
   );
   await dispatcher.start();
+  const metrics = new MetricsServer(() => backlog.depths(), log);
+  const metricsAddress = config.metricsListen ? await metrics.listen(config.metricsListen) : undefined;
   // Reconciles first: jobs whose window opened while no scheduler ran are queued now.
   await windowEvents.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
-  log.info({ address, workers: config.workers.length, prefix: config.prefix }, 'scheduler serving');
+  log.info({ address, metrics: metricsAddress, workers: config.workers.length, prefix: config.prefix }, 'scheduler serving');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -109,13 +114,14 @@ export async function startScheduler(
       const closing = serving.shutdown(config.drainSeconds * 1000);
       events.close();
       await windowEvents.stop();
+      await metrics.close();
       await dispatcher.stop(config.drainSeconds * 1000);
       await closing;
       await Promise.all([queues.close(), tokenizer.close(), alerts.flush()]);
       await Promise.all([redis.quit(), bullRedis.quit(), costRedis.quit()]);
       log.info('scheduler stopped');
     })());
-  return { address, stop, tickWindows: () => windowEvents.tick(), fleet: () => dispatcher.pool.fleet() };
+  return { address, ...(metricsAddress ? { metricsAddress } : {}), stop, tickWindows: () => windowEvents.tick(), fleet: () => dispatcher.pool.fleet() };
 }
 
 /** Workers that serve a window at once: its own figure, else the configured workers of its pool. */

@@ -63,6 +63,8 @@ export const schedulerConfigSchema = z.object({
   redisUrl: z.string().url().default('redis://127.0.0.1:6379'),
   /** redisUrl is one node of a Redis Cluster: every queue and tenant keeps its keys in one slot (hash tags), spread over the nodes. */
   redisCluster: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
+  /** host:port of the Prometheus endpoint (GET /metrics); empty: none. */
+  metricsListen: z.string().regex(/^$|^[^\s/]+:\d{1,5}$/, 'must be host:port, or empty for none').default(''),
   /** Prefix of every Redis key: BullMQ's queues and nightshift's own keys. */
   prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('ns'),
   /** Worker nodes at fixed addresses; workers that register themselves (RegistryService) join these. */
@@ -218,6 +220,7 @@ export const SCHEDULER_ENV: EnvOverrides = {
   NIGHTSHIFT_LISTEN: 'listen',
   REDIS_URL: 'redisUrl',
   NIGHTSHIFT_REDIS_CLUSTER: 'redisCluster',
+  NIGHTSHIFT_METRICS_LISTEN: 'metricsListen',
   NIGHTSHIFT_PREFIX: 'prefix',
   NIGHTSHIFT_WORKERS: 'workers',
   LOG_LEVEL: 'logLevel',

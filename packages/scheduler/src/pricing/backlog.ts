@@ -14,6 +14,7 @@ import { bucketBound, fullBatchShare } from './quoter.js';
 export class BacklogEstimate {
   private perOp = new Map<OpName, number>();
   private jobs = 0;
+  private perQueue = new Map<string, number>();
   private at = 0;
   private reading = false;
 
@@ -30,6 +31,12 @@ export class BacklogEstimate {
   seconds(op: OpName): number {
     this.maybeRefresh();
     return this.perOp.get(op) ?? 0;
+  }
+
+  /** Jobs waiting for a batch in each queue, read now if the last reading is older than a second. */
+  async depths(): Promise<ReadonlyMap<string, number>> {
+    if (Date.now() - this.at > 1000 && !this.reading) await this.refresh();
+    return this.perQueue;
   }
 
   /** Jobs waiting for a batch, all ops and tenants, as last read; and the longest any op's backlog takes. */
@@ -49,26 +56,30 @@ export class BacklogEstimate {
       const queues = await this.redis.smembers(this.keys.queues());
       const sets = await Promise.all(queues.map((q) => this.redis.hgetall(this.keys.sets(q)).then((h) => ({ q, names: Object.keys(h) }))));
       const batch = new SlotBatch(this.redis);
-      const order: Array<{ op: OpName; bound: number }> = [];
+      const perQueue = new Map<string, number>();
+      const order: Array<{ op: OpName; bound: number; queue: string }> = [];
       for (const { q, names } of sets) {
         const op = opOfQueue(q) as OpName;
         if (!OP_NAMES.includes(op)) continue;
+        perQueue.set(q, 0);
         for (const name of names) {
           const bucket = name.slice(0, name.indexOf(':'));
           // An open bucket (gt…) is counted at twice its lower bound.
-          order.push({ op, bound: bucketBound(bucket, 2 * Number(bucket.slice(2))) });
+          order.push({ op, queue: q, bound: bucketBound(bucket, 2 * Number(bucket.slice(2))) });
           const key = this.keys.pending(q, name);
           batch.add(key, (p) => p.zcard(key));
         }
       }
       const counts = (await batch.exec()).map(([, n]) => Number(n ?? 0));
       const perOp = new Map<OpName, number>();
-      order.forEach(({ op, bound }, i) => {
+      order.forEach(({ op, bound, queue }, i) => {
         if (!counts[i]) return;
+        perQueue.set(queue, (perQueue.get(queue) ?? 0) + counts[i]!);
         const seconds = counts[i]! * fullBatchShare(this.models.current(op, workerClass), bound, this.limits).seconds;
         perOp.set(op, (perOp.get(op) ?? 0) + seconds / Math.max(1, workers));
       });
       this.perOp = perOp;
+      this.perQueue = perQueue;
       this.jobs = counts.reduce((a, b) => a + b, 0);
       this.at = Date.now();
     } finally {

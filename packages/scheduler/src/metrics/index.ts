@@ -1,0 +1,1 @@
+export { MetricsServer } from './metrics-server.js';
