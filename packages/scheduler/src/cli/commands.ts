@@ -1,0 +1,155 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { fromTimestamp, type Job__Output, type JobEvent__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
+import type { JobClient } from '../client/index.js';
+import { readRequests } from './read-requests.js';
+
+export interface Context {
+  client: JobClient;
+  json: boolean;
+  args: string[];
+  op?: string;
+  states: string[];
+  text?: string;
+  extra: Partial<JobSpec>;
+  out(s: string): void;
+  err(s: string): void;
+}
+
+export const usage = `usage: nightshift [--scheduler host:port] --tenant T [--json] <command>
+
+  submit FILE…        submit JSONL requests (custom_id, op, params, text|tokens…) or text files (with --op);
+                      [--deadline ISO] [--completion-window 24h] [--priority N]
+  status JOB_ID       a job as it stands
+  watch [JOB_ID…]     its state changes (all the tenant's jobs without ids) until final
+  cancel JOB_ID       cancel a deferred, queued or running job
+  list [--state S]…   the tenant's jobs, oldest first (states: queued, running, succeeded, failed, cancelled, deferred)
+  quote --op OP (--text T | FILE)   what a job would cost in each window
+  usage               spend, reservations and budget, this period and the last
+
+  NIGHTSHIFT_SCHEDULER and NIGHTSHIFT_TENANT stand for --scheduler and --tenant.
+`;
+
+const state = (s: string) => s.replace(/^JOB_STATE_/, '').toLowerCase();
+const iso = (ts: Parameters<typeof fromTimestamp>[0]) => (ts ? new Date(fromTimestamp(ts)).toISOString() : '');
+const usd = (v: number) => `$${v >= 1 ? v.toFixed(2) : v.toPrecision(3)}`;
+
+function jobLine(j: Job__Output): string {
+  const plan = j.state === 'JOB_STATE_DEFERRED' ? ` until ${iso(j.plannedStart)} in ${j.plannedWindow}` : '';
+  const cost = j.cost > 0 ? ` cost ${usd(j.cost)}` : j.quote ? ` quoted ${usd(j.quote.price)}` : '';
+  const err = j.error ? ` — ${j.error}` : '';
+  return `${j.id}  ${state(j.state).padEnd(9)} ${j.op.padEnd(9)} ${String(j.tokenCount).padStart(7)} tok${cost}${plan}${j.clientRef ? `  [${j.clientRef}]` : ''}${err}`;
+}
+
+/** Each command returns the process's exit code: 0 done, 1 failed (or some requests did). */
+export const commands: Record<string, (c: Context) => Promise<number>> = {
+  async submit(c) {
+    if (c.args.length === 0) throw new Error('submit: name at least one file');
+    let lines = 0;
+    let admitted = 0;
+    const refused = new Map<string, number>();
+    const pending = new Map<string, { where: string; customId: string }>();
+    const bar = !c.json && process.stderr.isTTY ? new SingleBar({ format: 'submitting {bar} {value} jobs | {refused} refused', hideCursor: true }, Presets.shades_classic) : undefined;
+    bar?.start(0, 0, { refused: 0 });
+    const problem = (where: string, message: string, customId = '') => {
+      refused.set(message.split(':')[0]!, (refused.get(message.split(':')[0]!) ?? 0) + 1);
+      if (c.json) c.out(JSON.stringify({ where, custom_id: customId, error: message }));
+      else c.err(`${where}: ${message}`);
+    };
+    let id = 0;
+    const requests = async function* (): AsyncGenerator<SubmitStreamRequest> {
+      for (const file of c.args) {
+        for await (const r of readRequests(file, { op: c.op, extra: c.extra })) {
+          lines++;
+          if ('error' in r) {
+            problem(r.where, r.error);
+            continue;
+          }
+          const requestId = String(id++);
+          pending.set(requestId, { where: r.where, customId: r.customId });
+          yield { requestId, job: r.job };
+        }
+      }
+    };
+    await c.client.submitMany(requests(), (reply) => {
+      const from = pending.get(reply.requestId)!;
+      pending.delete(reply.requestId);
+      if (reply.job) {
+        admitted++;
+        if (c.json) c.out(JSON.stringify({ where: from.where, custom_id: from.customId, job_id: reply.job.id, state: state(reply.job.state) }));
+      } else {
+        problem(from.where, reply.error?.message ?? 'refused', from.customId);
+      }
+      bar?.setTotal(lines);
+      bar?.update(admitted, { refused: [...refused.values()].reduce((a, b) => a + b, 0) });
+    });
+    bar?.stop();
+    const failed = [...refused.values()].reduce((a, b) => a + b, 0);
+    if (!c.json) {
+      const why = [...refused.entries()].map(([k, n]) => `${n} × ${k}`).join(', ');
+      c.err(`submitted ${admitted} of ${admitted + failed} requests${failed ? `; ${failed} not submitted (${why})` : ''}`);
+    }
+    return failed ? 1 : 0;
+  },
+
+  async status(c) {
+    const [id] = c.args;
+    if (!id) throw new Error('status: give a job id');
+    const j = await c.client.getJob(id, true);
+    c.out(c.json ? JSON.stringify(j) : jobLine(j));
+    return 0;
+  },
+
+  async watch(c) {
+    const stream = c.client.watchJobs(c.args);
+    for await (const e of stream as AsyncIterable<JobEvent__Output>) {
+      c.out(c.json ? JSON.stringify(e) : `${iso(e.at)}  ${e.jobId}  ${state(e.state)}${e.workerId ? ` on ${e.workerId}` : ''}${e.error ? ` — ${e.error}` : ''}`);
+    }
+    return 0;
+  },
+
+  async cancel(c) {
+    const [id] = c.args;
+    if (!id) throw new Error('cancel: give a job id');
+    const j = await c.client.cancelJob(id);
+    c.out(c.json ? JSON.stringify(j) : jobLine(j));
+    return 0;
+  },
+
+  async list(c) {
+    const states = c.states.map((s) => `JOB_STATE_${s.toUpperCase()}`);
+    const jobs = await c.client.listAllJobs(states as never);
+    for (const j of jobs) c.out(c.json ? JSON.stringify(j) : jobLine(j));
+    return 0;
+  },
+
+  async quote(c) {
+    if (!c.op) throw new Error('quote: --op is required');
+    const job: JobSpec = c.text !== undefined ? { op: c.op, text: c.text } : { op: c.op, text: await readText(c.args[0]) };
+    const q = await c.client.quote(job);
+    if (c.json) c.out(JSON.stringify(q));
+    else {
+      c.out(`${q.tokenCount} tokens, bucket ${q.bucket}`);
+      for (const w of q.windows) c.out(`  ${w.window.padEnd(12)} ${w.workerClass.padEnd(8)} ${usd(w.price).padStart(10)}  ${w.predictedSeconds.toPrecision(3)} s, done by ${iso(w.finishAt)}`);
+    }
+    return 0;
+  },
+
+  async usage(c) {
+    const u = await c.client.getUsage();
+    if (c.json) c.out(JSON.stringify(u));
+    else {
+      for (const [name, p] of [['current', u.current], ['previous', u.previous]] as const) {
+        if (!p) continue;
+        const budget = p.budget > 0 ? ` of ${usd(p.budget)}` : ' (no budget)';
+        c.out(`${name.padEnd(8)} ${p.period.padEnd(13)} spent ${usd(p.spent)}${budget}, reserved ${usd(p.reserved)}, ${p.jobs} jobs, ${p.tokens} tokens`);
+      }
+    }
+    return 0;
+  },
+};
+
+async function readText(file: string | undefined): Promise<string> {
+  if (!file) throw new Error('quote: give --text or a file');
+  const { readFile } = await import('node:fs/promises');
+  return readFile(file, 'utf8');
+}

@@ -1,0 +1,87 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSystem, type TestSystem } from './helpers/system.js';
+
+const systems: TestSystem[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
+after(async () => {
+  await Promise.all(systems.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+/** Runs the `nightshift` command as a user would, as its own process. */
+function nightshift(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', main, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+test('nightshift submit, watch, status, list, cancel, quote and usage against a running system', async () => {
+  const sys = await startSystem('cli', { workers: 1 });
+  systems.push(sys);
+  const env = { NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: 'acme' };
+  const requests = join(dir, 'batch.jsonl');
+  writeFileSync(
+    requests,
+    [
+      JSON.stringify({ custom_id: 'doc-1', op: 'minhash', text: 'the first document of the batch' }),
+      '{ not json',
+      JSON.stringify({ custom_id: 'doc-2', op: 'embed', tokens: [1, 2, 3, 4, 5] }),
+      JSON.stringify({ custom_id: 'doc-3', op: 'sort', text: 'no such op' }),
+      '',
+      JSON.stringify({ custom_id: 'doc-4', op: 'minhash', tokens: [-1] }),
+      JSON.stringify({ custom_id: 'doc-5', op: 'attention', params: { attention: { dim: '32' } }, tokens: [9, 8, 7] }),
+    ].join('\n'),
+  );
+  const text = join(dir, 'essay.txt');
+  writeFileSync(text, 'A plain text file is one document.');
+
+  const sub = await nightshift(['submit', '--json', requests], env);
+  assert.equal(sub.code, 1, 'some lines were not submitted');
+  const replies = sub.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+  const ok = replies.filter((r) => r.job_id);
+  assert.deepEqual(ok.map((r) => r.custom_id).sort(), ['doc-1', 'doc-2', 'doc-5']);
+  const bad = new Map(replies.filter((r) => r.error).map((r) => [r.where, r.error]));
+  assert.match(bad.get(`${requests}:2`)!, /^not JSON/);
+  assert.match(bad.get(`${requests}:4`)!, /^job\.op: /);
+  assert.match(bad.get(`${requests}:6`)!, /"tokens" \(an array of unsigned 32-bit integers\)/);
+
+  const human = await nightshift(['submit', '--op', 'embed', '--completion-window', '24h', text], env);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stderr, /submitted 1 of 1 requests/);
+  const noOp = await nightshift(['submit', text], env);
+  assert.equal(noOp.code, 1);
+  assert.match(noOp.stderr, /essay\.txt: a plain text file needs --op/);
+
+  const watch = await nightshift(['watch', ...ok.map((r) => r.job_id!)], env);
+  assert.equal(watch.code, 0);
+  for (const r of ok) assert.match(watch.stdout, new RegExp(`${r.job_id}  succeeded`));
+  const status = await nightshift(['status', '--json', ok[0]!.job_id!], env);
+  assert.equal(JSON.parse(status.stdout).state, 'JOB_STATE_SUCCEEDED');
+  const list = await nightshift(['list', '--state', 'succeeded'], env);
+  assert.ok(ok.every((r) => list.stdout.includes(r.job_id!)), list.stdout);
+  const missing = await nightshift(['cancel', '00000000-0000-4000-8000-000000000000'], env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nightshift cancel: job 00000000-0000-4000-8000-000000000000 not found/);
+  const quote = await nightshift(['quote', '--op', 'embed', '--text', 'how much would this cost'], env);
+  assert.match(quote.stdout, /tokens, bucket le\d+\n  on-demand/);
+  const usage = await nightshift(['usage', '--json'], env);
+  assert.ok(JSON.parse(usage.stdout).current.jobs >= 4);
+
+  const noTenant = await nightshift(['list'], { NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: '' });
+  assert.equal(noTenant.code, 2);
+  assert.match(noTenant.stderr, /--tenant \(or NIGHTSHIFT_TENANT\) is required/);
+  assert.equal((await nightshift(['frobnicate'], env)).code, 2);
+});
