@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,4 +84,18 @@ test('nightshift submit, watch, status, list, cancel, quote and usage against a 
   assert.equal(noTenant.code, 2);
   assert.match(noTenant.stderr, /--tenant \(or NIGHTSHIFT_TENANT\) is required/);
   assert.equal((await nightshift(['frobnicate'], env)).code, 2);
+
+  // pipeline run over a folder: a document a file, results in path order.
+  const folder = join(dir, 'corpus');
+  mkdirSync(join(folder, 'b'), { recursive: true });
+  writeFileSync(join(folder, 'a.txt'), 'first document');
+  writeFileSync(join(folder, 'b', 'c.txt'), 'third document, in a folder');
+  writeFileSync(join(folder, 'b.txt'), 'second document');
+  const out = join(dir, 'run');
+  const run = await nightshift(['pipeline', 'run', folder, '--op', 'embed', '--out', out, '--completion-window', '24h'], env);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^3 documents, \d+ tokens, \d+ batches, padding efficiency [\d.]+, cost \$/);
+  const ids = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
+  assert.deepEqual(ids, ['a.txt', join('b', 'c.txt'), 'b.txt'], 'depth first, names in order');
+  assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).documents, 3);
 });

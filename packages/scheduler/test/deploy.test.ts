@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +83,13 @@ test('every deploy/ overlay renders with kubectl kustomize, and holds what it pr
       assert.equal(Boolean(named('ScaledObject', 'nightshift-worker')), overlay !== 'dev');
       const cron = named('CronJob', 'nightshift-nightly-pipeline');
       assert.equal(Boolean(cron), overlay !== 'dev');
-      if (cron) assert.equal(cron.spec.concurrencyPolicy, 'Forbid');
+      if (cron) {
+        assert.equal(cron.spec.concurrencyPolicy, 'Forbid');
+        // It runs the package's `nightshift` bin, as the scheduler image holds it.
+        const bin = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> }).bin.nightshift!;
+        const run = cron.spec.jobTemplate.spec.template.spec.containers[0].args.join(' ');
+        assert.ok(run.includes(`node /app/${bin.replace(/^\.\//, '')} `) && run.includes('pipeline run /corpus'), run);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -101,9 +101,11 @@ test("batches never exceed the padded tokens a worker advertises, and fill up to
 });
 
 test('a batch goes only to a worker that fits it: one that takes its padded tokens and runs its op', async () => {
+  // Slow kernels and one batch at a time per worker: jobs pile up, so full batches (16 × 300 tokens) form.
   const sys = await startSystem('routing', {
     workers: 2,
-    workerEntry: (i) => (i === 0 ? { maxPaddedTokens: 2_000 } : {}),
+    workerEnv: { NIGHTSHIFT_KERNELS: 'ts' },
+    workerEntry: (i) => (i === 0 ? { maxPaddedTokens: 2_000, maxBatchesInFlight: 1 } : { maxBatchesInFlight: 1 }),
     config: { batching: { maxBatchJobs: 16, maxQueueDelayMs: 50 }, registry: { syncMs: 100 } },
   });
   systems.push(sys);
@@ -121,7 +123,7 @@ test('a batch goes only to a worker that fits it: one that takes its padded toke
   const c = sys.client();
   const ids: string[] = [];
   await c.submitMany(
-    Array.from({ length: 120 }, (_, i) => ({ requestId: String(i), job: { op: i % 2 ? 'embed' : 'minhash', tokens: tokens(300, i) } })),
+    Array.from({ length: 240 }, (_, i) => ({ requestId: String(i), job: { op: i % 2 ? 'embed' : 'minhash', tokens: tokens(300, i) } })),
     (r) => ids.push(r.job!.id),
   );
   await watchUntilFinal(c, ids, 30_000);

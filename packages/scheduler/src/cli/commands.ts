@@ -2,8 +2,11 @@ import { SingleBar, Presets } from 'cli-progress';
 import { fromTimestamp, type Job__Output, type JobEvent__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
 import type { JobClient } from '../client/index.js';
 import { readRequests } from './read-requests.js';
+import { runPipeline } from '../pipeline/index.js';
 
 export interface Context {
+  outDir?: string;
+  threshold: number;
   client: JobClient;
   json: boolean;
   args: string[];
@@ -25,6 +28,9 @@ export const usage = `usage: nightshift [--scheduler host:port] --tenant T [--js
   list [--state S]…   the tenant's jobs, oldest first (states: queued, running, succeeded, failed, cancelled, deferred)
   quote --op OP (--text T | FILE)   what a job would cost in each window
   usage               spend, reservations and budget, this period and the last
+  pipeline run SOURCE --op minhash|embed --out DIR [--threshold 0.8] [--completion-window 24h]
+                      a folder (a document a file) or JSONL ({custom_id, text}) through the whole system:
+                      DIR/results.jsonl in input order, DIR/clusters.jsonl (minhash), DIR/report.json
 
   NIGHTSHIFT_SCHEDULER and NIGHTSHIFT_TENANT stand for --scheduler and --tenant.
 `;
@@ -132,6 +138,32 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
       for (const w of q.windows) c.out(`  ${w.window.padEnd(12)} ${w.workerClass.padEnd(8)} ${usd(w.price).padStart(10)}  ${w.predictedSeconds.toPrecision(3)} s, done by ${iso(w.finishAt)}`);
     }
     return 0;
+  },
+
+  async pipeline(c) {
+    const [verb, source] = c.args;
+    if (verb !== 'run' || !source) throw new Error('pipeline: run SOURCE --op minhash|embed --out DIR');
+    if (c.op !== 'minhash' && c.op !== 'embed') throw new Error('pipeline run: --op must be minhash or embed');
+    if (!c.outDir) throw new Error('pipeline run: --out DIR is required');
+    const bar = !c.json && process.stderr.isTTY ? new SingleBar({ format: '{phase} {bar} {value}/{total}', hideCursor: true }, Presets.shades_classic) : undefined;
+    let phase = '';
+    const report = await runPipeline(c.client, {
+      source, op: c.op, out: c.outDir, threshold: c.threshold, extra: c.extra,
+      progress: (p, done, total) => {
+        if (!bar) return;
+        if (p !== phase) (phase && bar.stop(), bar.start(total, 0, { phase: p === 'submit' ? 'submitting' : 'running   ' }), (phase = p));
+        bar.update(done);
+      },
+    });
+    bar?.stop();
+    if (c.json) c.out(JSON.stringify(report));
+    else {
+      for (const s of report.skipped) c.err(`skipped ${s}`);
+      c.out(`${report.documents} documents, ${report.tokens} tokens, ${report.batches} batches, padding efficiency ${report.paddingEfficiency.toFixed(3)}, cost ${usd(report.cost)}, ${report.seconds.toFixed(1)} s`);
+      if (report.duplicateClusters !== undefined) c.out(`near-duplicates at Jaccard ≥ ${c.threshold}: ${report.duplicatePairs} pairs in ${report.duplicateClusters} clusters`);
+      c.out(`results in ${c.outDir}`);
+    }
+    return report.failed || report.skipped.length ? 1 : 0;
   },
 
   async usage(c) {

@@ -26,12 +26,17 @@ async function main(): Promise<number> {
       'completion-window': { type: 'string' },
       priority: { type: 'string' },
       text: { type: 'string' },
+      out: { type: 'string' },
+      threshold: { type: 'string', default: '0.8' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [name, ...rest] = positionals;
   // Run through `pnpm nightshift`, the working directory is the package's: paths are the caller's.
-  const args = name === 'submit' || name === 'quote' ? rest.map((a) => resolve(process.env.INIT_CWD ?? process.cwd(), a)) : rest;
+  const here = (a: string) => resolve(process.env.INIT_CWD ?? process.cwd(), a);
+  const args = name === 'submit' || name === 'quote' ? rest.map(here) : name === 'pipeline' ? rest.map((a, i) => (i === 0 ? a : here(a))) : rest;
+  const threshold = Number(values.threshold);
+  if (!(threshold > 0 && threshold <= 1)) fail(`--threshold: "${values.threshold}" is not a Jaccard similarity in (0, 1]`);
   if (values.help || !name || name === 'help') {
     process.stdout.write(usage);
     return 0;
@@ -63,6 +68,8 @@ async function main(): Promise<number> {
     op: values.op,
     states: values.state ?? [],
     text: values.text,
+    ...(values.out ? { outDir: here(values.out) } : {}),
+    threshold,
     extra,
     out: (s) => process.stdout.write(`${s}\n`),
     err: (s) => process.stderr.write(`${s}\n`),

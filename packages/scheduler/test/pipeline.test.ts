@@ -1,0 +1,95 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { seededRandom } from '@nightshift/proto';
+import { bandsFor, runPipeline } from '../src/pipeline/index.js';
+import { startSystem, type TestSystem } from './helpers/system.js';
+
+const systems: TestSystem[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'ns-pipeline-'));
+after(async () => {
+  await Promise.all(systems.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Jaccard similarity of two texts' sets of 5-token shingles: the truth the MinHash signatures estimate. */
+function jaccard(a: string, b: string): number {
+  const shingles = (t: string) => {
+    const ids = encode(t);
+    const out = new Set<string>();
+    for (let i = 0; i + 5 <= ids.length; i++) out.add(ids.slice(i, i + 5).join(','));
+    return out;
+  };
+  const [x, y] = [shingles(a), shingles(b)];
+  let both = 0;
+  for (const s of x) if (y.has(s)) both++;
+  return both / (x.size + y.size - both);
+}
+
+test('LSH bands for 128 values and a threshold of 0.8 put the S-curve near 0.8', () => {
+  const { bands, rows } = bandsFor(128, 0.8);
+  assert.ok(bands * rows <= 128);
+  const knee = (1 / bands) ** (1 / rows);
+  // Below the threshold: pairs at 0.8 are candidates nearly always (a miss costs more than a check).
+  assert.ok(knee > 0.5 && knee < 0.8, `(1/b)^(1/r) = ${knee} for ${bands} bands of ${rows}`);
+  assert.ok(1 - (1 - 0.8 ** rows) ** bands > 0.99, 'a pair at 0.8 is a candidate in more than 99% of cases');
+});
+
+test('pipeline run: a corpus with planted near-duplicates; results in input order; pairs found with recall ≥ 0.95 and precision ≥ 0.9; bad lines skipped', async () => {
+  const rand = seededRandom(99);
+  const vocabulary = Array.from({ length: 3000 }, () => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => String.fromCharCode(97 + Math.floor(rand() * 26))).join(''));
+  const doc = () => Array.from({ length: 160 }, () => vocabulary[Math.floor(rand() * vocabulary.length)]).join(' ');
+  const mutate = (text: string, k: number) => {
+    const words = text.split(' ');
+    for (let i = 0; i < k; i++) words[Math.floor(rand() * words.length)] = vocabulary[Math.floor(rand() * vocabulary.length)]!;
+    return words.join(' ');
+  };
+  const texts: string[] = [];
+  for (let i = 0; i < 60; i++) texts.push(doc());
+  // 50 planted pairs, from 1 to 14 words changed: true similarity from about 0.5 to 0.97.
+  for (let p = 0; p < 50; p++) texts.push(mutate(texts[p % 60]!, 1 + (p % 14)));
+  const lines = texts.map((text, i) => JSON.stringify({ custom_id: `doc-${String(i).padStart(3, '0')}`, text }));
+  lines.splice(7, 0, '{"custom_id": "broken"');
+  const corpus = join(dir, 'corpus.jsonl');
+  writeFileSync(corpus, `${lines.join('\n')}\n`);
+
+  const sys = await startSystem('pipeline', { workers: 1 });
+  systems.push(sys);
+  const out = join(dir, 'out');
+  const report = await runPipeline(sys.client('nightly'), { source: corpus, op: 'minhash', out, threshold: 0.8, extra: { completionWindowSeconds: 86_400 } });
+  assert.equal(report.documents, texts.length);
+  assert.deepEqual(report.skipped, [`${corpus}:8: not JSON`]);
+  assert.equal(report.failed, 0);
+  assert.ok(report.batches >= 1 && report.batches < texts.length, `${report.batches} batches`);
+  assert.ok(report.paddingEfficiency > 0.8 && report.paddingEfficiency <= 1);
+
+  const results = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; state: string; result: number[] });
+  assert.deepEqual(results.map((r) => r.custom_id), texts.map((_, i) => `doc-${String(i).padStart(3, '0')}`), 'input order, custom_ids kept');
+  assert.deepEqual(results.filter((r) => r.state !== 'succeeded' || r.result?.length !== 128).map((r) => `${r.custom_id} ${r.state}`), []);
+
+  // Every pair the pipeline calls near-duplicate, against the truth.
+  const index = new Map(results.map((r, i) => [r.custom_id, i]));
+  const found = new Set<string>();
+  for (const line of readFileSync(join(out, 'clusters.jsonl'), 'utf8').trim().split('\n')) {
+    const members = (JSON.parse(line) as { documents: string[] }).documents.map((d) => index.get(d)!);
+    for (let x = 0; x < members.length; x++) for (let y = x + 1; y < members.length; y++) found.add(`${members[x]},${members[y]}`);
+  }
+  const truth = new Set<string>();
+  for (let p = 0; p < 50; p++) {
+    const [a, b] = [p % 60, 60 + p];
+    if (jaccard(texts[a]!, texts[b]!) >= 0.8) truth.add(`${a},${b}`);
+  }
+  const hits = [...found].filter((k) => truth.has(k) || (() => {
+    const [a, b] = k.split(',').map(Number);
+    return jaccard(texts[a!]!, texts[b!]!) >= 0.8;
+  })());
+  const recall = [...truth].filter((k) => found.has(k)).length / truth.size;
+  const precision = found.size ? hits.length / found.size : 1;
+  assert.ok(truth.size >= 10, `${truth.size} planted pairs at 0.8 or above`);
+  assert.ok(recall >= 0.95, `recall ${recall} (${truth.size} true pairs)`);
+  assert.ok(precision >= 0.9, `precision ${precision} (${found.size} found)`);
+  assert.equal(report.duplicatePairs! >= truth.size * 0.95, true);
+});
