@@ -23,7 +23,8 @@ test('a lone job on an idle system is dispatched at once, not after the queue de
   const job = await c.submit({ op: 'embed', tokens: packTokens([1, 2, 3]) });
   await watchUntilFinal(c, [job.id]);
   const ms = await waited(job.id);
-  assert.ok(ms < 100, `waited ${ms} ms with the worker idle`);
+  // Half the delay: well clear of it, with room for a busy shared machine (103 ms was seen once).
+  assert.ok(ms < DELAY / 2, `waited ${ms} ms with the worker idle`);
 });
 
 test('while its worker is busy, a lone job waits for batch-mates up to the max delay, and no longer', async () => {

@@ -93,3 +93,28 @@ test('pipeline run: a corpus with planted near-duplicates; results in input orde
   assert.ok(precision >= 0.9, `precision ${precision} (${found.size} found)`);
   assert.equal(report.duplicatePairs! >= truth.size * 0.95, true);
 });
+
+test('pipeline schedule: runs on its cron, never two at once, each run with its own folder', async () => {
+  const { schedulePipeline } = await import('../src/pipeline/index.js');
+  const out = join(dir, 'scheduled');
+  let inFlight = 0;
+  let most = 0;
+  const skipped: unknown[] = [];
+  // Every second; each run takes 2.5 s, so firings fall while one is going.
+  const s = schedulePipeline('* * * * * *', out, async (runDir) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    writeFileSync(join(runDir, 'report.json'), '{}');
+    await new Promise((r) => setTimeout(r, 2500));
+    inFlight--;
+  }, { info: () => undefined, warn: (o: unknown) => skipped.push(o) } as never);
+  await new Promise((r) => setTimeout(r, 6500));
+  await s.stop();
+  assert.ok(s.runs.length >= 2, `${s.runs.length} runs`);
+  assert.equal(most, 1, 'never two runs at once');
+  assert.ok(skipped.length >= 2, 'firings during a run were skipped, and said so');
+  for (let i = 1; i < s.runs.length; i++) assert.ok(s.runs[i]!.start >= s.runs[i - 1]!.end, 'each run starts after the last ended');
+  assert.equal(new Set(s.runs.map((r) => r.dir)).size, s.runs.length);
+  for (const r of s.runs) assert.equal(readFileSync(join(r.dir, 'report.json'), 'utf8'), '{}');
+  assert.throws(() => schedulePipeline('every night', out, async () => undefined, console as never), /not a cron expression/);
+});

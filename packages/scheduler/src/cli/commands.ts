@@ -2,10 +2,11 @@ import { SingleBar, Presets } from 'cli-progress';
 import { fromTimestamp, type Job__Output, type JobEvent__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
 import type { JobClient } from '../client/index.js';
 import { readRequests } from './read-requests.js';
-import { runPipeline } from '../pipeline/index.js';
+import { runPipeline, schedulePipeline } from '../pipeline/index.js';
 
 export interface Context {
   outDir?: string;
+  cron?: string;
   threshold: number;
   client: JobClient;
   json: boolean;
@@ -31,6 +32,8 @@ export const usage = `usage: nightshift [--scheduler host:port] --tenant T [--js
   pipeline run SOURCE --op minhash|embed --out DIR [--threshold 0.8] [--completion-window 24h]
                       a folder (a document a file) or JSONL ({custom_id, text}) through the whole system:
                       DIR/results.jsonl in input order, DIR/clusters.jsonl (minhash), DIR/report.json
+  pipeline schedule SOURCE --cron "0 22 * * *" --op … --out DIR
+                      the same on a schedule (UTC), never two runs at once, each in DIR/<start time>
 
   NIGHTSHIFT_SCHEDULER and NIGHTSHIFT_TENANT stand for --scheduler and --tenant.
 `;
@@ -142,9 +145,25 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
 
   async pipeline(c) {
     const [verb, source] = c.args;
-    if (verb !== 'run' || !source) throw new Error('pipeline: run SOURCE --op minhash|embed --out DIR');
-    if (c.op !== 'minhash' && c.op !== 'embed') throw new Error('pipeline run: --op must be minhash or embed');
-    if (!c.outDir) throw new Error('pipeline run: --out DIR is required');
+    if ((verb !== 'run' && verb !== 'schedule') || !source) throw new Error('pipeline: run|schedule SOURCE --op minhash|embed --out DIR');
+    if (c.op !== 'minhash' && c.op !== 'embed') throw new Error(`pipeline ${verb}: --op must be minhash or embed`);
+    if (!c.outDir) throw new Error(`pipeline ${verb}: --out DIR is required`);
+    if (verb === 'schedule') {
+      if (!c.cron) throw new Error('pipeline schedule: --cron is required');
+      const op = c.op;
+      const log = { info: (o: object, m: string) => c.err(`${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => c.err(`${m} ${JSON.stringify(o)}`) };
+      const s = schedulePipeline(c.cron, c.outDir, async (dir) => {
+        const report = await runPipeline(c.client, { source, op, out: dir, threshold: c.threshold, extra: c.extra });
+        c.out(JSON.stringify({ dir, ...report }));
+      }, log as never);
+      c.err(`pipeline scheduled: ${c.cron} (UTC); runs under ${c.outDir}; stop with Ctrl-C or SIGTERM`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await s.stop();
+      return 0;
+    }
     const bar = !c.json && process.stderr.isTTY ? new SingleBar({ format: '{phase} {bar} {value}/{total}', hideCursor: true }, Presets.shades_classic) : undefined;
     let phase = '';
     const report = await runPipeline(c.client, {
