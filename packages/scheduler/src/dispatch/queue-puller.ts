@@ -271,14 +271,7 @@ export class QueuePuller {
    */
   private async handBack(job: BatchJob, started: Started[], workerId: string, why: string): Promise<void> {
     const { batchId, bucket, spec } = job.data;
-    const records = await Promise.all(
-      [...new Set(started.map((s) => s.entry.tenant))].map(async (tenant) => {
-        const mine = started.filter((s) => s.entry.tenant === tenant);
-        const recs = await this.store.getMany(tenant, mine.map((s) => s.entry.id), false);
-        return mine.map((s, i) => [s.entry.id, recs[i]] as const);
-      }),
-    );
-    const byId = new Map(records.flat());
+    const byId = await this.store.getAcross(started.map((s) => s.entry));
     const now = Date.now();
     const next = started.map((s) => {
       const rec = byId.get(s.entry.id);

@@ -206,6 +206,13 @@ export class JobStore {
     });
   }
 
+  /** The records (without results) of jobs of any tenants, by id; missing ones are left out. One read per tenant, at once. */
+  async getAcross(jobs: ReadonlyArray<{ tenant: string; id: string }>): Promise<Map<string, JobRecord>> {
+    const byTenant = groupBy(jobs, (j) => j.tenant);
+    const read = await Promise.all([...byTenant].map(([tenant, list]) => this.getMany(tenant, list.map((j) => j.id), false)));
+    return new Map(read.flat().filter((r): r is JobRecord => r !== null).map((r) => [r.id, r]));
+  }
+
   /** The tenant's jobs (oldest first) in the given states, after a cursor. */
   async list(tenant: string, states: readonly JobState[], pageSize: number, after?: { score: number; id: string }): Promise<ListPage> {
     const sets = states.length ? states.map((s) => this.keys.state(tenant, s)) : [this.keys.jobs(tenant)];

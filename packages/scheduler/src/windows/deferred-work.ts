@@ -67,7 +67,7 @@ export class DeferredWork implements WindowHandlers {
     if (waiting.length === 0) return 0;
     let leaving = waiting;
     if (open) {
-      const records = await this.records(waiting.map((w) => w.entry));
+      const records = await this.store.getAcross(waiting.map((w) => w.entry));
       leaving = waiting.filter((w) => {
         const r = records.get(w.entry.id);
         return r !== undefined && !canWaitForSpot({ preemptions: r.preemptions, deadline: r.deadline, seconds: r.quote?.seconds ?? 0 }, now, this.spot.policy);
@@ -103,15 +103,6 @@ export class DeferredWork implements WindowHandlers {
       const data = batch.data as BatchJobData;
       const set = QueueKeys.setName(data.bucket, opKey(data.spec));
       for (const raw of data.entries) out.push({ queue, set, raw, entry: decodeEntry(raw), unformed: true });
-    }
-    return out;
-  }
-
-  private async records(entries: readonly PendingEntry[]): Promise<Map<string, JobRecord>> {
-    const out = new Map<string, JobRecord>();
-    for (const tenant of new Set(entries.map((e) => e.tenant))) {
-      const ids = entries.filter((e) => e.tenant === tenant).map((e) => e.id);
-      (await this.store.getMany(tenant, ids, false)).forEach((r) => r && out.set(r.id, r));
     }
     return out;
   }
