@@ -14,6 +14,7 @@ import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type
 import { JobService } from './api/index.js';
 import { RegistryService, WorkerRegistry } from './registry/index.js';
 import { MetricsServer } from './metrics/index.js';
+import { ResultCache } from './cache/index.js';
 
 export interface RunningScheduler {
   /** host:port of the JobService. */
@@ -74,14 +75,15 @@ export async function startScheduler(
   let dispatcher: Dispatcher | undefined;
   const deferred = new DeferredWork(redis, queues, store, load, { policy: spotPolicy, open: spotOpen }, () => dispatcher?.pool.wake());
   const windowEvents = new WindowEvents(calendar, clock, deferred, log);
+  const cache = new ResultCache(redis, config.prefix, config.cache);
   const admission = new Admission(
-    store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails,
+    store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, cache,
     () => ({ ...backlog.queued(), limit: config.limits.maxQueuedJobs }),
     { policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 }, load, clock, deferredUntil: (at) => windowEvents.dueAt(at) },
   );
   const events = new EventHub(redis, store.keys, log);
   const registry = new WorkerRegistry(redis, config.prefix, config.registry.leaseSeconds);
-  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, (tenants) => {
+  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, (tenants) => {
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   });
   queues.onQueue((q) => dispatcher.wake(q));

@@ -15,16 +15,20 @@ test('the demo runs the whole system on a corpus, prints its report, exits 0 and
     const docs = readFileSync(join(pkg, 'samples/corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
     const corpus = join(dir, 'small.jsonl');
     writeFileSync(corpus, docs.join('\n') + '\n');
-    const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'src/demo/main.ts', '--corpus', corpus, '--ops', 'minhash,embed,attention'], { cwd: pkg });
+    const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'src/demo/main.ts', '--corpus', corpus, '--ops', 'minhash,embed', '--out', join(dir, 'out')], { cwd: pkg });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 0, out);
-    assert.match(out, /jobs {12}36 \(36 SUCCEEDED\)/);
+    assert.match(out, /jobs {12}24 \(24 SUCCEEDED\)/);
     assert.match(out, /documents {7}12/);
     assert.match(out, /batches {9}\d+/);
-    for (const op of ['minhash', 'embed', 'attention']) assert.match(out, new RegExp(`\\n  ${op} +12 `));
+    for (const op of ['minhash', 'embed']) assert.match(out, new RegExp(`\\n  ${op} +12 `));
+    assert.match(out, /\n  minhash +12 +0\/0\/0 +\$[\d.e-]+ +\$[\d.e-]+ +\d+ pairs in \d+ clusters/);
+    // The pipeline wrote its results, in input order.
+    const results = readFileSync(join(dir, 'out/minhash/results.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
+    assert.deepEqual(results, docs.map((d) => (JSON.parse(d) as { custom_id: string }).custom_id));
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     const [, left] = await redis.scan('0', 'MATCH', `nsdemo-${child.pid}:*`, 'COUNT', 100_000);
     redis.disconnect();

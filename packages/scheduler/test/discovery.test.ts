@@ -52,8 +52,10 @@ test('Kubernetes discovery: Ready pods join, unready and deleted ones leave, a d
   const fleet = () => sys.scheduler.fleet().map((w) => w.id).sort().join(',');
   await until(() => fleet() === 'pod-a', 'the Ready worker pod is in the fleet, and only it');
   const c = sys.client();
+  let runs = 0;
   const run = async () => {
-    const j = await c.submit({ op: 'embed', tokens: packTokens(Uint32Array.from({ length: 300 }, (_, i) => i + 1)) });
+    // Each job its own content, so that it runs rather than coming from the result cache.
+    const j = await c.submit({ op: 'embed', tokens: packTokens(Uint32Array.from({ length: 300 }, (_, i) => i + 1 + runs++)) });
     const e = (await watchUntilFinal(c, [j.id])).get(j.id)!.at(-1)!;
     assert.equal(e.state, 'JOB_STATE_SUCCEEDED');
     return e.workerId;

@@ -42,7 +42,8 @@ test('300 jobs of mixed ops and lengths, through SubmitStream and four concurren
       const c = sys.client();
       for (let i = k; i < rest.length; i += 4) {
         const job = await c.submit(rest[i]!.spec);
-        assert.equal(job.state, 'JOB_STATE_QUEUED');
+        // A job whose content an earlier one had is answered from the result cache, finished.
+        assert.equal(job.state, job.cached ? 'JOB_STATE_SUCCEEDED' : 'JOB_STATE_QUEUED');
         assert.equal(job.tokenCount, rest[i]!.tokens.length, 'the scheduler measured the same tokens');
         byId.set(job.id, rest[i]!);
       }
@@ -61,6 +62,7 @@ test('300 jobs of mixed ops and lengths, through SubmitStream and four concurren
     assert.equal(job.clientRef, planned.spec.clientRef);
     const got = resultOf(job);
     assert.ok(agrees(planned.op.op, got, planned.expected), `job ${id} (${planned.op.op}, ${planned.tokens.length} tokens) is off the reference by ${maxDifference(got, planned.expected)}`);
+    if (job.cached) continue;
     assert.ok(job.kernelSeconds > 0);
     workers.add(job.workerId);
   }
@@ -69,6 +71,7 @@ test('300 jobs of mixed ops and lengths, through SubmitStream and four concurren
   const batches = new Map<string, Set<string>>();
   for (const [id, planned] of byId) {
     const job = await c.getJob(id, true);
+    if (job.cached) continue;
     const key = `${job.op}|${JSON.stringify(planned.op.params)}|${job.bucket}`;
     batches.set(job.batchId, (batches.get(job.batchId) ?? new Set()).add(key));
     assert.match(job.bucket, /^(le\d+|gt\d+)$/);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { seededRandom } from '@nightshift/proto';
 import { bandsFor, runPipeline } from '../src/pipeline/index.js';
@@ -117,4 +119,58 @@ test('pipeline schedule: runs on its cron, never two at once, each run with its 
   assert.equal(new Set(s.runs.map((r) => r.dir)).size, s.runs.length);
   for (const r of s.runs) assert.equal(readFileSync(join(r.dir, 'report.json'), 'utf8'), '{}');
   assert.throws(() => schedulePipeline('every night', out, async () => undefined, console as never), /not a cron expression/);
+});
+
+test('a pipeline run killed (kill -9) halfway and run again computes only the rest; an unchanged corpus then comes from the result cache', async () => {
+  const rand = seededRandom(7);
+  const word = () => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => String.fromCharCode(97 + Math.floor(rand() * 26))).join('');
+  const n = 3000;
+  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ custom_id: `d${i}`, text: Array.from({ length: 40 }, word).join(' ') }));
+  const corpus = join(dir, 'resume.jsonl');
+  writeFileSync(corpus, `${lines.join('\n')}\n`);
+  const sys = await startSystem('pipeline-resume', { workers: 1 });
+  systems.push(sys);
+  const client = sys.client('nightly');
+  const env = { ...process.env, NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: 'nightly' };
+  const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+  const run = (out: string, killAfter?: number) =>
+    new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', main, 'pipeline', 'run', corpus, '--op', 'minhash', '--out', out], { env });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        const m = [...stderr.matchAll(/submitted (\d+)\//g)].at(-1);
+        if (killAfter !== undefined && m && Number(m[1]) >= killAfter) child.kill('SIGKILL');
+      });
+      child.stdout.resume();
+      child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+    });
+  const outA = join(dir, 'resume-a');
+
+  const killed = await run(outA, n / 10);
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const before = (await client.listAllJobs()).length;
+  assert.ok(before >= n / 10 && before < n, `${before} of ${n} documents submitted when the run was killed`);
+
+  const again = await run(outA);
+  assert.equal(again.code, 0, again.stderr);
+  const report = JSON.parse(readFileSync(join(outA, 'report.json'), 'utf8')) as Record<string, number>;
+  assert.equal(report.documents, n);
+  assert.equal(report.resumed, before, 'the jobs submitted before the crash were taken up again');
+  assert.equal(report.failed, 0);
+  const jobs = await client.listAllJobs();
+  assert.equal(jobs.length, n, 'one job per document over both runs: nothing submitted twice');
+  assert.deepEqual(jobs.filter((j) => j.state !== 'JOB_STATE_SUCCEEDED' || j.attempts !== 1 || j.cached).map((j) => j.id), [], 'each computed exactly once');
+  assert.ok(report.aloneOnDemandCost! > report.cost!, `batched ${report.cost} against alone on demand ${report.aloneOnDemandCost}`);
+
+  // The same corpus again, as a new run (another folder): every result from the cache, nothing computed, nothing spent.
+  const outB = join(dir, 'resume-b');
+  assert.equal((await run(outB)).code, 0);
+  const cachedReport = JSON.parse(readFileSync(join(outB, 'report.json'), 'utf8')) as Record<string, number>;
+  assert.equal(cachedReport.cached, n);
+  assert.equal(cachedReport.resumed, 0);
+  assert.equal(cachedReport.batches, 0);
+  assert.equal(cachedReport.cost, 0);
+  const results = (f: string) => readFileSync(join(f, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { result: number[] }).result);
+  assert.deepEqual(results(outB), results(outA));
 });

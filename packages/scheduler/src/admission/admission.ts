@@ -13,6 +13,7 @@ import type { Guardrails } from '../guardrails/index.js';
 import type { Created } from '../jobs/index.js';
 import { place, type DeferralPolicy, type DeferredLoad } from '../windows/index.js';
 import type { Clock } from '../clock/index.js';
+import type { ResultCache } from '../cache/index.js';
 
 /** A job measured and quoted, not yet placed. */
 interface Measured {
@@ -23,11 +24,16 @@ interface Measured {
   bucket: string;
   quotes: WindowQuote[];
   deadline: number;
+  /** The tokens as the record keeps them, and the job's key in the result cache. */
+  packed: Buffer;
+  cacheKey: string;
+  /** Its result, when the cache holds one. */
+  cached?: Uint32Array | Float32Array;
 }
 
 interface Placed {
   job: NewJob;
-  tokens: Uint32Array;
+  packed: Buffer;
 }
 
 /**
@@ -45,6 +51,7 @@ export class Admission {
     private readonly buckets: BucketPlan,
     private readonly quoter: Quoter,
     private readonly guardrails: Guardrails,
+    private readonly cache: ResultCache,
     /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed. */
     private readonly queued: () => { jobs: number; limit: number; drainSeconds: number },
     /** Deferral: its policy, the work planned per window, and the clock windows are read by. */
@@ -89,19 +96,29 @@ export class Admission {
     }
     const maxTokens = this.guardrails.limits(tenant).maxTokensPerJob;
     const measured = await Promise.all(specs.map((v) => this.measureAndQuote(tenant, v, maxTokens, now)));
+    const hits = await this.cache.lookup(measured.map((m) => (m instanceof Error ? '' : m.cacheKey)));
+    measured.forEach((m, i) => {
+      if (!(m instanceof Error) && hits[i]) m.cached = hits[i];
+    });
     // Place each job (now, or deferred to a cheaper window), in order: each deferral takes room in its window.
     if (measured.some((m) => !(m instanceof Error) && m.deadline > 0)) await this.windows.load.refresh();
     const placed = measured.map((m) => (m instanceof Error ? m : this.placeOne(tenant, m, createdAt)));
     const ok = placed.filter((m): m is Placed => !(m instanceof Error));
     // Records first, limits checked with them: a job in a queue always has a record to settle into.
     const limits = this.guardrails.admissionLimits(tenant);
-    const created = await this.store.createMany(ok.map((m) => ({ job: m.job, tokens: packTokens(m.tokens), price: m.job.quote?.price ?? 0 })), limits);
+    const created = await this.store.createMany(ok.map((m) => ({ job: m.job, tokens: m.packed, price: m.job.cachedResult ? 0 : (m.job.quote?.price ?? 0) })), limits);
     const refused = new Map<string, Error>();
+    // A job whose idempotency key names an earlier one: that one is the answer.
+    const earlier = new Map<string, string>();
     ok.forEach((m, i) => {
       const c = created[i]!;
-      if (!c.ok) refused.set(m.job.id, this.refusal(tenant, m.job, c, limits.budget));
+      if (c.ok) return;
+      if (c.reason === 'idempotent') earlier.set(m.job.id, c.id);
+      else refused.set(m.job.id, this.refusal(tenant, m.job, c, limits.budget));
     });
-    const admitted = ok.filter((m) => !refused.has(m.job.id));
+    const earlierJobs = await this.store.getAcross([...new Set(earlier.values())].map((id) => ({ tenant, id })));
+    // Cached jobs were created SUCCEEDED: nothing to queue.
+    const admitted = ok.filter((m) => !refused.has(m.job.id) && !earlier.has(m.job.id) && !m.job.cachedResult);
     for (const m of admitted) this.buckets.observe(m.job.spec.op, [m.job.tokenCount]);
     try {
       const item = ({ job }: Placed) => ({ queue: job.queue, bucket: job.bucket, spec: job.spec, entry: decodeEntry(job.entry) });
@@ -121,9 +138,14 @@ export class Admission {
     if (limits.budget > 0 && admitted.length) void this.guardrails.checkBudget(tenant).catch(() => undefined);
     return placed.map((m) => {
       if (m instanceof Error) return m;
-      return refused.get(m.job.id) ?? {
-        ...m.job, seq: 1, attempts: 0, error: '', startedAt: 0, finishedAt: 0, kernelSeconds: 0, workerId: '', batchId: '', cost: 0, preemptions: 0,
-      };
+      const refusal = refused.get(m.job.id);
+      if (refusal) return refusal;
+      const first = earlier.get(m.job.id);
+      // Its record may have expired just now: then the key has too, and a retry creates the job afresh.
+      if (first) return earlierJobs.get(first) ?? new ApiError(grpc.status.ABORTED, `job ${first} of this idempotency key has just expired; submit again`);
+      const { cachedResult, ...job } = m.job;
+      const done = cachedResult ? { startedAt: job.createdAt, finishedAt: job.createdAt, result: cachedResult } : { startedAt: 0, finishedAt: 0 };
+      return { ...job, seq: 1, attempts: 0, error: '', kernelSeconds: 0, workerId: '', batchId: '', cost: 0, preemptions: 0, cached: Boolean(cachedResult), ...done };
     });
   }
 
@@ -135,7 +157,8 @@ export class Admission {
     if (deadline instanceof Error) return deadline;
     const { queue, bucket } = this.buckets.place(v.spec.op, tokens.length);
     const quotes = this.quoter.quote(v.spec.op, tokens.length, bucket, now);
-    return { tenant, v, tokens, queue, bucket, quotes, deadline };
+    const packed = packTokens(tokens);
+    return { tenant, v, tokens, queue, bucket, quotes, deadline, packed, cacheKey: this.cache.keyOf(tenant, v.spec, packed) };
   }
 
   /** The job's deadline in ms (0: none), from its deadline and completion window, whichever is earlier. */
@@ -150,6 +173,15 @@ export class Admission {
 
   /** Now or later: the job's placement, its record-to-be and its first entry. */
   private placeOne(tenant: string, m: Measured, createdAt: number): Placed | Error {
+    const common = {
+      tenant, spec: m.v.spec, priority: m.v.priority, clientRef: m.v.clientRef, tokenCount: m.tokens.length, bucket: m.bucket, createdAt,
+      maxAttempts: m.v.maxAttempts || this.config.defaultAttempts, deadline: m.deadline, idempotencyKey: m.v.idempotencyKey, cacheKey: m.cacheKey,
+      alonePrice: this.quoter.alonePrice(m.v.spec.op, m.tokens.length),
+    };
+    if (m.cached) {
+      const job: NewJob = { ...common, id: randomUUID(), state: 'SUCCEEDED', queue: m.queue, entry: '', placement: 'from the result cache: computed before', cachedResult: m.cached };
+      return { job, packed: m.packed };
+    }
     const p = place(m.quotes, m.deadline, this.windows.policy, this.windows.load);
     if (m.v.maxCost > 0 && p.quote && p.quote.price > m.v.maxCost) {
       return new ApiError(
@@ -158,31 +190,23 @@ export class Admission {
       );
     }
     const id = randomUUID();
-    const maxAttempts = m.v.maxAttempts || this.config.defaultAttempts;
+    const { maxAttempts } = common;
     // A deferred job's wait (for aging and the queue delay) starts when its window opens.
     const queuedAt = p.kind === 'defer' ? p.plan.start : createdAt;
     const entry: PendingEntry = { tenant, id, length: m.tokens.length, priority: m.v.priority, queuedAt, attempts: 0, maxAttempts };
     const job: NewJob = {
+      ...common,
       id,
-      tenant,
-      spec: m.v.spec,
       state: p.kind === 'defer' ? 'DEFERRED' : 'QUEUED',
-      priority: m.v.priority,
-      clientRef: m.v.clientRef,
-      tokenCount: m.tokens.length,
-      bucket: m.bucket,
       // Work planned on spot capacity waits in the spot queue, which only spot workers take.
       queue: p.kind === 'defer' && p.quote.spot ? spotQueueOf(m.queue) : m.queue,
-      maxAttempts,
-      createdAt,
       entry: encodeEntry(entry),
       quote: p.quote,
-      deadline: m.deadline,
       placement: p.reason,
       ...(p.kind === 'defer' ? { plan: p.plan } : {}),
     };
     if (p.kind === 'defer') this.windows.load.reserve(p.quote.window, p.quote.opensAt, p.quote.seconds);
-    return { job, tokens: m.tokens };
+    return { job, packed: m.packed };
   }
 
   /** Why the record script refused a job, with which limit and by how much. */
@@ -202,6 +226,7 @@ export class Admission {
         );
       }
       case 'exists':
+      case 'idempotent':
         return new ApiError(grpc.status.ALREADY_EXISTS, `job ${job.id} exists already`);
     }
   }

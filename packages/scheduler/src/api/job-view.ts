@@ -41,6 +41,8 @@ export function jobView(r: JobRecord): Job {
     plannedStart: ts(r.plan?.start ?? 0),
     placement: r.placement,
     preemptions: r.preemptions,
+    cached: r.cached,
+    alonePrice: r.alonePrice,
   };
   if (r.result) job.result = r.result instanceof Uint32Array ? { signature: Array.from(r.result) } : { vector: Array.from(r.result) };
   return job;

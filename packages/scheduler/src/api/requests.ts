@@ -28,6 +28,7 @@ export function jobSpecSchema(maxTextBytes: number) {
         .object({ seconds: z.string().regex(/^-?\d{1,15}$/, 'must be a time'), nanos: z.number().int().min(0).max(999_999_999) })
         .nullish(),
       completionWindowSeconds: z.number().int().min(0).max(MAX_AHEAD_SECONDS, 'must be at most a year (31622400 s)'),
+      idempotencyKey: z.string().max(256, 'must be at most 256 characters'),
     })
     .transform((v, ctx) => {
       let spec: OpSpec;
@@ -59,7 +60,7 @@ export function jobSpecSchema(maxTextBytes: number) {
       }
       return {
         spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef, maxCost: v.maxCost,
-        deadline: fromTimestamp(v.deadline), completionWindowSeconds: v.completionWindowSeconds,
+        deadline: fromTimestamp(v.deadline), completionWindowSeconds: v.completionWindowSeconds, idempotencyKey: v.idempotencyKey,
       };
     });
 }

@@ -169,7 +169,12 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
     const report = await runPipeline(c.client, {
       source, op: c.op, out: c.outDir, threshold: c.threshold, extra: c.extra,
       progress: (p, done, total) => {
-        if (!bar) return;
+        if (!bar) {
+          // Without a terminal: a line at each tenth, for logs.
+          const tenth = Math.floor((10 * done) / total);
+          if (!c.json && tenth > Math.floor((10 * (done - 1)) / total)) c.err(`${p === 'submit' ? 'submitted' : 'finished'} ${done}/${total}`);
+          return;
+        }
         if (p !== phase) (phase && bar.stop(), bar.start(total, 0, { phase: p === 'submit' ? 'submitting' : 'running   ' }), (phase = p));
         bar.update(done);
       },
@@ -178,7 +183,9 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
     if (c.json) c.out(JSON.stringify(report));
     else {
       for (const s of report.skipped) c.err(`skipped ${s}`);
-      c.out(`${report.documents} documents, ${report.tokens} tokens, ${report.batches} batches, padding efficiency ${report.paddingEfficiency.toFixed(3)}, cost ${usd(report.cost)}, ${report.seconds.toFixed(1)} s`);
+      c.out(`${report.documents} documents, ${report.tokens} tokens, ${report.batches} batches, padding efficiency ${report.paddingEfficiency.toFixed(3)}, ${report.seconds.toFixed(1)} s`);
+      c.out(`reused: ${report.resumed} from an earlier run of this pipeline, ${report.cached} from the result cache, ${report.repeated} repeats within the corpus`);
+      c.out(`cost ${usd(report.cost)}; each document alone on demand would have cost ${usd(report.aloneOnDemandCost)}`);
       if (report.duplicateClusters !== undefined) c.out(`near-duplicates at Jaccard ≥ ${c.threshold}: ${report.duplicatePairs} pairs in ${report.duplicateClusters} clusters`);
       c.out(`results in ${c.outDir}`);
     }

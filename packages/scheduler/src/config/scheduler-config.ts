@@ -106,6 +106,16 @@ export const schedulerConfigSchema = z.object({
       retentionSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
     })
     .prefault({}),
+  /** Results kept by content (op, params, tokens): a job computed before takes its result and does not run. */
+  cache: z
+    .object({
+      enabled: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(true),
+      /** tenant: a tenant reuses only its own results; shared: any tenant's (equal content, equal result). */
+      scope: z.enum(['tenant', 'shared']).default('tenant'),
+      /** How long a result is kept after it was computed. */
+      retentionSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    })
+    .prefault({}),
   batching: z
     .object({
       /** Jobs in one batch. */
@@ -223,6 +233,7 @@ export const SCHEDULER_ENV: EnvOverrides = {
   NIGHTSHIFT_METRICS_LISTEN: 'metricsListen',
   NIGHTSHIFT_PREFIX: 'prefix',
   NIGHTSHIFT_WORKERS: 'workers',
+  NIGHTSHIFT_CACHE: 'cache.enabled',
   LOG_LEVEL: 'logLevel',
 };
 

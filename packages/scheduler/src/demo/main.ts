@@ -1,24 +1,29 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MultiBar, Presets } from 'cli-progress';
-import type { JobEvent__Output, SubmitStreamRequest } from '@nightshift/proto';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { JobClient } from '../client/index.js';
 import { redisAnswers, startRedisServer, type RedisServerHandle } from '../devtools/redis-server.js';
 import { dropPrefix } from '../devtools/redis-keys.js';
 import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../devtools/service-process.js';
-import { formatReport, summarize } from './report.js';
+import { runPipeline, type PipelineReport } from '../pipeline/index.js';
+import { formatPipelines, formatReport, summarize } from './report.js';
 
-// pnpm demo [--corpus FILE.jsonl] [--ops minhash,embed] [--workers 2]
+// pnpm demo [--corpus FILE.jsonl|FOLDER] [--ops minhash,embed] [--workers 2] [--out DIR]
 // The whole system on this machine: Redis (its own if none answers), two
-// workers and a scheduler as real processes, the bundled corpus submitted
-// over SubmitStream, followed over WatchJobs, and a report.
+// workers and a scheduler as real processes, and the nightly pipeline
+// (nightshift pipeline run) on the bundled corpus for each op: tokenized,
+// submitted over SubmitStream, followed over WatchJobs, results and
+// near-duplicate clusters written, and a report.
 
 const { values: args } = parseArgs({
   options: {
     corpus: { type: 'string', default: fileURLToPath(new URL('../../samples/corpus.jsonl', import.meta.url)) },
     ops: { type: 'string', default: 'minhash,embed' },
     workers: { type: 'string', default: '2' },
+    out: { type: 'string' },
   },
 });
 
@@ -53,51 +58,34 @@ async function main(): Promise<number> {
     started.push(scheduler);
     say(`scheduler: ${scheduler.ready.address}`);
 
-    const docs = readFileSync(args.corpus, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as { custom_id: string; text: string });
     const ops = args.ops.split(',').map((s) => s.trim());
-    const requests: SubmitStreamRequest[] = docs.flatMap((d) => ops.map((op) => ({ requestId: `${d.custom_id}/${op}`, job: { op, text: d.text, clientRef: d.custom_id } })));
-    say(`corpus: ${docs.length} documents from ${args.corpus}, ${requests.length} jobs (${ops.join(', ')})\n`);
+    const bad = ops.find((op) => op !== 'minhash' && op !== 'embed');
+    if (bad) throw new Error(`--ops: the pipeline runs minhash and embed, not ${bad}`);
+    const out = args.out ?? mkdtempSync(join(tmpdir(), 'nightshift-demo-'));
+    say(`corpus: ${args.corpus}; the nightly pipeline (nightshift pipeline run) for ${ops.join(', ')}; results under ${out}\n`);
 
     const client = new JobClient(scheduler.ready.address, 'demo');
     const bars = new MultiBar({ format: '  {name} [{bar}] {value}/{total}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
-    const admittedBar = bars.create(requests.length, 0, { name: 'admitted' });
-    const finishedBar = bars.create(requests.length, 0, { name: 'finished' });
-    const ids = new Set<string>();
-    const finals = new Set<string>();
-    let rejected = 0;
     const t0 = performance.now();
-    // Watch before submitting, so that no job can finish unseen.
-    const watch = client.watchJobs([]);
-    const allDone = new Promise<void>((resolve, reject) => {
-      watch.on('data', (e: JobEvent__Output) => {
-        if (!['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'].includes(e.state) || finals.has(e.jobId)) return;
-        finals.add(e.jobId);
-        finishedBar.update(finals.size);
-        if (finals.size + rejected === requests.length) resolve();
-      });
-      watch.on('error', (err: Error & { code?: number }) => (err.code === 1 ? undefined : reject(err)));
-    });
-    await client.submitMany(requests, (r) => {
-      if (r.job) ids.add(r.job.id);
-      else {
-        rejected++;
-        bars.log(`  rejected ${r.requestId}: ${r.error?.message}\n`);
-      }
-      admittedBar.update(ids.size);
-    });
-    if (finals.size + rejected < requests.length) await allDone;
+    const runs: PipelineReport[] = [];
+    for (const op of ops as Array<'minhash' | 'embed'>) {
+      const bar: Partial<Record<'submit' | 'run', SingleBar>> = {};
+      runs.push(
+        await runPipeline(client, {
+          source: args.corpus, op, out: join(out, op), threshold: 0.8, extra: {},
+          progress: (phase, done, total) => (bar[phase] ??= bars.create(total, 0, { name: `${op.padEnd(7)} ${phase === 'submit' ? 'admitted' : 'finished'}` })).update(done),
+        }),
+      );
+    }
     const wall = (performance.now() - t0) / 1000;
-    watch.cancel();
     bars.stop();
 
     const jobs = await client.listAllJobs();
     client.close();
-    const report = summarize(jobs.filter((j) => ids.has(j.id)));
+    const report = summarize(jobs);
     say(formatReport(report, wall));
-    return report.byState.SUCCEEDED === requests.length ? 0 : 1;
+    say(formatPipelines(runs, out));
+    return runs.every((r) => r.failed === 0 && r.skipped.length === 0) ? 0 : 1;
   } finally {
     await cleanup();
   }

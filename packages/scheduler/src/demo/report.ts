@@ -1,4 +1,5 @@
 import type { Job__Output } from '@nightshift/proto';
+import type { PipelineReport } from '../pipeline/index.js';
 
 export interface DemoReport {
   jobs: number;
@@ -31,7 +32,8 @@ export function summarize(jobs: readonly Job__Output[]): DemoReport {
     op.jobs++;
     op.tokens += j.tokenCount;
     op.kernelSeconds += j.kernelSeconds;
-    if (state !== 'SUCCEEDED') continue;
+    // A job answered from the result cache ran in no batch.
+    if (state !== 'SUCCEEDED' || !j.batchId) continue;
     perWorker[j.workerId] = (perWorker[j.workerId] ?? 0) + 1;
     op.batches.add(j.batchId);
     const b = batches.get(j.batchId) ?? { op: j.op, size: 0, longest: 0, tokens: 0 };
@@ -83,5 +85,18 @@ export function formatReport(r: DemoReport, wallSeconds: number): string {
     `  jobs per worker: ${Object.entries(r.perWorker).sort().map(([w, c]) => `${w} ${n(c)}`).join(', ')}`,
     '',
   ];
+  return lines.join('\n');
+}
+
+/** The pipeline runs: what each found and what it cost against running every document alone on demand. */
+export function formatPipelines(runs: readonly PipelineReport[], out: string): string {
+  const lines = ['  pipeline    documents   reused (run/cache/repeat)   cost        alone on demand   near-duplicates'];
+  for (const r of runs) {
+    const dups = r.duplicatePairs !== undefined ? `${n(r.duplicatePairs)} pairs in ${n(r.duplicateClusters!)} clusters` : '';
+    lines.push(
+      `  ${r.op.padEnd(10)}${n(r.documents).padStart(11)}   ${`${n(r.resumed)}/${n(r.cached)}/${n(r.repeated)}`.padEnd(26)}$${r.cost.toPrecision(3).padEnd(11)}$${r.aloneOnDemandCost.toPrecision(3).padEnd(17)}${dups}`,
+    );
+  }
+  lines.push('', `  results: ${out}/<op>/results.jsonl (input order), clusters.jsonl, report.json`, '');
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller, type SpotHandling } from './queue-puller.js';
 import { KubernetesDiscovery, type WorkerRegistry } from '../registry/index.js';
 import type { FleetEntry } from './worker-pool.js';
+import type { ResultCache } from '../cache/index.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -39,6 +40,8 @@ export class Dispatcher {
     spot: SpotHandling,
     /** The self-registered workers (with config.workers, the fleet). */
     private readonly registry: WorkerRegistry,
+    /** Where computed results are kept by content. */
+    cache: ResultCache,
     onSettled: (tenants: string[]) => void = () => undefined,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
@@ -53,6 +56,7 @@ export class Dispatcher {
       limits: config.batching,
       billing,
       spot,
+      cache,
       onSettled,
     };
   }

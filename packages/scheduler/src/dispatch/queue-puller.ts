@@ -4,11 +4,12 @@ import * as grpc from '@grpc/grpc-js';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@nightshift/proto';
-import { encodeResult, type JobStore, type Transition } from '../jobs/index.js';
+import { encodeResult, resultKind, type JobStore, type Transition } from '../jobs/index.js';
 import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
 import type { Billing, CostModels, Pool } from '../pricing/index.js';
 import type { SpotJob } from '../windows/index.js';
+import type { ResultCache } from '../cache/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { BatchNeeds, WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
@@ -35,6 +36,8 @@ export interface PullerOptions {
   limits: ClosingPolicy;
   billing: Billing;
   spot: SpotHandling;
+  /** Succeeded jobs' results are kept here by content. */
+  cache: ResultCache;
   /** Told of the tenants of each settled batch (their budgets may have crossed a threshold). */
   onSettled: (tenants: string[]) => void;
 }
@@ -252,14 +255,22 @@ export class QueuePuller {
       const base = { tenant: s.entry.tenant, id: s.entry.id, from: ['RUNNING'] as const, ifBatch: batchId };
       const cost: Record<string, number> = share > 0 ? { '+cost': share } : {};
       if (p.kind === 'succeed') {
-        const fields = { result: encodeResult(p.result), resultKind: p.result instanceof Uint32Array ? 'u32' : 'f32', kernelSeconds: p.kernelSeconds, workerId, error: '', ...cost };
+        const fields = { result: encodeResult(p.result), resultKind: resultKind(p.result), kernelSeconds: p.kernelSeconds, workerId, error: '', ...cost };
         return { ...base, to: 'SUCCEEDED', fields };
       }
       const fields = { error: p.error, workerId, kernelSeconds: p.kernelSeconds, ...cost, ...(p.kind === 'retry' ? { entry: retryEntry.get(s.entry.id)! } : {}) };
       return { ...base, to: p.kind === 'retry' ? 'QUEUED' : 'FAILED', fields };
     });
     // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.
-    await this.store.transitionMany(moves);
+    const computed = started.flatMap((s, i) => {
+      const p = plan[i]!;
+      return p.kind === 'succeed' ? [{ key: this.opts.cache.keyOf(s.entry.tenant, spec, s.tokens), result: p.result }] : [];
+    });
+    await Promise.all([
+      this.store.transitionMany(moves),
+      // Only a help for later jobs: a result not kept is computed again.
+      this.opts.cache.store(computed).catch((err: unknown) => this.log.warn({ err, batchId }, 'results not cached')),
+    ]);
     this.opts.onSettled([...new Set(started.map((s) => s.entry.tenant))]);
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
   }

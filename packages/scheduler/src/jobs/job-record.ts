@@ -54,20 +54,37 @@ export interface JobRecord {
   placement: string;
   /** Times a spot worker's preemption handed it back. */
   preemptions: number;
+  /** Its result came from the result cache: nothing ran. */
+  cached: boolean;
+  /** What running it alone on demand would have cost, US dollars, as quoted at admission. */
+  alonePrice: number;
   result?: Uint32Array | Float32Array;
 }
 
 /** What admission knows of a new job. */
 export type NewJob = Pick<
   JobRecord,
-  'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt' | 'entry' | 'quote' | 'deadline' | 'plan' | 'placement'
-> & { state: 'QUEUED' | 'DEFERRED' };
+  'id' | 'tenant' | 'spec' | 'priority' | 'clientRef' | 'tokenCount' | 'bucket' | 'queue' | 'maxAttempts' | 'createdAt' | 'entry' | 'quote' | 'deadline' | 'plan' | 'placement' | 'alonePrice'
+> & {
+  state: 'QUEUED' | 'DEFERRED' | 'SUCCEEDED';
+  /** The caller's idempotency key, if any. */
+  idempotencyKey: string;
+  /** Where its result is cached once computed (see ResultCache), or '' for no caching. */
+  cacheKey: string;
+  /** A result found in the cache: the job is created SUCCEEDED with it. */
+  cachedResult?: Uint32Array | Float32Array;
+};
 
 export function encodeResult(value: Uint32Array | Float32Array): Buffer {
   const out = Buffer.allocUnsafe(value.length * 4);
   if (value instanceof Uint32Array) value.forEach((v, i) => out.writeUInt32LE(v, i * 4));
   else value.forEach((v, i) => out.writeFloatLE(v, i * 4));
   return out;
+}
+
+/** How a result's kind is recorded next to its bytes. */
+export function resultKind(value: Uint32Array | Float32Array): 'u32' | 'f32' {
+  return value instanceof Uint32Array ? 'u32' : 'f32';
 }
 
 export function decodeResult(kind: string, bytes: Buffer): Uint32Array | Float32Array {
@@ -106,6 +123,8 @@ export function parseRecord(h: Record<string, Buffer>): JobRecord | null {
     deadline: n('deadline'),
     placement: s('placement'),
     preemptions: n('preemptions'),
+    cached: s('cached') === '1',
+    alonePrice: n('alonePrice'),
   };
   const plan = parsePlan(s('plan'));
   if (plan) rec.plan = plan;

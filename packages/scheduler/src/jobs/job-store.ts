@@ -3,7 +3,7 @@ import type { Redis, Result } from 'ioredis';
 import { JOB_STATES, type JobState } from './job-state.js';
 import { Keys } from './keys.js';
 import { SlotBatch } from '../redis/index.js';
-import { encodePlan, parseRecord, type JobRecord, type NewJob } from './job-record.js';
+import { encodePlan, encodeResult, parseRecord, resultKind, type JobRecord, type NewJob } from './job-record.js';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -52,6 +52,7 @@ export interface AdmissionLimits {
 export type Created =
   | { ok: true }
   | { ok: false; reason: 'exists' }
+  | { ok: false; reason: 'idempotent'; id: string }
   | { ok: false; reason: 'rate'; retryAfterMs: number }
   | { ok: false; reason: 'budget'; spent: number; reserved: number };
 
@@ -109,23 +110,27 @@ export class JobStore {
       const shared = JSON.stringify({ tenant, spec: JSON.stringify(spec), priority: String(priority), maxAttempts: String(maxAttempts) });
       const args: Array<string | number | Buffer> = [
         String(createdAt), this.opts.eventsMaxLen, shared,
-        limits.tokensPerMinute, limits.budget, limits.periodId, limits.ledgerTtlSeconds,
+        limits.tokensPerMinute, limits.budget, limits.periodId, limits.ledgerTtlSeconds, this.opts.retentionSeconds,
       ];
       for (const { job, tokens, price } of list) {
         const score = String(JobStore.sortScore(job.createdAt));
         const own = {
           id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry,
-          deadline: String(job.deadline), placement: job.placement, state: job.state,
+          deadline: String(job.deadline), placement: job.placement, state: job.state, alonePrice: String(job.alonePrice),
           ...(job.quote ? { quote: JSON.stringify(job.quote) } : {}),
           ...(job.plan ? { plan: encodePlan(job.plan) } : {}),
+          ...(job.cachedResult ? { resultKind: resultKind(job.cachedResult) } : {}),
         };
-        args.push(JSON.stringify(own), tokens, score, String(price));
+        args.push(JSON.stringify(own), tokens, score, String(price), job.cachedResult ? encodeResult(job.cachedResult) : '');
       }
+      const records = list.map((j) => k.job(tenant, j.job.id));
       batch.add(k.jobs(tenant), (p) =>
         p.nsCreateJobs(
-          6 + list.length,
+          7 + 2 * list.length,
           k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), k.rate(tenant), k.ledger(tenant, limits.periodId), k.state(tenant, 'DEFERRED'),
-          ...list.map((j) => k.job(tenant, j.job.id)),
+          k.state(tenant, 'SUCCEEDED'),
+          ...records,
+          ...list.map((j, n) => (j.job.idempotencyKey ? k.idempotency(tenant, j.job.idempotencyKey) : records[n]!)),
           ...args,
         ),
       );
@@ -135,7 +140,7 @@ export class JobStore {
     [...groups.values()].forEach((list, g) => {
       const [err, reply] = replies[g]!;
       if (err) throw err;
-      list.forEach((j, n) => (created[j.i] = createdResult((reply as Array<number | Array<number | string>>)[n]!)));
+      list.forEach((j, n) => (created[j.i] = createdResult((reply as Array<number | Array<number | string | Buffer>>)[n]!)));
     });
     return created;
   }
@@ -258,9 +263,10 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return groups;
 }
 
-function createdResult(r: number | Array<number | string>): Created {
+function createdResult(r: number | Array<number | string | Buffer>): Created {
   if (r === 1) return { ok: true };
   if (r === 0 || !Array.isArray(r)) return { ok: false, reason: 'exists' };
+  if (Number(r[0]) === -3) return { ok: false, reason: 'idempotent', id: String(r[1]) };
   if (Number(r[0]) === -1) return { ok: false, reason: 'rate', retryAfterMs: Number(r[1]) };
   return { ok: false, reason: 'budget', spent: Number(r[1]), reserved: Number(r[2]) };
 }
@@ -275,5 +281,5 @@ function transitionResult(r: Array<number | Buffer>): TransitionResult {
 const RECORD_FIELDS = [
   'id', 'tenant', 'spec', 'state', 'seq', 'priority', 'clientRef', 'tokenCount', 'bucket', 'queue',
   'attempts', 'maxAttempts', 'error', 'createdAt', 'startedAt', 'finishedAt', 'kernelSeconds', 'workerId', 'batchId', 'entry', 'quote', 'cost',
-  'deadline', 'plan', 'placement', 'preemptions',
+  'deadline', 'plan', 'placement', 'preemptions', 'cached', 'alonePrice',
 ] as const;

@@ -44,6 +44,11 @@ export class Keys {
     return `${this.tenant(tenant)}:rate`;
   }
 
+  /** The job a tenant's idempotency key names (STRING: its id), kept as long as the job. */
+  idempotency(tenant: string, key: string): string {
+    return `${this.tenant(tenant)}:idem:${key}`;
+  }
+
   /** The tenant's stream of job state changes. */
   events(tenant: string): string {
     return `${this.tenant(tenant)}:events`;

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
-import { packTokens, type Job__Output, type JobSpec } from '@nightshift/proto';
+import { fromTimestamp, packTokens, type Job__Output, type JobSpec } from '@nightshift/proto';
 import type { JobClient } from '../client/index.js';
 import { readCorpus } from './corpus.js';
 import { jaccard, nearDuplicates, shingleSet } from './lsh.js';
@@ -17,6 +18,12 @@ export interface PipelineOptions {
   threshold: number;
   /** Deadline fields for every job (a deadline lets heavy work wait for cheap windows). */
   extra: Partial<JobSpec>;
+  /**
+   * Names the run for resuming: submissions carry idempotency keys made of it, each document's
+   * custom_id and its content, so a run started again with the same key (after a crash) gets the
+   * jobs already submitted back instead of new ones. Default: the output folder's path.
+   */
+  runKey?: string;
   /** Told of progress: phase, done, total. */
   progress?: (phase: 'submit' | 'run', done: number, total: number) => void;
 }
@@ -28,11 +35,19 @@ export interface PipelineReport {
   tokens: number;
   skipped: string[];
   failed: number;
+  /** Documents whose job an earlier run with the same run key had submitted (a resumed run). */
+  resumed: number;
+  /** Documents answered from the scheduler's result cache: their content was computed before. */
+  cached: number;
+  /** Documents with the same content as an earlier document of this corpus: submitted once, reported for each. */
+  repeated: number;
   batches: number;
   /** Real ÷ padded tokens over the batches the documents ran in. */
   paddingEfficiency: number;
-  /** US dollars. */
+  /** US dollars: what the documents' jobs cost. */
   cost: number;
+  /** US dollars: what running each document alone (a batch of one) on demand, without the cache, would have cost. */
+  aloneOnDemandCost: number;
   seconds: number;
   duplicateClusters?: number;
   duplicatePairs?: number;
@@ -50,15 +65,28 @@ export async function runPipeline(client: JobClient, o: PipelineOptions): Promis
   const { documents, problems } = await readCorpus(o.source);
   const tokens = documents.map((d) => Uint32Array.from(encode(d.text)));
   const skipped = [...problems];
+  const runKey = digest(o.runKey ?? resolve(o.out));
+  // Identical documents are submitted once: the first of each content stands for the rest.
+  const packed = tokens.map((t) => packTokens(t));
+  const contents = packed.map((p) => digest(`${o.op}\n${JSON.stringify(o.extra.params ?? {})}\n`, p));
+  const firstOf = new Map<string, number>();
+  const source = contents.map((c, i) => (firstOf.has(c) ? firstOf.get(c)! : (firstOf.set(c, i), i)));
   const ids = new Array<string | undefined>(documents.length);
+  const earlier = new Set<number>();
   let submitted = 0;
+  const unique = documents.flatMap((d, i) => (source[i] === i ? [i] : []));
   await client.submitMany(
-    documents.map((d, i) => ({ requestId: String(i), job: { op: o.op, tokens: packTokens(tokens[i]!), clientRef: d.customId, ...o.extra } })),
+    unique.map((i) => ({
+      requestId: String(i),
+      job: { op: o.op, tokens: packed[i]!, clientRef: documents[i]!.customId, idempotencyKey: `pipeline:${runKey}:${digest(documents[i]!.customId, contents[i]!)}`, ...o.extra },
+    })),
     (r) => {
       const i = Number(r.requestId);
-      if (r.job) ids[i] = r.job.id;
-      else skipped.push(`${documents[i]!.customId}: ${r.error?.message ?? 'refused'}`);
-      o.progress?.('submit', ++submitted, documents.length);
+      if (r.job) {
+        ids[i] = r.job.id;
+        if (r.job.createdAt && fromTimestamp(r.job.createdAt) < started) earlier.add(i);
+      } else skipped.push(`${documents[i]!.customId}: ${r.error?.message ?? 'refused'}`);
+      o.progress?.('submit', ++submitted, unique.length);
     },
   );
   // Follow every job to its end, a thousand ids per watch (the API's limit).
@@ -73,10 +101,12 @@ export async function runPipeline(client: JobClient, o: PipelineOptions): Promis
     }),
   );
   // Read the jobs back with their results, 64 at a time, in input order.
-  const jobs = new Array<Job__Output | undefined>(documents.length);
-  for (let i = 0; i < documents.length; i += 64) {
-    await Promise.all(ids.slice(i, i + 64).map(async (id, k) => id && (jobs[i + k] = await client.getJob(id))));
+  const read = new Array<Job__Output | undefined>(documents.length);
+  for (let i = 0; i < unique.length; i += 64) {
+    await Promise.all(unique.slice(i, i + 64).map(async (d) => ids[d] && (read[d] = await client.getJob(ids[d]!))));
   }
+  const jobs = documents.map((_, i) => read[source[i]!]);
+  ids.forEach((_, i) => (ids[i] = ids[source[i]!]));
   await mkdir(o.out, { recursive: true });
   const lines = documents.map((d, i) => {
     const j = jobs[i];
@@ -92,9 +122,9 @@ export async function runPipeline(client: JobClient, o: PipelineOptions): Promis
   });
   await writeFile(join(o.out, 'results.jsonl'), `${lines.join('\n')}\n`);
 
-  // Batches and their padding, from where each job last ran.
+  // Batches and their padding, from where each job last ran (a job once, however many documents share it).
   const batches = new Map<string, number[]>();
-  jobs.forEach((j) => j?.batchId && batches.set(j.batchId, [...(batches.get(j.batchId) ?? []), j.tokenCount]));
+  read.forEach((j) => j?.batchId && batches.set(j.batchId, [...(batches.get(j.batchId) ?? []), j.tokenCount]));
   let real = 0;
   let padded = 0;
   for (const lengths of batches.values()) {
@@ -108,9 +138,13 @@ export async function runPipeline(client: JobClient, o: PipelineOptions): Promis
     tokens: tokens.reduce((a, t) => a + t.length, 0),
     skipped,
     failed: jobs.filter((j) => j && j.state !== 'JOB_STATE_SUCCEEDED').length,
+    resumed: earlier.size,
+    cached: read.filter((j) => j?.cached).length,
+    repeated: documents.length - unique.length,
     batches: batches.size,
     paddingEfficiency: padded ? real / padded : 1,
-    cost: jobs.reduce((a, j) => a + (j?.cost ?? 0), 0),
+    cost: read.reduce((a, j) => a + (j?.cost ?? 0), 0),
+    aloneOnDemandCost: jobs.reduce((a, j) => a + (j?.alonePrice ?? 0), 0),
     seconds: (Date.now() - started) / 1000,
   };
   if (o.op === 'minhash') {
@@ -126,4 +160,11 @@ export async function runPipeline(client: JobClient, o: PipelineOptions): Promis
   }
   await writeFile(join(o.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** A short content digest (128 bits of SHA-256, base64url). */
+function digest(...parts: Array<string | Buffer>): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('base64url').slice(0, 22);
 }

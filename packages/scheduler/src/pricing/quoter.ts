@@ -71,6 +71,16 @@ export class Quoter {
     private readonly clock: Clock = systemClock,
   ) {}
 
+  /** What a job would cost alone (a batch of one) on demand, on the cheapest class: what batching and windows save against. */
+  alonePrice(op: OpName, length: number): number {
+    let best = Infinity;
+    for (const workerClass of this.classes()) {
+      const seconds = predictSeconds(this.models.current(op, workerClass), { paddedTokens: length, maxLength: length });
+      best = Math.min(best, priceOf(this.prices, workerClass, ON_DEMAND, seconds) ?? Infinity);
+    }
+    return Number.isFinite(best) ? best : 0;
+  }
+
   /** Quotes, cheapest first; `bucket` is the job's bucket name (le… or gt…). */
   quote(op: OpName, length: number, bucket: string, now = this.clock.now()): WindowQuote[] {
     const bound = bucketBound(bucket, length);

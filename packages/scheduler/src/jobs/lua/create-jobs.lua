@@ -1,9 +1,11 @@
 --[[
-  Admits several jobs of one tenant: for each, in order, checks the tenant's
-  token rate and budget, reserves its quote and takes its tokens, then writes
-  the record in state QUEUED (or DEFERRED, when admission placed it in a
-  later window), indexes it and announces it. All at once, so
-  that concurrent admissions never pass a limit together.
+  Admits several jobs of one tenant: for each, in order, checks its
+  idempotency key, the tenant's token rate and budget, reserves its quote and
+  takes its tokens, then writes the record in state QUEUED (or DEFERRED, when
+  admission placed it in a later window), indexes it and announces it. A job
+  whose result admission found in the result cache is written SUCCEEDED with
+  it, and takes neither tokens nor budget. All at once, so that concurrent
+  admissions never pass a limit together, nor create one key's job twice.
 
   Input:
     KEYS[1] tenant's jobs (ZSET, scored by creation time)
@@ -12,7 +14,9 @@
     KEYS[4] tenant's token bucket (HASH: level, at)
     KEYS[5] tenant's ledger for the current budget period (HASH: spent, reserved, tokens, jobs)
     KEYS[6] tenant's DEFERRED jobs (ZSET)
-    KEYS[7..] the job records (HASH), one per job
+    KEYS[7] tenant's SUCCEEDED jobs (ZSET)
+    KEYS[8 .. 7+n] the job records (HASH), one per job
+    KEYS[8+n .. 7+2n] the jobs' idempotency keys (STRING: the job id); a job without one repeats its record's key
 
     ARGV[1] now (and created at), ms
     ARGV[2] events stream max length (approximate)
@@ -21,20 +25,24 @@
     ARGV[5] budget, dollars (0: none)
     ARGV[6] the current period's id
     ARGV[7] seconds to keep the ledger
-    then four per job: its fields (JSON object of strings, with "id", "sortKey" and "tokenCount";
-    "state" DEFERRED with "plan" "window,start,price" for a deferred job),
-    its tokens (binary), its index score, and its quoted price (reserved against the budget)
+    ARGV[8] seconds to keep a finished record (and its idempotency key)
+    then five per job: its fields (JSON object of strings, with "id", "sortKey" and "tokenCount";
+    "state" DEFERRED with "plan" "window,start,price" for a deferred job, SUCCEEDED with "resultKind"
+    for a cached one), its tokens (binary), its index score, its quoted price (reserved against the
+    budget), and its cached result (binary) or ""
 
   Output, per job:
     1                         created
     0                         the record existed already
     {-1, ms}                  over the token rate: enough tokens are back in ms
     {-2, spent, reserved}     over the budget (spent and reserved as they stand)
+    {-3, id}                  its idempotency key names job id already
 ]]
 local rcall = redis.call
 local now = tonumber(ARGV[1])
 local perMinute, budget = tonumber(ARGV[4]), tonumber(ARGV[5])
-local shared = { "state", "QUEUED", "seq", 1, "attempts", 0, "createdAt", ARGV[1], "period", ARGV[6] }
+local retention = tonumber(ARGV[8])
+local shared = { "seq", 1, "attempts", 0, "createdAt", ARGV[1], "period", ARGV[6] }
 for f, v in pairs(cjson.decode(ARGV[3])) do
   shared[#shared + 1] = f
   shared[#shared + 1] = v
@@ -52,14 +60,53 @@ local ledger = rcall("HMGET", KEYS[5], "spent", "reserved")
 local spent, reserved = tonumber(ledger[1] or "0"), tonumber(ledger[2] or "0")
 local addedTokens, addedJobs, addedReserve = 0, 0, 0
 
+local function create(key, idem, fields, tokens, score, price, result)
+  local state = fields.state or "QUEUED"
+  local set = { "state", state }
+  for f, v in pairs(fields) do
+    set[#set + 1] = f
+    set[#set + 1] = v
+  end
+  if result ~= "" then
+    -- From the result cache: finished as it is created.
+    for _, f in ipairs({ "result", result, "cached", "1", "startedAt", ARGV[1], "finishedAt", ARGV[1], "reserved", 0 }) do set[#set + 1] = f end
+  else
+    for _, f in ipairs({ "tokens", tokens, "reserved", price }) do set[#set + 1] = f end
+  end
+  if idem ~= key then
+    set[#set + 1] = "idem"
+    set[#set + 1] = idem
+    rcall("SET", idem, fields.id)
+  end
+  rcall("HSET", key, unpack(shared))
+  rcall("HSET", key, unpack(set))
+  rcall("ZADD", KEYS[1], score, fields.id)
+  rcall("ZADD", state == "DEFERRED" and KEYS[6] or state == "SUCCEEDED" and KEYS[7] or KEYS[2], score, fields.id)
+  if state == "SUCCEEDED" and retention > 0 then
+    rcall("EXPIRE", key, retention)
+    if idem ~= key then rcall("EXPIRE", idem, retention) end
+  end
+  -- "id|state|seq|at|attempts|worker|plan|error", as transition.lua writes it.
+  rcall("XADD", KEYS[3], "MAXLEN", "~", ARGV[2], "*", "e", fields.id .. "|" .. state .. "|1|" .. ARGV[1] .. "|0||" .. (fields.plan or "") .. "|")
+end
+
 local out = {}
-local a = 8
-for k = 7, #KEYS do
-  local fields, tokens, score, price = cjson.decode(ARGV[a]), ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
-  a = a + 4
+local n = (#KEYS - 7) / 2
+local a = 9
+for k = 1, n do
+  local key, idem = KEYS[7 + k], KEYS[7 + n + k]
+  local fields, tokens, score, price, result = cjson.decode(ARGV[a]), ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4]
+  a = a + 5
   local need = tonumber(fields.tokenCount)
-  if rcall("EXISTS", KEYS[k]) == 1 then
+  local earlier = idem ~= key and rcall("GET", idem)
+  if earlier then
+    out[#out + 1] = { -3, earlier }
+  elseif rcall("EXISTS", key) == 1 then
     out[#out + 1] = 0
+  elseif result ~= "" then
+    create(key, idem, fields, tokens, score, 0, result)
+    addedJobs = addedJobs + 1
+    out[#out + 1] = 1
   -- A job larger than the whole bucket passes when the bucket is full, and leaves it in debt.
   elseif perMinute > 0 and level < math.min(need, perMinute) then
     out[#out + 1] = { -1, math.ceil((math.min(need, perMinute) - level) * 60000 / perMinute) }
@@ -70,18 +117,7 @@ for k = 7, #KEYS do
     addedTokens = addedTokens + need
     addedJobs = addedJobs + 1
     addedReserve = addedReserve + price
-    local set = { "tokens", tokens, "reserved", ARGV[a - 1] }
-    for f, v in pairs(fields) do
-      set[#set + 1] = f
-      set[#set + 1] = v
-    end
-    rcall("HSET", KEYS[k], unpack(shared))
-    rcall("HSET", KEYS[k], unpack(set))
-    local state = fields.state or "QUEUED"
-    rcall("ZADD", KEYS[1], score, fields.id)
-    rcall("ZADD", state == "DEFERRED" and KEYS[6] or KEYS[2], score, fields.id)
-    -- "id|state|seq|at|attempts|worker|plan|error", as transition.lua writes it.
-    rcall("XADD", KEYS[3], "MAXLEN", "~", ARGV[2], "*", "e", fields.id .. "|" .. state .. "|1|" .. ARGV[1] .. "|0||" .. (fields.plan or "") .. "|")
+    create(key, idem, fields, tokens, score, ARGV[a - 2], "")
     out[#out + 1] = 1
   end
 end

@@ -92,12 +92,16 @@ for k = 8, #KEYS do
     if FINAL[to] then
       -- The tokens were kept only to run the job; its reservation is released, what it cost is spent.
       rcall("HDEL", key, "tokens")
-      local held = rcall("HMGET", key, "reserved", "period")
+      local held = rcall("HMGET", key, "reserved", "period", "idem")
       if held[1] and tonumber(held[1]) > 0 and held[2] and rcall("EXISTS", ledgerPrefix .. held[2]) == 1 then
         rcall("HINCRBYFLOAT", ledgerPrefix .. held[2], "reserved", "-" .. held[1])
         rcall("HSET", key, "reserved", 0)
       end
-      if ttl > 0 then rcall("EXPIRE", key, ttl) end
+      if ttl > 0 then
+        rcall("EXPIRE", key, ttl)
+        -- The job's idempotency key (in the tenant's slot) lives as long as the job.
+        if held[3] then rcall("EXPIRE", held[3], ttl) end
+      end
     elseif wantTokens == "1" then
       reply[3] = rcall("HGET", key, "tokens")
     end

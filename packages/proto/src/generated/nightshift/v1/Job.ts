@@ -77,6 +77,16 @@ export interface Job {
    * attempts).
    */
   'preemptions'?: (number);
+  /**
+   * Its result came from the result cache: the same op, params and tokens
+   * had been computed before (for this tenant, by default); nothing ran.
+   */
+  'cached'?: (boolean);
+  /**
+   * What it would have cost to run alone (a batch of one) on demand, US
+   * dollars, at admission: what batching and windows are measured against.
+   */
+  'alonePrice'?: (number | string);
 }
 
 export interface Job__Output {
@@ -149,4 +159,14 @@ export interface Job__Output {
    * attempts).
    */
   'preemptions': (number);
+  /**
+   * Its result came from the result cache: the same op, params and tokens
+   * had been computed before (for this tenant, by default); nothing ran.
+   */
+  'cached': (boolean);
+  /**
+   * What it would have cost to run alone (a batch of one) on demand, US
+   * dollars, at admission: what batching and windows are measured against.
+   */
+  'alonePrice': (number);
 }

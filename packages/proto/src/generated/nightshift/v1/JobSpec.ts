@@ -48,6 +48,13 @@ export interface JobSpec {
    * batch APIs offer); the earlier of the two counts when both are set.
    */
   'completionWindowSeconds'?: (number);
+  /**
+   * Makes a retried submission safe: a second job with the same key from the
+   * same tenant is not created; the first job is returned instead (while the
+   * first is kept, see the scheduler's jobs.retentionSeconds). At most 256
+   * characters.
+   */
+  'idempotencyKey'?: (string);
   'payload'?: "text"|"tokens";
 }
 
@@ -96,5 +103,12 @@ export interface JobSpec__Output {
    * batch APIs offer); the earlier of the two counts when both are set.
    */
   'completionWindowSeconds': (number);
+  /**
+   * Makes a retried submission safe: a second job with the same key from the
+   * same tenant is not created; the first job is returned instead (while the
+   * first is kept, see the scheduler's jobs.retentionSeconds). At most 256
+   * characters.
+   */
+  'idempotencyKey': (string);
   'payload'?: "text"|"tokens";
 }

@@ -1,0 +1,126 @@
+// pnpm bench:pipeline — the nightly pipeline (`nightshift pipeline run`) on a generated corpus of
+// 50,000 documents through the whole local stack (its own redis-server, the scheduler and two
+// worker processes, as deployed), against the ceiling: one process tokenizing the same corpus and
+// calling the same native kernel on length-sorted batches, with no queue. Prints a table;
+// BENCHMARKS.md records it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { resolveOp, seededRandom } from '@nightshift/proto';
+import { loadNative, nativeParams } from '@nightshift/worker';
+import { JobClient } from '../src/index.js';
+import { runPipeline } from '../src/pipeline/index.js';
+import { readCorpus } from '../src/pipeline/corpus.js';
+import { startRedisServer } from '../src/devtools/redis-server.js';
+import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
+import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
+import { table } from './table.js';
+
+const DOCS = Number(process.env.BENCH_DOCS ?? 50_000);
+const WORKERS = 2;
+const BATCH = 64;
+
+/**
+ * A corpus like a crawl's: documents of log-normal length (median 120 words, about 200 tokens),
+ * words from a Zipf-like vocabulary, and one document in twenty a near-copy of an earlier one.
+ */
+function generateCorpus(file: string, n: number): void {
+  const rand = seededRandom(2026);
+  const vocabulary = Array.from({ length: 20_000 }, () => Array.from({ length: 2 + Math.floor(rand() * 8) }, () => String.fromCharCode(97 + Math.floor(rand() * 26))).join(''));
+  const word = () => vocabulary[Math.floor(vocabulary.length * rand() ** 2)]!;
+  const lengths = logNormalLengths(n, 11, { median: 120, p99: 2500, max: 6000 });
+  const texts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && rand() < 0.05) {
+      const words = texts[Math.floor(rand() * i)]!.split(' ');
+      for (let k = 0; k < Math.max(1, words.length / 20); k++) words[Math.floor(rand() * words.length)] = word();
+      texts.push(words.join(' '));
+    } else texts.push(Array.from({ length: lengths[i]! }, word).join(' '));
+  }
+  writeFileSync(file, `${texts.map((text, i) => JSON.stringify({ custom_id: `doc-${i}`, text })).join('\n')}\n`);
+}
+
+/** The ceiling: read and tokenize in this process, then the kernel on batches of similar length, as many at once as the workers have threads. */
+async function ceiling(file: string, op: 'minhash' | 'embed'): Promise<{ seconds: number; tokenizeSeconds: number }> {
+  const addon = loadNative().addon!;
+  addon.init({ threads: 1 });
+  const params = nativeParams(resolveOp(op, null));
+  const t0 = performance.now();
+  const { documents } = await readCorpus(file);
+  const seqs = documents.map((d) => Uint32Array.from(encode(d.text)));
+  const tokenizeSeconds = (performance.now() - t0) / 1000;
+  const order = seqs.map((_, i) => i).sort((a, b) => seqs[a]!.length - seqs[b]!.length);
+  let next = 0;
+  const lane = async () => {
+    for (let b = next; b < order.length; b = next) {
+      next += BATCH;
+      const parts = order.slice(b, b + BATCH).map((i) => seqs[i]!);
+      const offsets = new Uint32Array(parts.length + 1);
+      parts.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.length));
+      const tokens = new Uint32Array(offsets[parts.length]!);
+      parts.forEach((p, k) => tokens.set(p, offsets[k]!));
+      await addon.runBatch(op, params, tokens, offsets);
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, lane));
+  return { seconds: (performance.now() - t0) / 1000, tokenizeSeconds };
+}
+
+async function main(): Promise<void> {
+  const say = (s = '') => process.stdout.write(`${s}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'ns-bench-pipeline-'));
+  const file = join(dir, 'corpus.jsonl');
+  generateCorpus(file, DOCS);
+  const redis = await startRedisServer();
+  const workers: ServiceProcess[] = [];
+  const rows: string[][] = [];
+  try {
+    for (let i = 1; i <= WORKERS; i++) workers.push(await startWorkerProcess(`w${i}`));
+    say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${DOCS.toLocaleString('en-US')} documents; ${WORKERS} worker processes of 1 kernel thread; redis-server of its own`);
+    for (const op of ['minhash', 'embed'] as const) {
+      // A scheduler (and so a result cache) of its own for each op: nothing is answered from an earlier run.
+      const scheduler = await startSchedulerProcess(redis.url, `bench-pipeline-${op}`, workers);
+      const client = new JobClient(scheduler.ready.address, 'nightly');
+      const marks: Record<string, number> = {};
+      const t0 = performance.now();
+      const report = await runPipeline(client, {
+        source: file, op, out: join(dir, op), threshold: 0.8, extra: {},
+        progress: (phase, done, total) => done === total && (marks[phase] = (performance.now() - t0) / 1000),
+      });
+      const total = (performance.now() - t0) / 1000;
+      client.close();
+      await scheduler.stop();
+      const best = await ceiling(file, op);
+      const untilResults = marks.run ?? total;
+      rows.push([
+        op,
+        `${(report.documents / untilResults).toFixed(0)} / ${(report.tokens / untilResults / 1e6).toFixed(2)} M`,
+        total.toFixed(1),
+        untilResults.toFixed(1),
+        `${(report.documents / best.seconds).toFixed(0)} / ${(report.tokens / best.seconds / 1e6).toFixed(2)} M`,
+        best.seconds.toFixed(1),
+        best.tokenizeSeconds.toFixed(1),
+        (best.seconds / untilResults).toFixed(2),
+        `${report.batches} / ${report.paddingEfficiency.toFixed(3)}`,
+        `$${report.cost.toPrecision(3)} / $${report.aloneOnDemandCost.toPrecision(3)}`,
+        report.duplicatePairs !== undefined ? `${report.duplicatePairs} in ${report.duplicateClusters}` : '',
+      ]);
+      process.stderr.write('.');
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stderr.write('\n');
+  say(
+    table(
+      ['op', 'pipeline docs/s / tok/s', 'pipeline s', 'until last result s', 'ceiling docs/s / tok/s', 'ceiling s', 'of it tokenizing s', 'pipeline ÷ ceiling', 'batches / padding', 'cost / alone on demand', 'near-dup pairs in clusters'],
+      rows,
+    ),
+  );
+}
+
+await main();

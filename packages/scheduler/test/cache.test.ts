@@ -1,0 +1,122 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { packTokens } from '@nightshift/proto';
+import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
+import { REDIS_URL } from './helpers/redis.js';
+
+const systems: TestSystem[] = [];
+const redis = new Redis(REDIS_URL);
+after(async () => {
+  for (const s of systems) await s.stop();
+  redis.disconnect();
+});
+
+async function system(name: string, config: Record<string, unknown> = {}): Promise<TestSystem> {
+  const s = await startSystem(name, { workers: 1, workerEnv: { NIGHTSHIFT_KERNELS: 'ts' }, config });
+  systems.push(s);
+  return s;
+}
+
+const doc = (seed: number, n = 300) => packTokens(Uint32Array.from({ length: n }, (_, i) => (seed * 7919 + i * 104_729) % 200_000));
+
+test('identical content is computed once per tenant: the second job takes the cached result, costs nothing, and runs nowhere', async () => {
+  const s = await system('cache-tenant');
+  const acme = s.client('acme');
+  const first = await acme.submit({ op: 'minhash', tokens: doc(1) });
+  await watchUntilFinal(acme, [first.id]);
+  const computed = await acme.getJob(first.id);
+  assert.equal(computed.state, 'JOB_STATE_SUCCEEDED');
+  assert.equal(computed.cached, false);
+  assert.ok(computed.alonePrice > 0, 'what running alone on demand would cost is quoted');
+
+  const again = await acme.submit({ op: 'minhash', tokens: doc(1), clientRef: 'again' });
+  assert.notEqual(again.id, first.id, 'a new job, answered from the cache');
+  assert.equal(again.state, 'JOB_STATE_SUCCEEDED', 'finished as it is created');
+  assert.equal(again.cached, true);
+  const read = await acme.getJob(again.id);
+  assert.deepEqual(read.result?.signature, computed.result?.signature);
+  assert.equal(read.cost, 0);
+  assert.equal(read.batchId, '', 'it ran in no batch');
+  assert.equal(read.clientRef, 'again');
+  // A watcher of a cached job hears it is done at once.
+  const events = await watchUntilFinal(acme, [again.id], 10_000);
+  assert.deepEqual(events.get(again.id)!.map((e) => e.state), ['JOB_STATE_SUCCEEDED']);
+
+  // Other params, or other tokens: other content, computed.
+  const otherParams = await acme.submit({ op: 'minhash', params: { minhash: { numPerm: 64 } }, tokens: doc(1) });
+  const otherTokens = await acme.submit({ op: 'minhash', tokens: doc(2) });
+  assert.equal(otherParams.cached, false);
+  assert.equal(otherTokens.cached, false);
+  // Another tenant does not see acme's results (scope: tenant, the default).
+  const globex = await s.client('globex').submit({ op: 'minhash', tokens: doc(1) });
+  assert.equal(globex.cached, false);
+  await watchUntilFinal(acme, [otherParams.id, otherTokens.id]);
+  await watchUntilFinal(s.client('globex'), [globex.id]);
+
+  // Kept for the retention (7 days by default), not forever.
+  const keys = await redis.keys(`${s.prefix}:{t:acme}:cache:*`);
+  assert.equal(keys.length, 3, 'one entry per distinct content');
+  const ttl = await redis.ttl(keys[0]!);
+  assert.ok(ttl > 7 * 86400 - 60 && ttl <= 7 * 86400, `ttl ${ttl}`);
+});
+
+test('shared scope reuses results across tenants; a disabled cache computes every job', async () => {
+  const shared = await system('cache-shared', { cache: { scope: 'shared' } });
+  const a = await shared.client('acme').submit({ op: 'embed', tokens: doc(3) });
+  await watchUntilFinal(shared.client('acme'), [a.id]);
+  const b = await shared.client('globex').submit({ op: 'embed', tokens: doc(3) });
+  assert.equal(b.cached, true);
+  assert.deepEqual(b.result?.vector, (await shared.client('acme').getJob(a.id)).result?.vector);
+
+  const off = await system('cache-off', { cache: { enabled: false } });
+  const c = off.client('acme');
+  const x = await c.submit({ op: 'minhash', tokens: doc(4) });
+  await watchUntilFinal(c, [x.id]);
+  const y = await c.submit({ op: 'minhash', tokens: doc(4) });
+  assert.equal(y.cached, false);
+  assert.equal(y.state, 'JOB_STATE_QUEUED');
+  await watchUntilFinal(c, [y.id]);
+  assert.equal((await redis.keys(`${off.prefix}:*cache*`)).length, 0);
+});
+
+test('an idempotency key returns the same job for the same tenant, also to concurrent retries', async () => {
+  const s = await system('idempotency');
+  const acme = s.client('acme');
+  // 20 concurrent retries of one submission, and a stream carrying the key twice.
+  const tries = await Promise.all(Array.from({ length: 20 }, () => acme.submit({ op: 'minhash', tokens: doc(5), idempotencyKey: 'order-17' })));
+  const ids = new Set(tries.map((j) => j.id));
+  assert.equal(ids.size, 1, 'one job for one key');
+  const streamed: string[] = [];
+  await acme.submitMany(
+    [0, 1].map((i) => ({ requestId: String(i), job: { op: 'minhash', tokens: doc(6), idempotencyKey: 'order-18' } })),
+    (r) => streamed.push(r.job!.id),
+  );
+  assert.equal(new Set(streamed).size, 1);
+  // The same key from another tenant is another job; a new key is a new job.
+  const globex = await s.client('globex').submit({ op: 'minhash', tokens: doc(5), idempotencyKey: 'order-17' });
+  assert.ok(!ids.has(globex.id));
+  const fresh = await acme.submit({ op: 'minhash', tokens: doc(5), idempotencyKey: 'order-19' });
+  assert.ok(!ids.has(fresh.id));
+  // Once finished, the key still answers with the job, now SUCCEEDED.
+  const [id] = ids;
+  await watchUntilFinal(acme, [id!, streamed[0]!, fresh.id]);
+  const later = await acme.submit({ op: 'minhash', tokens: doc(5), idempotencyKey: 'order-17' });
+  assert.equal(later.id, id);
+  assert.equal(later.state, 'JOB_STATE_SUCCEEDED');
+  // acme has exactly the jobs it created: 3 of its own keys.
+  assert.equal((await acme.listAllJobs()).length, 3);
+  // The key expires with its job.
+  const ttl = await redis.ttl(`${s.prefix}:{t:acme}:idem:order-17`);
+  assert.ok(ttl > 0 && ttl <= 7 * 86400, `ttl ${ttl}`);
+  await watchUntilFinal(s.client('globex'), [globex.id]);
+});
+
+test('an idempotency key longer than 256 characters is INVALID_ARGUMENT', async () => {
+  const s = systems[0] ?? (await system('idempotency-bad'));
+  await assert.rejects(s.client('acme').submit({ op: 'minhash', tokens: doc(7), idempotencyKey: 'k'.repeat(257) }), (err: Error & { code?: number; details?: string }) => {
+    assert.equal(err.code, 3);
+    assert.match(err.details ?? '', /job\.idempotency_key: must be at most 256 characters/);
+    return true;
+  });
+});
