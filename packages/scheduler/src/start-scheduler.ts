@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'ioredis';
 import { connectRedis } from './redis/index.js';
-import { createLogger, loadNightshift, serve, type Logger } from '@nightshift/proto';
+import { createLogger, loadNightshift, serve, serverCredentials, type Logger } from '@nightshift/proto';
 import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore, Keys } from './jobs/index.js';
 import { Alerts, Guardrails } from './guardrails/index.js';
@@ -15,6 +15,7 @@ import { JobService } from './api/index.js';
 import { RegistryService, WorkerRegistry } from './registry/index.js';
 import { MetricsServer } from './metrics/index.js';
 import { ResultCache } from './cache/index.js';
+import { ApiKeys } from './auth/index.js';
 
 export interface RunningScheduler {
   /** host:port of the JobService. */
@@ -87,17 +88,19 @@ export async function startScheduler(
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   });
   queues.onQueue((q) => dispatcher.wake(q));
-  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, log });
+  const auth = new ApiKeys(config.auth.keys);
+  if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls');
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, auth, log });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(
     config.listen,
     (server) => {
       server.addService(grpcObject.nightshift.v1.JobService.service, api.handlers());
-      server.addService(grpcObject.nightshift.v1.RegistryService.service, new RegistryService(registry, config.registry.heartbeatSeconds, log).handlers());
+      server.addService(grpcObject.nightshift.v1.RegistryService.service, new RegistryService(registry, config.registry.heartbeatSeconds, auth, log).handlers());
       return ['nightshift.v1.JobService', 'nightshift.v1.RegistryService'];
     },
-    undefined,
+    serverCredentials(config.tls),
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024 },
   );
   await dispatcher.start();

@@ -1,4 +1,4 @@
-import { createLogger, loadNightshift, OP_NAMES, serve, type Logger } from '@nightshift/proto';
+import { channelCredentials, createLogger, loadNightshift, OP_NAMES, serve, serverCredentials, type Logger } from '@nightshift/proto';
 import { Registration } from './registration/registration.js';
 import type { WorkerConfig } from './config/worker-config.js';
 import type { KernelBackend } from './backend/kernel-backend.js';
@@ -37,7 +37,7 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
   const serving = await serve(config.listen, (server) => {
     server.addService(grpcObject.nightshift.v1.WorkerService.service, service.handlers());
     return ['nightshift.v1.WorkerService'];
-  }, undefined, { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
+  }, serverCredentials(config.tls), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
   log.info({ address, backend: backend.name, threads: config.threads, workerClass: config.workerClass, pool: config.pool }, 'worker serving');
@@ -51,7 +51,7 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
         backend: backend.name,
         maxPaddedTokens: String(config.limits.maxBatchTokens),
         maxBatchesInFlight: config.maxBatchesInFlight,
-      }, log)
+      }, log, { credentials: channelCredentials(config.schedulerTls), ...(config.apiKey ? { apiKey: config.apiKey } : {}) })
     : undefined;
   registration?.start();
   let stopping: Promise<void> | undefined;

@@ -3,6 +3,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
 import type { AttentionParams as _nightshift_v1_AttentionParams, AttentionParams__Output as _nightshift_v1_AttentionParams__Output } from './nightshift/v1/AttentionParams.js';
+import type { BatchGetJobsRequest as _nightshift_v1_BatchGetJobsRequest, BatchGetJobsRequest__Output as _nightshift_v1_BatchGetJobsRequest__Output } from './nightshift/v1/BatchGetJobsRequest.js';
+import type { BatchGetJobsResponse as _nightshift_v1_BatchGetJobsResponse, BatchGetJobsResponse__Output as _nightshift_v1_BatchGetJobsResponse__Output } from './nightshift/v1/BatchGetJobsResponse.js';
 import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequest__Output as _nightshift_v1_CancelJobRequest__Output } from './nightshift/v1/CancelJobRequest.js';
 import type { EmbedParams as _nightshift_v1_EmbedParams, EmbedParams__Output as _nightshift_v1_EmbedParams__Output } from './nightshift/v1/EmbedParams.js';
 import type { Error as _nightshift_v1_Error, Error__Output as _nightshift_v1_Error__Output } from './nightshift/v1/Error.js';
@@ -41,6 +43,8 @@ export interface ProtoGrpcType {
   nightshift: {
     v1: {
       AttentionParams: MessageTypeDefinition<_nightshift_v1_AttentionParams, _nightshift_v1_AttentionParams__Output>
+      BatchGetJobsRequest: MessageTypeDefinition<_nightshift_v1_BatchGetJobsRequest, _nightshift_v1_BatchGetJobsRequest__Output>
+      BatchGetJobsResponse: MessageTypeDefinition<_nightshift_v1_BatchGetJobsResponse, _nightshift_v1_BatchGetJobsResponse__Output>
       CancelJobRequest: MessageTypeDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_CancelJobRequest__Output>
       EmbedParams: MessageTypeDefinition<_nightshift_v1_EmbedParams, _nightshift_v1_EmbedParams__Output>
       Error: MessageTypeDefinition<_nightshift_v1_Error, _nightshift_v1_Error__Output>

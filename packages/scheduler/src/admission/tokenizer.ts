@@ -23,6 +23,11 @@ export class Tokenizer {
     return (await this.pool.run(text)) as Uint32Array;
   }
 
+  /** Several texts, on a thread, whatever their length: for bulk work that must not hold up this thread. */
+  async encodeMany(texts: string[]): Promise<Uint32Array[]> {
+    return (await this.pool.run(texts)) as Uint32Array[];
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }

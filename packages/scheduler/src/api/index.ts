@@ -1,2 +1,2 @@
 export { JobService, type JobServiceDeps } from './job-service.js';
-export { TENANT_HEADER } from './tenant.js';
+export { TENANT_HEADER } from '../auth/index.js';

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type {
   CancelJobRequest__Output, GetJobRequest__Output, Job, JobEvent, JobServiceHandlers, ListJobsRequest__Output,
   GetUsageRequest__Output, ListJobsResponse, Logger, QuoteRequest__Output, Usage, QuoteResponse, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
-  WatchJobsRequest__Output,
+  WatchJobsRequest__Output, BatchGetJobsRequest__Output, BatchGetJobsResponse,
 } from '@nightshift/proto';
 import { isFinal, type JobStore } from '../jobs/index.js';
 import type { Admission } from '../admission/index.js';
@@ -13,9 +13,9 @@ import type { Guardrails, PeriodUsage } from '../guardrails/index.js';
 import type { DeferredWork } from '../windows/index.js';
 import { toTimestamp } from '@nightshift/proto';
 import { ApiError, notFound, toStatus } from './api-error.js';
-import { tenantOf } from './tenant.js';
+import type { ApiKeys } from '../auth/index.js';
 import { unary } from './unary.js';
-import { cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
+import { batchGetJobsRequest, cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
 import { eventView, jobView, quoteView, snapshotEvent } from './job-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
@@ -27,6 +27,8 @@ export interface JobServiceDeps {
   guardrails: Guardrails;
   deferred: DeferredWork;
   maxTextBytes: number;
+  /** Who may call, and for which tenant. */
+  auth: ApiKeys;
   log: Logger;
 }
 
@@ -43,6 +45,7 @@ export class JobService {
       Submit: this.unary('Submit', (call: grpc.ServerUnaryCall<SubmitRequest__Output, SubmitResponse>) => this.submit(call)),
       SubmitStream: (call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>) => void this.submitStream(call),
       GetJob: this.unary('GetJob', (call: grpc.ServerUnaryCall<GetJobRequest__Output, Job>) => this.getJob(call)),
+      BatchGetJobs: this.unary('BatchGetJobs', (call: grpc.ServerUnaryCall<BatchGetJobsRequest__Output, BatchGetJobsResponse>) => this.batchGetJobs(call)),
       WatchJobs: (call: grpc.ServerWritableStream<WatchJobsRequest__Output, JobEvent>) => void this.watchJobs(call),
       CancelJob: this.unary('CancelJob', (call: grpc.ServerUnaryCall<CancelJobRequest__Output, Job>) => this.cancelJob(call)),
       ListJobs: this.unary('ListJobs', (call: grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>) => this.listJobs(call)),
@@ -56,7 +59,7 @@ export class JobService {
   }
 
   private async getUsage(call: grpc.ServerUnaryCall<GetUsageRequest__Output, Usage>): Promise<Usage> {
-    const tenant = tenantOf(call.metadata);
+    const tenant = this.d.auth.tenantOf(call.metadata);
     const u = await this.d.guardrails.usage(tenant);
     const view = (p: PeriodUsage) => ({
       period: p.id, start: toTimestamp(p.start), end: toTimestamp(p.end),
@@ -66,14 +69,14 @@ export class JobService {
   }
 
   private async quote(call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>): Promise<QuoteResponse> {
-    const tenant = tenantOf(call.metadata);
+    const tenant = this.d.auth.tenantOf(call.metadata);
     const v = parseRequest(this.spec, call.request.job, 'job');
     const q = await this.d.admission.quote(tenant, v);
     return { tokenCount: q.tokenCount, bucket: q.bucket, windows: q.windows.map(quoteView) };
   }
 
   private async submit(call: grpc.ServerUnaryCall<SubmitRequest__Output, SubmitResponse>): Promise<SubmitResponse> {
-    const tenant = tenantOf(call.metadata);
+    const tenant = this.d.auth.tenantOf(call.metadata);
     const v = parseRequest(this.spec, call.request.job, 'job');
     return { job: jobView(await this.d.admission.admit(tenant, v)) };
   }
@@ -88,7 +91,7 @@ export class JobService {
   private submitStream(call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>): void {
     let tenant: string;
     try {
-      tenant = tenantOf(call.metadata);
+      tenant = this.d.auth.tenantOf(call.metadata);
     } catch (err) {
       call.emit('error', toStatus(err, this.d.log, 'SubmitStream'));
       return;
@@ -154,7 +157,7 @@ export class JobService {
   }
 
   private async getJob(call: grpc.ServerUnaryCall<GetJobRequest__Output, Job>): Promise<Job> {
-    const tenant = tenantOf(call.metadata);
+    const tenant = this.d.auth.tenantOf(call.metadata);
     const req = parseRequest(getJobRequest, call.request);
     const rec = await this.d.store.get(tenant, req.jobId, !req.omitResult);
     // Another tenant's job is simply not in this tenant's keys: NOT_FOUND, exactly as a missing one.
@@ -162,8 +165,17 @@ export class JobService {
     return jobView(rec);
   }
 
+  private async batchGetJobs(call: grpc.ServerUnaryCall<BatchGetJobsRequest__Output, BatchGetJobsResponse>): Promise<BatchGetJobsResponse> {
+    const tenant = this.d.auth.tenantOf(call.metadata);
+    const req = parseRequest(batchGetJobsRequest, call.request);
+    const recs = await this.d.store.getMany(tenant, req.jobIds, !req.omitResult);
+    const missing = recs.findIndex((r) => !r);
+    if (missing >= 0) throw notFound(`job ${req.jobIds[missing]} not found`);
+    return { jobs: recs.map((r) => jobView(r!)) };
+  }
+
   private async cancelJob(call: grpc.ServerUnaryCall<CancelJobRequest__Output, Job>): Promise<Job> {
-    const tenant = tenantOf(call.metadata);
+    const tenant = this.d.auth.tenantOf(call.metadata);
     const { jobId } = parseRequest(cancelJobRequest, call.request);
     const before = await this.d.store.get(tenant, jobId, false);
     if (!before) throw notFound(`job ${jobId} not found`);
@@ -184,7 +196,7 @@ export class JobService {
   }
 
   private async listJobs(call: grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>): Promise<ListJobsResponse> {
-    const tenant = tenantOf(call.metadata);
+    const tenant = this.d.auth.tenantOf(call.metadata);
     const req = parseRequest(listJobsRequest, call.request);
     const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
     const page = await this.d.store.list(tenant, [...new Set(req.states)], req.pageSize || 100, after);
@@ -209,7 +221,7 @@ export class JobService {
     call.on('cancelled', () => end());
     call.on('error', () => end());
     try {
-      const tenant = tenantOf(call.metadata);
+      const tenant = this.d.auth.tenantOf(call.metadata);
       const ids = [...new Set(parseRequest(watchJobsRequest, call.request).jobIds)];
       const watched = new Map<string, number>(ids.map((id) => [id, 0]));
       let finals = 0;

@@ -68,6 +68,7 @@ export function jobSpecSchema(maxTextBytes: number) {
 export type ValidJobSpec = z.output<ReturnType<typeof jobSpecSchema>>;
 
 export const getJobRequest = z.object({ jobId, omitResult: z.boolean() });
+export const batchGetJobsRequest = z.object({ jobIds: z.array(jobId).max(1000, 'at most 1000 ids at once'), omitResult: z.boolean() });
 export const cancelJobRequest = z.object({ jobId });
 export const watchJobsRequest = z.object({ jobIds: z.array(jobId).max(1000, 'at most 1000 ids per watch') });
 

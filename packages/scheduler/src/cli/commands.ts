@@ -1,4 +1,4 @@
-import { SingleBar, Presets } from 'cli-progress';
+import { MultiBar, SingleBar, Presets } from 'cli-progress';
 import { fromTimestamp, type Job__Output, type JobEvent__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
 import type { JobClient } from '../client/index.js';
 import { readRequests } from './read-requests.js';
@@ -19,7 +19,7 @@ export interface Context {
   err(s: string): void;
 }
 
-export const usage = `usage: nightshift [--scheduler host:port] --tenant T [--json] <command>
+export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--api-key K] [--ca FILE] [--json] <command>
 
   submit FILE…        submit JSONL requests (custom_id, op, params, text|tokens…) or text files (with --op);
                       [--deadline ISO] [--completion-window 24h] [--priority N]
@@ -35,7 +35,11 @@ export const usage = `usage: nightshift [--scheduler host:port] --tenant T [--js
   pipeline schedule SOURCE --cron "0 22 * * *" --op … --out DIR
                       the same on a schedule (UTC), never two runs at once, each in DIR/<start time>
 
-  NIGHTSHIFT_SCHEDULER and NIGHTSHIFT_TENANT stand for --scheduler and --tenant.
+  keys new --tenant T [--role tenant|admin|worker]
+                      a new API key, and its line for the scheduler's auth.keys (only the hash is kept)
+
+  NIGHTSHIFT_SCHEDULER, NIGHTSHIFT_TENANT, NIGHTSHIFT_API_KEY and NIGHTSHIFT_CA stand for --scheduler, --tenant,
+  --api-key and --ca (the CA of the scheduler's TLS certificate; without it, plaintext).
 `;
 
 const state = (s: string) => s.replace(/^JOB_STATE_/, '').toLowerCase();
@@ -164,22 +168,29 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
       await s.stop();
       return 0;
     }
-    const bar = !c.json && process.stderr.isTTY ? new SingleBar({ format: '{phase} {bar} {value}/{total}', hideCursor: true }, Presets.shades_classic) : undefined;
-    let phase = '';
+    const bars = !c.json && process.stderr.isTTY ? new MultiBar({ format: '{phase} {bar} {value}/{total}', hideCursor: true }, Presets.shades_classic) : undefined;
+    const bar: Partial<Record<'submit' | 'run', SingleBar>> = {};
+    const said = { submit: 0, run: 0 };
+    let allSubmitted = false;
     const report = await runPipeline(c.client, {
       source, op: c.op, out: c.outDir, threshold: c.threshold, extra: c.extra,
       progress: (p, done, total) => {
-        if (!bar) {
-          // Without a terminal: a line at each tenth, for logs.
-          const tenth = Math.floor((10 * done) / total);
-          if (!c.json && tenth > Math.floor((10 * (done - 1)) / total)) c.err(`${p === 'submit' ? 'submitted' : 'finished'} ${done}/${total}`);
+        if (p === 'submit' && done === total) allSubmitted = true;
+        if (bars) {
+          // Jobs are followed as they are admitted: the total to run grows until all are.
+          const b = (bar[p] ??= bars.create(total, 0, { phase: p === 'submit' ? 'submitting' : 'running   ' }));
+          b.setTotal(total);
+          b.update(done);
           return;
         }
-        if (p !== phase) (phase && bar.stop(), bar.start(total, 0, { phase: p === 'submit' ? 'submitting' : 'running   ' }), (phase = p));
-        bar.update(done);
+        // Without a terminal: a line at each tenth (of the final total), for logs.
+        const tenth = Math.floor((10 * done) / total);
+        if (c.json || (p === 'run' && !allSubmitted) || tenth <= said[p]) return;
+        said[p] = tenth;
+        c.err(`${p === 'submit' ? 'submitted' : 'finished'} ${done}/${total}`);
       },
     });
-    bar?.stop();
+    bars?.stop();
     if (c.json) c.out(JSON.stringify(report));
     else {
       for (const s of report.skipped) c.err(`skipped ${s}`);

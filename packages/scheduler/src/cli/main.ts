@@ -2,7 +2,8 @@
 // nightshift — the command line of the JobService. `nightshift help` lists the commands.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { toTimestamp, type JobSpec } from '@nightshift/proto';
+import { channelCredentials, toTimestamp, type JobSpec } from '@nightshift/proto';
+import { newApiKey } from '../auth/index.js';
 import { JobClient } from '../client/index.js';
 import { commands, usage, type Context } from './commands.js';
 
@@ -19,6 +20,9 @@ async function main(): Promise<number> {
     options: {
       scheduler: { type: 'string', default: process.env.NIGHTSHIFT_SCHEDULER ?? '127.0.0.1:50051' },
       tenant: { type: 'string', default: process.env.NIGHTSHIFT_TENANT ?? '' },
+      'api-key': { type: 'string', default: process.env.NIGHTSHIFT_API_KEY ?? '' },
+      ca: { type: 'string', default: process.env.NIGHTSHIFT_CA ?? '' },
+      role: { type: 'string', default: 'tenant' },
       json: { type: 'boolean', default: false },
       op: { type: 'string' },
       state: { type: 'string', multiple: true },
@@ -42,9 +46,10 @@ async function main(): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
+  if (name === 'keys') return newKey(rest, values.tenant!, values.role!, values.json!);
   const command = commands[name];
   if (!command) fail(`unknown command "${name}"`);
-  if (!values.tenant) fail('--tenant (or NIGHTSHIFT_TENANT) is required');
+  if (!values.tenant && !values['api-key']) fail('--tenant (or NIGHTSHIFT_TENANT) is required, or an --api-key that names it');
   const extra: Partial<JobSpec> = {};
   if (values.deadline) {
     const at = Date.parse(values.deadline);
@@ -61,7 +66,10 @@ async function main(): Promise<number> {
     if (!/^\d+$/.test(values.priority)) fail(`--priority: "${values.priority}" is not a whole number`);
     extra.priority = Number(values.priority);
   }
-  const client = new JobClient(values.scheduler!, values.tenant);
+  const client = new JobClient(values.scheduler!, values.tenant!, {
+    ...(values.ca ? { credentials: channelCredentials({ ca: here(values.ca) }) } : {}),
+    ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
+  });
   const ctx: Context = {
     client,
     json: values.json!,
@@ -85,6 +93,20 @@ async function main(): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+/** `nightshift keys new --tenant T [--role tenant|admin|worker]`: a new API key, and the entry for the scheduler's auth.keys. */
+function newKey(args: string[], tenant: string, role: string, json: boolean): number {
+  if (args[0] !== 'new') fail('keys: only "keys new" exists');
+  if (!tenant) fail('keys new: --tenant is required');
+  if (role !== 'tenant' && role !== 'admin' && role !== 'worker') fail(`--role: "${role}" is not tenant, admin or worker`);
+  const { key, entry } = newApiKey(tenant, role);
+  if (json) process.stdout.write(`${JSON.stringify({ key, entry })}\n`);
+  else {
+    process.stdout.write(`API key (give it to the caller; it is not stored anywhere): ${key}\n`);
+    process.stdout.write(`for the scheduler's config, under auth.keys:\n  - { tenant: ${entry.tenant}, role: ${entry.role}, sha256: ${entry.sha256} }\n`);
+  }
+  return 0;
 }
 
 void main().then((code) => process.exit(code));

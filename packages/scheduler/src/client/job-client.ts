@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest,
+  loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest, type BatchGetJobsResponse__Output,
   type ListJobsResponse__Output, type QuoteResponse__Output, type Usage__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output,
 } from '@nightshift/proto';
 import { TENANT_HEADER } from '../api/index.js';
@@ -10,11 +10,16 @@ export class JobClient {
   readonly raw: JobServiceClient;
   private readonly metadata: grpc.Metadata;
 
-  constructor(address: string, tenant: string, credentials = grpc.credentials.createInsecure()) {
+  /**
+   * `tenant` is sent as the tenant header ('' sends none: the API key says who calls). With an API
+   * key, calls carry "authorization: Bearer <key>"; `credentials` carries TLS.
+   */
+  constructor(address: string, tenant: string, opts: { credentials?: grpc.ChannelCredentials; apiKey?: string } = {}) {
     const Client = loadNightshift().grpcObject.nightshift.v1.JobService;
-    this.raw = new Client(address, credentials, { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+    this.raw = new Client(address, opts.credentials ?? grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
     this.metadata = new grpc.Metadata();
-    this.metadata.set(TENANT_HEADER, tenant);
+    if (tenant) this.metadata.set(TENANT_HEADER, tenant);
+    if (opts.apiKey) this.metadata.set('authorization', `Bearer ${opts.apiKey}`);
   }
 
   private unary<Req, Res>(method: Function, req: Req): Promise<Res> {
@@ -31,6 +36,11 @@ export class JobClient {
 
   getJob(jobId: string, omitResult = false): Promise<Job__Output> {
     return this.unary<object, Job__Output>(this.raw.getJob, { jobId, omitResult });
+  }
+
+  /** Up to 1000 jobs, in the order asked. */
+  async batchGetJobs(jobIds: string[], omitResult = false): Promise<Job__Output[]> {
+    return (await this.unary<object, BatchGetJobsResponse__Output>(this.raw.batchGetJobs, { jobIds, omitResult })).jobs;
   }
 
   cancelJob(jobId: string): Promise<Job__Output> {

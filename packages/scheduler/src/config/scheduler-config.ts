@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, type EnvOverrides } from '@nightshift/proto';
+import { clientTlsSchema, loadConfig, serverTlsSchema, type EnvOverrides } from '@nightshift/proto';
 import { BucketPlan } from '../batching/index.js';
 import { validCron, validTimezone } from '../windows/index.js';
 
@@ -65,6 +65,23 @@ export const schedulerConfigSchema = z.object({
   redisCluster: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
   /** host:port of the Prometheus endpoint (GET /metrics); empty: none. */
   metricsListen: z.string().regex(/^$|^[^\s/]+:\d{1,5}$/, 'must be host:port, or empty for none').default(''),
+  /** TLS of the JobService and RegistryService (with clientCa: clients must present certificates that CA signed). Unset: plaintext. */
+  tls: serverTlsSchema,
+  /** TLS to the workers: their certificates' CA, and this scheduler's client certificate for mutual TLS. Unset: plaintext. */
+  workerTls: clientTlsSchema,
+  /**
+   * API keys, stored as SHA-256 hashes (`nightshift keys new` makes one). With any key here, every
+   * call must carry "authorization: Bearer <key>" and acts for its key's tenant; an admin key acts
+   * for the tenant its x-nightshift-tenant header names; a worker key may only register workers.
+   * Empty: no authentication, the x-nightshift-tenant header says who calls (development only).
+   */
+  auth: z
+    .object({
+      keys: z
+        .array(z.object({ tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256, 64 hex digits'), role: z.enum(['tenant', 'admin', 'worker']).default('tenant') }))
+        .default([]),
+    })
+    .prefault({}),
   /** Prefix of every Redis key: BullMQ's queues and nightshift's own keys. */
   prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('ns'),
   /** Worker nodes at fixed addresses; workers that register themselves (RegistryService) join these. */

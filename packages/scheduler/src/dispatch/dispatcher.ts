@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '@nightshift/proto';
+import { channelCredentials, type Logger } from '@nightshift/proto';
 import type { JobStore } from '../jobs/index.js';
 import type { QueueSet } from '../queueing/index.js';
 import type { Billing, CostModels } from '../pricing/index.js';
@@ -45,7 +45,7 @@ export class Dispatcher {
     onSettled: (tenants: string[]) => void = () => undefined,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
-    this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open());
+    this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open(), channelCredentials(config.workerTls));
     this.opts = {
       prefix: config.prefix,
       lockMs: config.dispatch.lockMs,

@@ -7,7 +7,7 @@ import type { Logger } from '@nightshift/proto';
 import { encodeResult, resultKind, type JobStore, type Transition } from '../jobs/index.js';
 import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
-import type { Billing, CostModels, Pool } from '../pricing/index.js';
+import { predictSeconds, type Billing, type CostModels, type Pool } from '../pricing/index.js';
 import type { SpotJob } from '../windows/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { LockKeeper } from './lock-keeper.js';
@@ -204,6 +204,9 @@ export class QueuePuller {
     let reply: Parameters<typeof planSettlement>[2];
     // What each job's share of the batch cost: the batch's kernel seconds, shared by padded tokens (equally: all pad to the longest).
     let share = 0;
+    // What each job would have cost alone (a batch of one) on demand, by the cost model as learned now.
+    const alone = (length: number) =>
+      this.opts.billing.onDemand(slot.workerClass, predictSeconds(this.models.current(spec.op, slot.workerClass), { paddedTokens: length, maxLength: length }));
     try {
       const res = await slot.run(request, this.opts.batchTimeoutMs);
       slot.release(false);
@@ -233,14 +236,14 @@ export class QueuePuller {
       started.map((s) => ({ failedBefore: s.attempts - 1, maxAttempts: s.entry.maxAttempts })),
       reply,
     );
-    await this.settle(job, started, plan, slot.workerId, share);
+    await this.settle(job, started, plan, slot.workerId, share, alone);
   }
 
   /**
    * Records, one script per tenant, then the batch's BullMQ job. A retried job goes into the retry
    * set before its record says QUEUED, so a crash in between never leaves a QUEUED job in no set.
    */
-  private async settle(job: BatchJob, started: Started[], plan: Settlement[], workerId: string, share: number): Promise<void> {
+  private async settle(job: BatchJob, started: Started[], plan: Settlement[], workerId: string, share: number, alone: (length: number) => number): Promise<void> {
     const { batchId, spec } = job.data;
     const now = Date.now();
     const retries = started.flatMap((s, i) => {
@@ -255,7 +258,7 @@ export class QueuePuller {
       const base = { tenant: s.entry.tenant, id: s.entry.id, from: ['RUNNING'] as const, ifBatch: batchId };
       const cost: Record<string, number> = share > 0 ? { '+cost': share } : {};
       if (p.kind === 'succeed') {
-        const fields = { result: encodeResult(p.result), resultKind: resultKind(p.result), kernelSeconds: p.kernelSeconds, workerId, error: '', ...cost };
+        const fields = { result: encodeResult(p.result), resultKind: resultKind(p.result), kernelSeconds: p.kernelSeconds, workerId, error: '', alonePrice: alone(s.entry.length), ...cost };
         return { ...base, to: 'SUCCEEDED', fields };
       }
       const fields = { error: p.error, workerId, kernelSeconds: p.kernelSeconds, ...cost, ...(p.kind === 'retry' ? { entry: retryEntry.get(s.entry.id)! } : {}) };

@@ -58,6 +58,8 @@ export class WorkerPool {
     private readonly log: Logger,
     /** Whether a spot window is open: spot workers get work only then. */
     private readonly spotOpen: () => boolean = () => false,
+    /** How to reach workers: plaintext, TLS, or mutual TLS (see workerTls). */
+    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
     this.sync(entries);
   }
@@ -83,7 +85,7 @@ export class WorkerPool {
     for (const entry of byId.values()) {
       kept.push({
         entry,
-        client: new Client(entry.address, grpc.credentials.createInsecure(), {
+        client: new Client(entry.address, this.credentials, {
           'grpc.max_send_message_length': MAX_MESSAGE,
           'grpc.max_receive_message_length': MAX_MESSAGE,
         }),

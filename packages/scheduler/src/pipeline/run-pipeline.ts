@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
-import { fromTimestamp, packTokens, type Job__Output, type JobSpec } from '@nightshift/proto';
+import { Tokenizer } from '../admission/tokenizer.js';
+import { fromTimestamp, packTokens, type Job__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
 import type { JobClient } from '../client/index.js';
 import { readCorpus } from './corpus.js';
 import { jaccard, nearDuplicates, shingleSet } from './lsh.js';
@@ -63,50 +63,92 @@ export interface PipelineReport {
 export async function runPipeline(client: JobClient, o: PipelineOptions): Promise<PipelineReport> {
   const started = Date.now();
   const { documents, problems } = await readCorpus(o.source);
-  const tokens = documents.map((d) => Uint32Array.from(encode(d.text)));
+  const n = documents.length;
   const skipped = [...problems];
   const runKey = digest(o.runKey ?? resolve(o.out));
+  const tokens = new Array<Uint32Array>(n);
   // Identical documents are submitted once: the first of each content stands for the rest.
-  const packed = tokens.map((t) => packTokens(t));
-  const contents = packed.map((p) => digest(`${o.op}\n${JSON.stringify(o.extra.params ?? {})}\n`, p));
+  const source = new Array<number>(n);
   const firstOf = new Map<string, number>();
-  const source = contents.map((c, i) => (firstOf.has(c) ? firstOf.get(c)! : (firstOf.set(c, i), i)));
-  const ids = new Array<string | undefined>(documents.length);
+  const unique: number[] = [];
+  const ids = new Array<string | undefined>(n);
   const earlier = new Set<number>();
-  let submitted = 0;
-  const unique = documents.flatMap((d, i) => (source[i] === i ? [i] : []));
-  await client.submitMany(
-    unique.map((i) => ({
-      requestId: String(i),
-      job: { op: o.op, tokens: packed[i]!, clientRef: documents[i]!.customId, idempotencyKey: `pipeline:${runKey}:${digest(documents[i]!.customId, contents[i]!)}`, ...o.extra },
-    })),
-    (r) => {
+
+  // Jobs are followed while the rest are still being submitted: a watch for each thousand admitted (the API's limit).
+  const watches: Array<Promise<void>> = [];
+  let unwatched: string[] = [];
+  let admitted = 0;
+  let finished = 0;
+  const follow = () => {
+    const chunk = unwatched;
+    unwatched = [];
+    watches.push(
+      (async () => {
+        for await (const e of client.watchJobs(chunk)) {
+          if (['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'].includes(e.state)) o.progress?.('run', ++finished, admitted);
+        }
+      })(),
+    );
+  };
+  // Tokenized on a thread, a chunk at a time and a few chunks ahead, while this thread sends what is
+  // ready: the workers start on the first documents while the last are read.
+  const tokenizer = new Tokenizer(1);
+  const CHUNK = 256;
+  const chunks: Array<Promise<Uint32Array[]>> = [];
+  const ahead = (c: number) => {
+    if (c * CHUNK < n) chunks[c] ??= tokenizer.encodeMany(documents.slice(c * CHUNK, (c + 1) * CHUNK).map((d) => d.text));
+  };
+  let seen = 0;
+  const requests = async function* (): AsyncGenerator<SubmitStreamRequest> {
+    for (let c = 0; c * CHUNK < n; c++) {
+      for (let k = 0; k <= 3; k++) ahead(c + k);
+      const chunk = await chunks[c]!;
+      for (let k = 0; k < chunk.length; k++) {
+        const i = c * CHUNK + k;
+        tokens[i] = chunk[k]!;
+        const packed = packTokens(tokens[i]!);
+        const content = digest(`${o.op}\n${JSON.stringify(o.extra.params ?? {})}\n`, packed);
+        const first = firstOf.get(content);
+        source[i] = first ?? i;
+        if (first !== undefined) {
+          o.progress?.('submit', ++seen, n);
+          continue;
+        }
+        firstOf.set(content, i);
+        unique.push(i);
+        const idempotencyKey = `pipeline:${runKey}:${digest(documents[i]!.customId, content)}`;
+        yield { requestId: String(i), job: { op: o.op, tokens: packed, clientRef: documents[i]!.customId, idempotencyKey, ...o.extra } };
+      }
+    }
+  };
+  try {
+    await client.submitMany(requests(), (r) => {
       const i = Number(r.requestId);
       if (r.job) {
         ids[i] = r.job.id;
+        // Created before this run began: an earlier run with this run key submitted it.
         if (r.job.createdAt && fromTimestamp(r.job.createdAt) < started) earlier.add(i);
+        admitted++;
+        unwatched.push(r.job.id);
+        if (unwatched.length === 1000) follow();
       } else skipped.push(`${documents[i]!.customId}: ${r.error?.message ?? 'refused'}`);
-      o.progress?.('submit', ++submitted, unique.length);
-    },
-  );
-  // Follow every job to its end, a thousand ids per watch (the API's limit).
-  const live = ids.filter((id): id is string => Boolean(id));
-  let done = 0;
-  const chunks = Array.from({ length: Math.ceil(live.length / 1000) }, (_, k) => live.slice(k * 1000, (k + 1) * 1000));
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      for await (const e of client.watchJobs(chunk)) {
-        if (['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'].includes(e.state)) o.progress?.('run', ++done, live.length);
-      }
-    }),
-  );
-  // Read the jobs back with their results, 64 at a time, in input order.
-  const read = new Array<Job__Output | undefined>(documents.length);
-  for (let i = 0; i < unique.length; i += 64) {
-    await Promise.all(unique.slice(i, i + 64).map(async (d) => ids[d] && (read[d] = await client.getJob(ids[d]!))));
+      o.progress?.('submit', ++seen, n);
+    });
+  } finally {
+    await tokenizer.close();
+  }
+  if (unwatched.length) follow();
+  await Promise.all(watches);
+
+  // Read the jobs back with their results, a thousand at a time.
+  const read = new Array<Job__Output | undefined>(n);
+  const live = unique.filter((i) => ids[i]);
+  for (let k = 0; k < live.length; k += 1000) {
+    const chunk = live.slice(k, k + 1000);
+    (await client.batchGetJobs(chunk.map((i) => ids[i]!))).forEach((j, x) => (read[chunk[x]!] = j));
   }
   const jobs = documents.map((_, i) => read[source[i]!]);
-  ids.forEach((_, i) => (ids[i] = ids[source[i]!]));
+  for (let i = 0; i < n; i++) ids[i] = ids[source[i]!];
   await mkdir(o.out, { recursive: true });
   const lines = documents.map((d, i) => {
     const j = jobs[i];

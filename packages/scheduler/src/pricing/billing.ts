@@ -35,4 +35,9 @@ export class Billing {
     const w = this.window(workerClass, pool);
     return w ? (seconds * w.perHour) / 3600 : 0;
   }
+
+  /** Dollars for `seconds` of a worker of `workerClass` on demand (0 when it has no on-demand price). */
+  onDemand(workerClass: string, seconds: number): number {
+    return (seconds * (this.prices.classes[workerClass]?.[ON_DEMAND] ?? 0)) / 3600;
+  }
 }

@@ -8,6 +8,7 @@ import { ApiError } from '../api/api-error.js';
 import { parseRequest } from '../api/requests.js';
 import { unary } from '../api/unary.js';
 import type { WorkerRegistry } from './worker-registry.js';
+import type { ApiKeys } from '../auth/index.js';
 
 const workerId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be 1–253 letters, digits, . _ or -');
 
@@ -27,17 +28,23 @@ export class RegistryService {
   constructor(
     private readonly registry: WorkerRegistry,
     private readonly heartbeatSeconds: number,
+    private readonly auth: ApiKeys,
     private readonly log: Logger,
   ) {}
 
   handlers(): RegistryServiceHandlers {
     return {
-      Register: unary('Register', this.log, (call: grpc.ServerUnaryCall<RegisterRequest__Output, RegisterResponse>) => this.register(call.request)),
+      Register: unary('Register', this.log, async (call: grpc.ServerUnaryCall<RegisterRequest__Output, RegisterResponse>) => {
+        this.auth.requireWorker(call.metadata);
+        return this.register(call.request);
+      }),
       Heartbeat: unary('Heartbeat', this.log, async (call: grpc.ServerUnaryCall<HeartbeatRequest__Output, HeartbeatResponse>) => {
+        this.auth.requireWorker(call.metadata);
         const { workerId: id } = parseRequest(z.object({ workerId }), call.request);
         return { known: await this.registry.heartbeat(id, Date.now()) };
       }),
       Deregister: unary('Deregister', this.log, async (call: grpc.ServerUnaryCall<DeregisterRequest__Output, DeregisterResponse>) => {
+        this.auth.requireWorker(call.metadata);
         const { workerId: id } = parseRequest(z.object({ workerId }), call.request);
         if (!(await this.registry.drain(id))) throw new ApiError(grpc.status.NOT_FOUND, `worker ${id} is not registered`);
         this.log.info({ workerId: id }, 'worker draining');

@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
-import { loadConfig, type EnvOverrides } from '@nightshift/proto';
+import { clientTlsSchema, loadConfig, serverTlsSchema, type EnvOverrides } from '@nightshift/proto';
 
 const perOp = (fallback: number, attention = fallback) =>
   z
@@ -40,6 +40,15 @@ export const workerConfigSchema = z.object({
       maxSequenceLength: perOp(1_000_000, 262_144),
     })
     .prefault({}),
+  /**
+   * TLS of the WorkerService. With clientCa (mutual TLS), only schedulers holding a certificate that
+   * CA signed can send batches. Unset: plaintext.
+   */
+  tls: serverTlsSchema,
+  /** TLS to the scheduler it registers with: the CA of the scheduler's certificate (and a client certificate, if it asks for one). */
+  schedulerTls: clientTlsSchema,
+  /** The worker API key it registers with, when the scheduler checks keys (auth.keys, role worker). */
+  apiKey: z.string().min(1).optional(),
   /** Seconds a draining worker gives its batches to finish; the rest are handed back (ABORTED) to run elsewhere. */
   drainSeconds: z.coerce.number().min(0).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,6 +65,7 @@ export const WORKER_ENV: EnvOverrides = {
   NIGHTSHIFT_WORKER_ADVERTISE: 'advertise',
   NIGHTSHIFT_WORKER_THREADS: 'threads',
   NIGHTSHIFT_KERNELS: 'kernels',
+  NIGHTSHIFT_API_KEY: 'apiKey',
   LOG_LEVEL: 'logLevel',
 };
 

@@ -13,13 +13,18 @@ export class Registration {
   private stopped = false;
   private heartbeatMs = 3000;
 
+  private readonly metadata = new grpc.Metadata();
+
   constructor(
     scheduler: string,
     private readonly info: WorkerInfo,
     private readonly log: Logger,
+    /** TLS to the scheduler, and the worker API key it checks (when it checks keys). */
+    auth: { credentials?: grpc.ChannelCredentials; apiKey?: string } = {},
   ) {
     const Client = loadNightshift().grpcObject.nightshift.v1.RegistryService;
-    this.client = new Client(scheduler, grpc.credentials.createInsecure());
+    this.client = new Client(scheduler, auth.credentials ?? grpc.credentials.createInsecure());
+    if (auth.apiKey) this.metadata.set('authorization', `Bearer ${auth.apiKey}`);
   }
 
   start(): void {
@@ -29,7 +34,7 @@ export class Registration {
   private async register(attempt: number): Promise<void> {
     if (this.stopped) return;
     try {
-      const res = await this.call<{ leaseSeconds: number; heartbeatSeconds: number }>((cb) => this.client.register({ worker: this.info }, this.deadline(), cb));
+      const res = await this.call<{ leaseSeconds: number; heartbeatSeconds: number }>((cb) => this.client.register({ worker: this.info }, this.metadata, this.deadline(), cb));
       this.heartbeatMs = Math.max(200, res.heartbeatSeconds * 1000);
       this.log.info({ leaseSeconds: res.leaseSeconds, heartbeatSeconds: res.heartbeatSeconds }, 'registered');
       this.schedule(() => this.heartbeat(), this.heartbeatMs);
@@ -42,7 +47,7 @@ export class Registration {
 
   private async heartbeat(): Promise<void> {
     try {
-      const { known } = await this.call<{ known: boolean }>((cb) => this.client.heartbeat({ workerId: this.info.id }, this.deadline(), cb));
+      const { known } = await this.call<{ known: boolean }>((cb) => this.client.heartbeat({ workerId: this.info.id }, this.metadata, this.deadline(), cb));
       if (!known) {
         this.log.warn('lease had lapsed: registering again');
         return this.register(0);
@@ -56,7 +61,7 @@ export class Registration {
   /** Asks for no new batches (best effort); heartbeats go on until stop(), so batches out are not cancelled. */
   async drain(): Promise<void> {
     try {
-      await this.call((cb) => this.client.deregister({ workerId: this.info.id }, this.deadline(), cb));
+      await this.call((cb) => this.client.deregister({ workerId: this.info.id }, this.metadata, this.deadline(), cb));
       this.log.info('deregistered: no new batches');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not deregister; the lease will lapse');

@@ -84,7 +84,9 @@ export interface Job {
   'cached'?: (boolean);
   /**
    * What it would have cost to run alone (a batch of one) on demand, US
-   * dollars, at admission: what batching and windows are measured against.
+   * dollars, by the cost model as it stood when the job ran (at admission,
+   * for a cached job): what batching, windows and the cache are measured
+   * against.
    */
   'alonePrice'?: (number | string);
 }
@@ -166,7 +168,9 @@ export interface Job__Output {
   'cached': (boolean);
   /**
    * What it would have cost to run alone (a batch of one) on demand, US
-   * dollars, at admission: what batching and windows are measured against.
+   * dollars, by the cost model as it stood when the job ran (at admission,
+   * for a cached job): what batching, windows and the cache are measured
+   * against.
    */
   'alonePrice': (number);
 }

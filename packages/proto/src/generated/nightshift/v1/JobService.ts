@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { BatchGetJobsRequest as _nightshift_v1_BatchGetJobsRequest, BatchGetJobsRequest__Output as _nightshift_v1_BatchGetJobsRequest__Output } from '../../nightshift/v1/BatchGetJobsRequest.js';
+import type { BatchGetJobsResponse as _nightshift_v1_BatchGetJobsResponse, BatchGetJobsResponse__Output as _nightshift_v1_BatchGetJobsResponse__Output } from '../../nightshift/v1/BatchGetJobsResponse.js';
 import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequest__Output as _nightshift_v1_CancelJobRequest__Output } from '../../nightshift/v1/CancelJobRequest.js';
 import type { GetJobRequest as _nightshift_v1_GetJobRequest, GetJobRequest__Output as _nightshift_v1_GetJobRequest__Output } from '../../nightshift/v1/GetJobRequest.js';
 import type { GetUsageRequest as _nightshift_v1_GetUsageRequest, GetUsageRequest__Output as _nightshift_v1_GetUsageRequest__Output } from '../../nightshift/v1/GetUsageRequest.js';
@@ -24,6 +26,23 @@ import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequ
  * (`x-nightshift-tenant`); a tenant sees only its own jobs.
  */
 export interface JobServiceClient extends grpc.Client {
+  /**
+   * Up to 1000 jobs at once, in the order asked; NOT_FOUND naming the first
+   * id that is not the caller's job.
+   */
+  BatchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  BatchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  BatchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  BatchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Up to 1000 jobs at once, in the order asked; NOT_FOUND naming the first
+   * id that is not the caller's job.
+   */
+  batchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  batchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  batchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  batchGetJobs(argument: _nightshift_v1_BatchGetJobsRequest, callback: grpc.requestCallback<_nightshift_v1_BatchGetJobsResponse__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Cancel a deferred, queued or running job; a running job's result is
    * discarded, a deferred job's budget reservation released.
@@ -153,6 +172,12 @@ export interface JobServiceClient extends grpc.Client {
  */
 export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * Up to 1000 jobs at once, in the order asked; NOT_FOUND naming the first
+   * id that is not the caller's job.
+   */
+  BatchGetJobs: grpc.handleUnaryCall<_nightshift_v1_BatchGetJobsRequest__Output, _nightshift_v1_BatchGetJobsResponse>;
+  
+  /**
    * Cancel a deferred, queued or running job; a running job's result is
    * discarded, a deferred job's budget reservation released.
    */
@@ -199,6 +224,7 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface JobServiceDefinition extends grpc.ServiceDefinition {
+  BatchGetJobs: MethodDefinition<_nightshift_v1_BatchGetJobsRequest, _nightshift_v1_BatchGetJobsResponse, _nightshift_v1_BatchGetJobsRequest__Output, _nightshift_v1_BatchGetJobsResponse__Output>
   CancelJob: MethodDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_Job, _nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job__Output>
   GetJob: MethodDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_Job, _nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job__Output>
   GetUsage: MethodDefinition<_nightshift_v1_GetUsageRequest, _nightshift_v1_Usage, _nightshift_v1_GetUsageRequest__Output, _nightshift_v1_Usage__Output>
