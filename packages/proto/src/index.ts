@@ -1,5 +1,5 @@
 export { loadNightshift, PROTO_DIR, PROTO_FILES, LOADER_OPTIONS, type NightshiftGrpc } from './load.js';
-export { serve, type ServingServer } from './serve.js';
+export { serve, tolerantDecoding, MalformedRequest, type ServingServer } from './serve.js';
 export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, type ServerTls, type ClientTls } from './tls.js';
 export { packTokens, unpackTokens } from './tokens.js';
 export { toTimestamp, fromTimestamp } from './timestamp.js';

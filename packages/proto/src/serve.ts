@@ -3,6 +3,41 @@ import { HealthImplementation } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import { loadNightshift } from './load.js';
 
+/**
+ * A request whose bytes did not decode as its message. grpc-js would answer
+ * such a request INTERNAL on its own; with `tolerantDecoding` the handler
+ * gets this instead, and answers INVALID_ARGUMENT.
+ */
+export class MalformedRequest {
+  constructor(
+    /** The method's path, /package.Service/Method. */
+    readonly method: string,
+    readonly reason: string,
+  ) {}
+
+  get message(): string {
+    return `request: not a valid message for ${this.method}: ${this.reason}`;
+  }
+}
+
+/** The service definition with request decoding that never throws: a request that does not decode becomes a MalformedRequest. */
+export function tolerantDecoding<D extends grpc.ServiceDefinition>(def: D): D {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, m] of Object.entries(def as grpc.ServiceDefinition)) {
+    out[name] = {
+      ...m,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return m.requestDeserialize(bytes);
+        } catch (err) {
+          return new MalformedRequest(m.path, (err as Error).message);
+        }
+      },
+    };
+  }
+  return out as D;
+}
+
 export interface ServingServer {
   server: grpc.Server;
   /** The bound port (useful when asked for port 0). */

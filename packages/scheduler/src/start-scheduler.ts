@@ -1,12 +1,12 @@
 import type { RedisOptions } from 'ioredis';
 import { connectRedis } from './redis/index.js';
-import { createLogger, loadNightshift, serve, serverCredentials, type Logger } from '@nightshift/proto';
+import { createLogger, loadNightshift, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
 import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore, Keys } from './jobs/index.js';
 import { Alerts, Guardrails } from './guardrails/index.js';
 import { systemClock, type Clock } from './clock/index.js';
 import { QueueSet } from './queueing/index.js';
-import { Admission, Tokenizer } from './admission/index.js';
+import { Admission, Tokenizer, UnqueuedJournal } from './admission/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
@@ -77,8 +77,9 @@ export async function startScheduler(
   const deferred = new DeferredWork(redis, queues, store, load, { policy: spotPolicy, open: spotOpen }, () => dispatcher?.pool.wake());
   const windowEvents = new WindowEvents(calendar, clock, deferred, log);
   const cache = new ResultCache(redis, config.prefix, config.cache);
+  const journal = new UnqueuedJournal(redis, config.prefix, store, queues, log);
   const admission = new Admission(
-    store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, cache,
+    store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, cache, journal,
     () => ({ ...backlog.queued(), limit: config.limits.maxQueuedJobs }),
     { policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 }, load, clock, deferredUntil: (at) => windowEvents.dueAt(at) },
   );
@@ -96,14 +97,15 @@ export async function startScheduler(
   const serving = await serve(
     config.listen,
     (server) => {
-      server.addService(grpcObject.nightshift.v1.JobService.service, api.handlers());
-      server.addService(grpcObject.nightshift.v1.RegistryService.service, new RegistryService(registry, config.registry.heartbeatSeconds, auth, log).handlers());
+      server.addService(tolerantDecoding(grpcObject.nightshift.v1.JobService.service), api.handlers());
+      server.addService(tolerantDecoding(grpcObject.nightshift.v1.RegistryService.service), new RegistryService(registry, config.registry.heartbeatSeconds, auth, log).handlers());
       return ['nightshift.v1.JobService', 'nightshift.v1.RegistryService'];
     },
     serverCredentials(config.tls),
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024 },
   );
   await dispatcher.start();
+  journal.start();
   const metrics = new MetricsServer(() => backlog.depths(), log);
   const metricsAddress = config.metricsListen ? await metrics.listen(config.metricsListen) : undefined;
   // Reconciles first: jobs whose window opened while no scheduler ran are queued now.
@@ -118,6 +120,7 @@ export async function startScheduler(
       // Admit nothing new; let the batches out come back and settle; then close.
       const closing = serving.shutdown(config.drainSeconds * 1000);
       events.close();
+      journal.stop();
       await windowEvents.stop();
       await metrics.close();
       await dispatcher.stop(config.drainSeconds * 1000);

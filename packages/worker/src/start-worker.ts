@@ -1,4 +1,4 @@
-import { channelCredentials, createLogger, loadNightshift, OP_NAMES, serve, serverCredentials, type Logger } from '@nightshift/proto';
+import { channelCredentials, createLogger, loadNightshift, OP_NAMES, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
 import { Registration } from './registration/registration.js';
 import type { WorkerConfig } from './config/worker-config.js';
 import type { KernelBackend } from './backend/kernel-backend.js';
@@ -35,7 +35,7 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
   const service = new WorkerService(config, backend, log);
   const { grpcObject } = loadNightshift();
   const serving = await serve(config.listen, (server) => {
-    server.addService(grpcObject.nightshift.v1.WorkerService.service, service.handlers());
+    server.addService(tolerantDecoding(grpcObject.nightshift.v1.WorkerService.service), service.handlers());
     return ['nightshift.v1.WorkerService'];
   }, serverCredentials(config.tls), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));

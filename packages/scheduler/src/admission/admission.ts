@@ -14,6 +14,7 @@ import type { Created } from '../jobs/index.js';
 import { place, type DeferralPolicy, type DeferredLoad } from '../windows/index.js';
 import type { Clock } from '../clock/index.js';
 import type { ResultCache } from '../cache/index.js';
+import { UnqueuedJournal } from './unqueued-journal.js';
 
 /** A job measured and quoted, not yet placed. */
 interface Measured {
@@ -52,6 +53,8 @@ export class Admission {
     private readonly quoter: Quoter,
     private readonly guardrails: Guardrails,
     private readonly cache: ResultCache,
+    /** Where jobs are noted between their record and their queue entry. */
+    private readonly journal: UnqueuedJournal,
     /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed. */
     private readonly queued: () => { jobs: number; limit: number; drainSeconds: number },
     /** Deferral: its policy, the work planned per window, and the clock windows are read by. */
@@ -106,7 +109,12 @@ export class Admission {
     const ok = placed.filter((m): m is Placed => !(m instanceof Error));
     // Records first, limits checked with them: a job in a queue always has a record to settle into.
     const limits = this.guardrails.admissionLimits(tenant);
-    const created = await this.store.createMany(ok.map((m) => ({ job: m.job, tokens: m.packed, price: m.job.cachedResult ? 0 : (m.job.quote?.price ?? 0) })), limits);
+    const noted = ok.filter((m) => !m.job.cachedResult).map((m) => UnqueuedJournal.member(tenant, m.job.id));
+    const created = await this.store.createMany(
+      ok.map((m) => ({ job: m.job, tokens: m.packed, price: m.job.cachedResult ? 0 : (m.job.quote?.price ?? 0) })),
+      limits,
+      { key: this.journal.key, members: noted },
+    );
     const refused = new Map<string, Error>();
     // A job whose idempotency key names an earlier one: that one is the answer.
     const earlier = new Map<string, string>();
@@ -135,6 +143,8 @@ export class Admission {
         .catch(() => undefined);
       throw err;
     }
+    // Queued, or refused: nothing for the sweep. (Left noted if this fails: the sweep finds them queued or absent.)
+    await this.journal.done(noted).catch(() => undefined);
     if (limits.budget > 0 && admitted.length) void this.guardrails.checkBudget(tenant).catch(() => undefined);
     return placed.map((m) => {
       if (m instanceof Error) return m;
@@ -176,7 +186,7 @@ export class Admission {
     const common = {
       tenant, spec: m.v.spec, priority: m.v.priority, clientRef: m.v.clientRef, tokenCount: m.tokens.length, bucket: m.bucket, createdAt,
       maxAttempts: m.v.maxAttempts || this.config.defaultAttempts, deadline: m.deadline, idempotencyKey: m.v.idempotencyKey, cacheKey: m.cacheKey,
-      alonePrice: this.quoter.alonePrice(m.v.spec.op, m.tokens.length),
+      alonePrice: this.quoter.alonePrice(m.v.spec.op, m.tokens.length, m.bucket),
     };
     if (m.cached) {
       const job: NewJob = { ...common, id: randomUUID(), state: 'SUCCEEDED', queue: m.queue, entry: '', placement: 'from the result cache: computed before', cachedResult: m.cached };

@@ -1,2 +1,3 @@
 export { Admission } from './admission.js';
 export { Tokenizer } from './tokenizer.js';
+export { UnqueuedJournal } from './unqueued-journal.js';

@@ -11,7 +11,7 @@ import type { EventHub, JobEventEntry } from '../events/index.js';
 import { decodeEntry, type QueueSet } from '../queueing/index.js';
 import type { Guardrails, PeriodUsage } from '../guardrails/index.js';
 import type { DeferredWork } from '../windows/index.js';
-import { toTimestamp } from '@nightshift/proto';
+import { MalformedRequest, toTimestamp } from '@nightshift/proto';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import type { ApiKeys } from '../auth/index.js';
 import { unary } from './unary.js';
@@ -144,8 +144,10 @@ export class JobService {
         pumping = false;
       }
     };
-    call.on('data', (req: SubmitStreamRequest__Output) => {
-      waiting.push(req);
+    call.on('data', (req: SubmitStreamRequest__Output | MalformedRequest) => {
+      // A message that did not decode gets its error in its turn, with no request id to echo (parseRequest
+      // refuses the MalformedRequest standing in for its job); the stream goes on.
+      waiting.push(req instanceof MalformedRequest ? { requestId: '', job: req as unknown as SubmitStreamRequest__Output['job'] } : req);
       if (waiting.length >= 1024) call.pause();
       // Let the requests already in the socket's buffer arrive first, so that they go together.
       setImmediate(() => void pump());

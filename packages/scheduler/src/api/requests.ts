@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fromTimestamp, ParamError, resolveOp, unpackTokens, type OpSpec } from '@nightshift/proto';
+import { fromTimestamp, MalformedRequest, ParamError, resolveOp, unpackTokens, type OpSpec } from '@nightshift/proto';
 import { fromApiState, type JobState } from '../jobs/index.js';
 import { invalid } from './api-error.js';
 
@@ -7,6 +7,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const jobId = z.string().regex(UUID, 'must be a job id (a UUID as Submit returns it)');
 
 const wireParams = z.any();
+
+/** 9999-12-31T23:59:59Z, the last time a deadline may name. */
+const MAX_TIME_MS = 253_402_300_799_000;
 
 /** The furthest a deadline may lie ahead: a year (366 days). */
 export const MAX_AHEAD_SECONDS = 366 * 86_400;
@@ -58,9 +61,15 @@ export function jobSpecSchema(maxTextBytes: number) {
           return z.NEVER;
         }
       }
+      const deadline = fromTimestamp(v.deadline);
+      // Beyond what a Date holds, a deadline cannot even be shown: refused as a field, not as a surprise later.
+      if (deadline < 0 || deadline > MAX_TIME_MS) {
+        ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'must be a time between 1970 and 9999' });
+        return z.NEVER;
+      }
       return {
         spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef, maxCost: v.maxCost,
-        deadline: fromTimestamp(v.deadline), completionWindowSeconds: v.completionWindowSeconds, idempotencyKey: v.idempotencyKey,
+        deadline, completionWindowSeconds: v.completionWindowSeconds, idempotencyKey: v.idempotencyKey,
       };
     });
 }
@@ -89,6 +98,7 @@ export const listJobsRequest = z.object({
 
 /** Parses a request, or throws INVALID_ARGUMENT naming the first bad field under `root`. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, root = ''): z.output<S> {
+  if (value instanceof MalformedRequest) throw invalid(value.message);
   if (value === null || value === undefined) throw invalid(`${root || 'request'}: is required`);
   const r = schema.safeParse(value);
   if (r.success) return r.data;

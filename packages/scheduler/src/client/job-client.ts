@@ -89,6 +89,7 @@ export class JobClient {
   ): Promise<void> {
     const call = this.raw.submitStream(this.metadata);
     let outstanding = 0;
+    let failed = false;
     let wake: (() => void) | undefined;
     const done = new Promise<void>((resolve, reject) => {
       call.on('data', (r: SubmitStreamResponse__Output) => {
@@ -99,11 +100,16 @@ export class JobClient {
       call.on('error', reject);
       call.on('end', resolve);
     });
-    done.catch(() => wake?.());
+    // A failed stream (the scheduler gone, say) takes no more writes, and never drains: stop sending.
+    done.catch(() => {
+      failed = true;
+      wake?.();
+    });
     for await (const req of requests) {
-      while (outstanding >= window) await new Promise<void>((r) => (wake = r));
+      while (outstanding >= window && !failed) await new Promise<void>((r) => (wake = r));
+      if (failed) break;
       outstanding++;
-      if (!call.write(req)) await new Promise<void>((r) => call.once('drain', r));
+      if (!call.write(req)) await Promise.race([new Promise((r) => call.once('drain', r)), done.catch(() => undefined)]);
     }
     call.end();
     await done;

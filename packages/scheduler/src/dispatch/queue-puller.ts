@@ -204,9 +204,7 @@ export class QueuePuller {
     let reply: Parameters<typeof planSettlement>[2];
     // What each job's share of the batch cost: the batch's kernel seconds, shared by padded tokens (equally: all pad to the longest).
     let share = 0;
-    // What each job would have cost alone (a batch of one) on demand, by the cost model as learned now.
-    const alone = (length: number) =>
-      this.opts.billing.onDemand(slot.workerClass, predictSeconds(this.models.current(spec.op, slot.workerClass), { paddedTokens: length, maxLength: length }));
+    let alone = (_length: number) => 0;
     try {
       const res = await slot.run(request, this.opts.batchTimeoutMs);
       slot.release(false);
@@ -214,6 +212,15 @@ export class QueuePuller {
       const longest = Math.max(...started.map((s) => s.entry.length));
       const shape = { paddedTokens: paddedTokens(started.length, longest), maxLength: longest };
       share = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds) / started.length;
+      // What each job would have cost alone (a batch of one) on demand: the cost model's prediction, held between the
+      // job's share of this batch by real tokens and the whole batch's seconds. Learned from full batches, the model
+      // barely sees how padded tokens and length act apart, and may extrapolate to a batch of one wildly.
+      const realTokens = started.reduce((a, s) => a + s.entry.length, 0);
+      alone = (length: number) => {
+        const predicted = predictSeconds(this.models.current(spec.op, slot.workerClass), { paddedTokens: length, maxLength: length });
+        const seconds = Math.min(res.kernelSeconds, Math.max((res.kernelSeconds * length) / realTokens, Number.isFinite(predicted) ? predicted : res.kernelSeconds));
+        return this.opts.billing.onDemand(slot.workerClass, seconds);
+      };
       void this.models.learn(spec.op, slot.workerClass, shape, res.kernelSeconds).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
       this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
     } catch (err) {

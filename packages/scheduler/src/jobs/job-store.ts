@@ -96,10 +96,17 @@ export class JobStore {
    * quote reserved and its record created, in one script call per shared spec, all in one round
    * trip. Jobs of one admission share their spec, priority and attempts: sent once.
    */
-  async createMany(jobs: ReadonlyArray<{ job: NewJob; tokens: Buffer; price: number }>, limits: AdmissionLimits): Promise<Created[]> {
+  async createMany(
+    jobs: ReadonlyArray<{ job: NewJob; tokens: Buffer; price: number }>,
+    limits: AdmissionLimits,
+    /** Noted (ZADD) in the same round trip, before the records: see UnqueuedJournal. */
+    journal?: { key: string; members: string[] },
+  ): Promise<Created[]> {
     if (jobs.length === 0) return [];
     const k = this.keys;
     const batch = new SlotBatch(this.redis);
+    const at = Date.now();
+    const noted = journal && journal.members.length ? batch.add(journal.key, (p) => p.zadd(journal.key, ...journal.members.flatMap((m) => [at, m]))) : -1;
     const groups = groupBy(
       jobs.map((j, i) => ({ ...j, i })),
       (j) => `${j.job.tenant}\n${JSON.stringify(j.job.spec)}\n${j.job.priority}\n${j.job.maxAttempts}`,
@@ -136,9 +143,10 @@ export class JobStore {
       );
     }
     const replies = await batch.exec();
+    if (noted >= 0 && replies[noted]![0]) throw replies[noted]![0];
     const created = new Array<Created>(jobs.length);
     [...groups.values()].forEach((list, g) => {
-      const [err, reply] = replies[g]!;
+      const [err, reply] = replies[g + (noted >= 0 ? 1 : 0)]!;
       if (err) throw err;
       list.forEach((j, n) => (created[j.i] = createdResult((reply as Array<number | Array<number | string | Buffer>>)[n]!)));
     });

@@ -72,10 +72,15 @@ export class Quoter {
   ) {}
 
   /** What a job would cost alone (a batch of one) on demand, on the cheapest class: what batching and windows save against. */
-  alonePrice(op: OpName, length: number): number {
+  alonePrice(op: OpName, length: number, bucket: string): number {
+    const bound = bucketBound(bucket, length);
     let best = Infinity;
     for (const workerClass of this.classes()) {
-      const seconds = predictSeconds(this.models.current(op, workerClass), { paddedTokens: length, maxLength: length });
+      const model = this.models.current(op, workerClass);
+      // Held between its share of a full batch and the full batch's seconds (see QueuePuller: the model extrapolates poorly to one job).
+      const full = fullBatchShare(model, bound, this.limits);
+      const predicted = predictSeconds(model, { paddedTokens: length, maxLength: length });
+      const seconds = Math.min(full.batchSeconds, Math.max(full.seconds, Number.isFinite(predicted) ? predicted : full.batchSeconds));
       best = Math.min(best, priceOf(this.prices, workerClass, ON_DEMAND, seconds) ?? Infinity);
     }
     return Number.isFinite(best) ? best : 0;

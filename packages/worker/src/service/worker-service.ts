@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { ParamError, type JobOutcome, type Logger, type RunBatchRequest__Output, type RunBatchResponse, type WorkerServiceHandlers } from '@nightshift/proto';
+import { MalformedRequest, ParamError, type JobOutcome, type Logger, type RunBatchRequest__Output, type RunBatchResponse, type WorkerServiceHandlers } from '@nightshift/proto';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { KernelBackend } from '../backend/kernel-backend.js';
 import { BatchError, checkBatch, selectJobs } from './check-batch.js';
@@ -23,7 +23,13 @@ export class WorkerService {
   ) {}
 
   handlers(): WorkerServiceHandlers {
-    return { RunBatch: (call: Call, cb: Callback) => void this.runBatch(call, cb) };
+    return {
+      RunBatch: (call: Call, cb: Callback) => {
+        const req: unknown = call.request;
+        if (req instanceof MalformedRequest) return cb({ code: grpc.status.INVALID_ARGUMENT, details: req.message });
+        void this.runBatch(call, cb);
+      },
+    };
   }
 
   get batchesInFlight(): number {
