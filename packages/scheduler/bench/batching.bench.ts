@@ -12,6 +12,7 @@ import { packTokens, resolveOp, seededRandom, type Job__Output, type OpName } fr
 import { loadNative, nativeParams } from '@nightshift/worker';
 import { JobClient } from '../src/index.js';
 import { table } from './table.js';
+import { runInProcess } from './in-process.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
 import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
 import { paddedTokens } from '../src/batching/index.js';
@@ -186,25 +187,9 @@ async function runPlainBullmq(url: string, op: OpName, seqs: Uint32Array[], conc
  * The ceiling: the same batches nightshift formed, run by the same kernels with no queue at all,
  * as many at once as the workers had threads (each call on one thread, as each worker ran).
  */
-async function runInProcess(op: OpName, seqs: Uint32Array[], batches: Map<string, Job__Output[]>): Promise<number> {
-  const addon = loadNative().addon!;
-  addon.init({ threads: 1 });
-  const params = nativeParams(resolveOp(op, null));
-  const list = [...batches.values()];
-  let next = 0;
+async function ceilingSeconds(op: OpName, seqs: Uint32Array[], batches: Map<string, Job__Output[]>): Promise<number> {
   const t0 = performance.now();
-  const lane = async () => {
-    for (let i = next++; i < list.length; i = next++) {
-      const b = list[i]!;
-      const parts = b.map((j) => seqs[Number(j.clientRef)]!);
-      const offsets = new Uint32Array(parts.length + 1);
-      parts.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.length));
-      const tokens = new Uint32Array(offsets[parts.length]!);
-      parts.forEach((p, k) => tokens.set(p, offsets[k]!));
-      await addon.runBatch(op, params, tokens, offsets);
-    }
-  };
-  await Promise.all(Array.from({ length: WORKERS }, lane));
+  await runInProcess(op, [...batches.values()].map((b) => b.map((j) => seqs[Number(j.clientRef)]!)), WORKERS);
   return (performance.now() - t0) / 1000;
 }
 
@@ -232,7 +217,7 @@ async function main(): Promise<void> {
     for (const op of ['minhash', 'attention'] as const) {
       const seqs = corpus(JOBS, op);
       const ns = await runNightshift(redisServer.url, redisServer.pid, op, seqs, workers, 64, `${op}-64`);
-      const ceiling = await runInProcess(op, seqs, ns.batches!);
+      const ceiling = await ceilingSeconds(op, seqs, ns.batches!);
       let best: RunFigures | undefined;
       let bestConcurrency = 0;
       for (const c of [1, 2, 4, 8]) {
@@ -261,7 +246,7 @@ async function main(): Promise<void> {
     const seqs = corpus(JOBS, 'minhash');
     for (const maxJobs of [1, 8, 64, 256]) {
       const ns = await runNightshift(redisServer.url, redisServer.pid, 'minhash', seqs, workers, maxJobs, `sweep-${maxJobs}`);
-      const ceiling = await runInProcess('minhash', seqs, ns.batches!);
+      const ceiling = await ceilingSeconds('minhash', seqs, ns.batches!);
       sweep.push([String(maxJobs), String(ns.batches!.size), ns.efficiency!.toFixed(3), (ns.seconds).toFixed(2), ceiling.toFixed(2), (((ns.seconds - ceiling) / ns.jobs) * 1e6).toFixed(0)]);
       process.stderr.write('.');
     }

@@ -8,8 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
-import { resolveOp, seededRandom } from '@nightshift/proto';
-import { loadNative, nativeParams } from '@nightshift/worker';
+import { seededRandom } from '@nightshift/proto';
 import { JobClient } from '../src/index.js';
 import { runPipeline } from '../src/pipeline/index.js';
 import { readCorpus } from '../src/pipeline/corpus.js';
@@ -17,6 +16,7 @@ import { startRedisServer } from '../src/devtools/redis-server.js';
 import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
 import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 import { table } from './table.js';
+import { runInProcess } from './in-process.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 50_000);
 const WORKERS = 2;
@@ -46,27 +46,13 @@ function generateCorpus(file: string, n: number): void {
 
 /** The ceiling: read and tokenize in this process, then the kernel on batches of similar length, as many at once as the workers have threads. */
 async function ceiling(file: string, op: 'minhash' | 'embed'): Promise<{ seconds: number; tokenizeSeconds: number }> {
-  const addon = loadNative().addon!;
-  addon.init({ threads: 1 });
-  const params = nativeParams(resolveOp(op, null));
   const t0 = performance.now();
   const { documents } = await readCorpus(file);
   const seqs = documents.map((d) => Uint32Array.from(encode(d.text)));
   const tokenizeSeconds = (performance.now() - t0) / 1000;
   const order = seqs.map((_, i) => i).sort((a, b) => seqs[a]!.length - seqs[b]!.length);
-  let next = 0;
-  const lane = async () => {
-    for (let b = next; b < order.length; b = next) {
-      next += BATCH;
-      const parts = order.slice(b, b + BATCH).map((i) => seqs[i]!);
-      const offsets = new Uint32Array(parts.length + 1);
-      parts.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.length));
-      const tokens = new Uint32Array(offsets[parts.length]!);
-      parts.forEach((p, k) => tokens.set(p, offsets[k]!));
-      await addon.runBatch(op, params, tokens, offsets);
-    }
-  };
-  await Promise.all(Array.from({ length: WORKERS }, lane));
+  const batches = Array.from({ length: Math.ceil(order.length / BATCH) }, (_, b) => order.slice(b * BATCH, (b + 1) * BATCH).map((i) => seqs[i]!));
+  await runInProcess(op, batches, WORKERS);
   return { seconds: (performance.now() - t0) / 1000, tokenizeSeconds };
 }
 

@@ -105,3 +105,26 @@ test('a quote uses the prior at first, moves to the measured truth after batches
     rc.close();
   }
 });
+
+test('the cost model stays usable through 50,000 alike, noisy batches and then odd ones (no covariance wind-up)', () => {
+  const rand = seededRandom(5);
+  // The truth: 20 ns a padded token, plus 50 µs a call.
+  const truth = (s: { paddedTokens: number; maxLength: number }) => 2e-8 * s.paddedTokens + 5e-5;
+  let state = priorState({ a: -12, b: 1, c: 0 }, { a: 4, bc: 0.25 });
+  // Full batches of nearly one length: the features barely move, and timings of tiny batches are noisy.
+  // Without a bound on P this drove it past 1e200 and θ into the thousands.
+  for (let i = 0; i < 50_000; i++) {
+    const longest = 100 + Math.floor(rand() * 3);
+    const shape = { paddedTokens: 64 * longest, maxLength: longest };
+    const noise = Math.exp(1.5 * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()));
+    state = learn(state, shape, truth(shape) * noise, 0.99);
+    assert.ok(state.theta.every((t) => Math.abs(t) < 50), `batch ${i}: θ ${state.theta}`);
+  }
+  // Then odd ones: batches of one.
+  for (let i = 0; i < 3; i++) state = learn(state, { paddedTokens: 30, maxLength: 30 }, truth({ paddedTokens: 30, maxLength: 30 }), 0.99);
+  assert.ok(Math.max(state.p[0]!, state.p[4]!, state.p[8]!) <= 4);
+  for (const shape of [{ paddedTokens: 64 * 200, maxLength: 200 }, { paddedTokens: 250, maxLength: 250 }]) {
+    const ratio = predictSeconds(state, shape) / truth(shape);
+    assert.ok(ratio > 0.2 && ratio < 5, `predicted ${predictSeconds(state, shape)} s for ${JSON.stringify(shape)}, truth ${truth(shape)} s`);
+  }
+});

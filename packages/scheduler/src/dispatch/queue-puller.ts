@@ -159,7 +159,10 @@ export class QueuePuller {
       await this.finish(job, () => job.moveToCompleted('', this.token, false));
       return;
     }
-    const sent = this.sendAndSettle(job, started, slot).finally(() => this.inFlight.delete(sent));
+    // A settlement that fails (Redis away, say) leaves the batch to its lock: it expires and the batch runs again.
+    const sent = this.sendAndSettle(job, started, slot)
+      .catch((err: unknown) => this.log.error({ err, batchId: job.data.batchId, queue: this.queue }, 'batch not settled'))
+      .finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);
   }
 

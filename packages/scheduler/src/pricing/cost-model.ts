@@ -46,11 +46,22 @@ export function priorState(prior: Coefficients, variance: { a: number; bc: numbe
 
 export function predictSeconds(state: ModelState, shape: BatchShape): number {
   const x = features(shape);
-  return Math.exp(state.theta[0] * x[0] + state.theta[1] * x[1] + state.theta[2] * x[2]);
+  // Capped (e^50 s is 10^14 years) so that no price is ever Infinity, which Redis refuses to add.
+  return Math.exp(Math.min(50, state.theta[0] * x[0] + state.theta[1] * x[1] + state.theta[2] * x[2]));
 }
 
 /** The state after one settled batch that took `seconds`. `forgetting` in (0, 1]: 1 forgets nothing. */
+/**
+ * The most P's diagonal may hold. With forgetting, and batches that all look alike (full batches:
+ * padded tokens a fixed multiple of the longest), P grows without bound along the directions they do
+ * not excite ("covariance wind-up"), and one odd batch then throws θ anywhere: seen on 50,000-job
+ * runs, with predictions of e^700 seconds. Holding P down keeps the model learning at the rate the
+ * prior allowed, no faster.
+ */
+const MAX_VARIANCE = 4;
+
 export function learn(state: ModelState, shape: BatchShape, seconds: number, forgetting: number): ModelState {
+  if (!(seconds > 0) || !Number.isFinite(seconds)) return state;
   const x = features(shape);
   const y = Math.log(seconds);
   const predicted = predictSeconds(state, shape);
@@ -62,7 +73,11 @@ export function learn(state: ModelState, shape: BatchShape, seconds: number, for
   const residual = y - (theta[0] * x[0] + theta[1] * x[1] + theta[2] * x[2]);
   const nextTheta: [number, number, number] = [theta[0] + k[0]! * residual, theta[1] + k[1]! * residual, theta[2] + k[2]! * residual];
   // P ← (P − k (P x)ᵀ) / λ   (P is symmetric, so xᵀ P = (P x)ᵀ)
-  const nextP = p.map((v, i) => (v - k[Math.floor(i / 3)]! * px[i % 3]!) / forgetting);
+  let nextP = p.map((v, i) => (v - k[Math.floor(i / 3)]! * px[i % 3]!) / forgetting);
+  const widest = Math.max(nextP[0]!, nextP[4]!, nextP[8]!);
+  if (widest > MAX_VARIANCE) nextP = nextP.map((v) => (v * MAX_VARIANCE) / widest);
+  // A batch that would leave the model unusable is not learned from.
+  if (![...nextTheta, ...nextP].every(Number.isFinite)) return state;
   const ape = Math.abs(predicted - seconds) / seconds;
   return { theta: nextTheta, p: nextP, n: state.n + 1, mape: state.mape < 0 ? ape : state.mape + ERROR_WEIGHT * (ape - state.mape) };
 }

@@ -1,0 +1,24 @@
+import { resolveOp, type OpName } from '@nightshift/proto';
+import { loadNative, nativeParams } from '@nightshift/worker';
+
+/**
+ * The ceiling of the benchmarks: batches run by the native kernels in this process, with no queue,
+ * `lanes` at a time (as many as the workers have kernel threads, each call on one thread).
+ */
+export async function runInProcess(op: OpName, batches: ReadonlyArray<readonly Uint32Array[]>, lanes: number): Promise<void> {
+  const addon = loadNative().addon!;
+  addon.init({ threads: 1 });
+  const params = nativeParams(resolveOp(op, null));
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < batches.length; i = next++) {
+      const parts = batches[i]!;
+      const offsets = new Uint32Array(parts.length + 1);
+      parts.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.length));
+      const tokens = new Uint32Array(offsets[parts.length]!);
+      parts.forEach((p, k) => tokens.set(p, offsets[k]!));
+      await addon.runBatch(op, params, tokens, offsets);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
