@@ -91,7 +91,7 @@ export async function startScheduler(
   queues.onQueue((q) => dispatcher.wake(q));
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls');
-  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, auth, log });
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, auth, fleet: () => dispatcher.pool.fleet(), log });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(

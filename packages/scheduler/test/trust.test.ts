@@ -118,6 +118,11 @@ test('API keys, tenant isolation, TLS to the scheduler and mutual TLS to the wor
   await refused(client(keys.acme.key, 'globex').getJob(job.id), grpc.status.PERMISSION_DENIED, /acts for tenant acme, not globex/);
   await refused(client(keys.worker.key).getJob(job.id), grpc.status.PERMISSION_DENIED, /worker key/);
   assert.equal((await client(keys.admin.key, 'acme').getJob(job.id)).id, job.id, 'an admin acts for the tenant it names');
+  // The fleet-wide view: the admin's alone.
+  const fleet = await client(keys.admin.key).getFleet();
+  assert.deepEqual(fleet.workers.map((w) => [w.id, w.pool]), [['tls-worker', 'on-demand']]);
+  assert.deepEqual(fleet.tenants.map((t) => [t.tenant, Number(t.current?.jobs)]), [['acme', 1], ['globex', 1]]);
+  await refused(acme.getFleet(), grpc.status.PERMISSION_DENIED, /only an admin key/);
   const Registry = loadNightshift().grpcObject.nightshift.v1.RegistryService;
   const registry = new Registry(scheduler.address, tls);
   stops.push(async () => registry.close());

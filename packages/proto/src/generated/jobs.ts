@@ -8,6 +8,9 @@ import type { BatchGetJobsResponse as _nightshift_v1_BatchGetJobsResponse, Batch
 import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequest__Output as _nightshift_v1_CancelJobRequest__Output } from './nightshift/v1/CancelJobRequest.js';
 import type { EmbedParams as _nightshift_v1_EmbedParams, EmbedParams__Output as _nightshift_v1_EmbedParams__Output } from './nightshift/v1/EmbedParams.js';
 import type { Error as _nightshift_v1_Error, Error__Output as _nightshift_v1_Error__Output } from './nightshift/v1/Error.js';
+import type { Fleet as _nightshift_v1_Fleet, Fleet__Output as _nightshift_v1_Fleet__Output } from './nightshift/v1/Fleet.js';
+import type { FleetWorker as _nightshift_v1_FleetWorker, FleetWorker__Output as _nightshift_v1_FleetWorker__Output } from './nightshift/v1/FleetWorker.js';
+import type { GetFleetRequest as _nightshift_v1_GetFleetRequest, GetFleetRequest__Output as _nightshift_v1_GetFleetRequest__Output } from './nightshift/v1/GetFleetRequest.js';
 import type { GetJobRequest as _nightshift_v1_GetJobRequest, GetJobRequest__Output as _nightshift_v1_GetJobRequest__Output } from './nightshift/v1/GetJobRequest.js';
 import type { GetUsageRequest as _nightshift_v1_GetUsageRequest, GetUsageRequest__Output as _nightshift_v1_GetUsageRequest__Output } from './nightshift/v1/GetUsageRequest.js';
 import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Output } from './nightshift/v1/Job.js';
@@ -26,6 +29,7 @@ import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Outp
 import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from './nightshift/v1/SubmitResponse.js';
 import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from './nightshift/v1/SubmitStreamRequest.js';
 import type { SubmitStreamResponse as _nightshift_v1_SubmitStreamResponse, SubmitStreamResponse__Output as _nightshift_v1_SubmitStreamResponse__Output } from './nightshift/v1/SubmitStreamResponse.js';
+import type { TenantUsage as _nightshift_v1_TenantUsage, TenantUsage__Output as _nightshift_v1_TenantUsage__Output } from './nightshift/v1/TenantUsage.js';
 import type { Usage as _nightshift_v1_Usage, Usage__Output as _nightshift_v1_Usage__Output } from './nightshift/v1/Usage.js';
 import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequest__Output as _nightshift_v1_WatchJobsRequest__Output } from './nightshift/v1/WatchJobsRequest.js';
 import type { WindowQuote as _nightshift_v1_WindowQuote, WindowQuote__Output as _nightshift_v1_WindowQuote__Output } from './nightshift/v1/WindowQuote.js';
@@ -48,6 +52,9 @@ export interface ProtoGrpcType {
       CancelJobRequest: MessageTypeDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_CancelJobRequest__Output>
       EmbedParams: MessageTypeDefinition<_nightshift_v1_EmbedParams, _nightshift_v1_EmbedParams__Output>
       Error: MessageTypeDefinition<_nightshift_v1_Error, _nightshift_v1_Error__Output>
+      Fleet: MessageTypeDefinition<_nightshift_v1_Fleet, _nightshift_v1_Fleet__Output>
+      FleetWorker: MessageTypeDefinition<_nightshift_v1_FleetWorker, _nightshift_v1_FleetWorker__Output>
+      GetFleetRequest: MessageTypeDefinition<_nightshift_v1_GetFleetRequest, _nightshift_v1_GetFleetRequest__Output>
       GetJobRequest: MessageTypeDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_GetJobRequest__Output>
       GetUsageRequest: MessageTypeDefinition<_nightshift_v1_GetUsageRequest, _nightshift_v1_GetUsageRequest__Output>
       Job: MessageTypeDefinition<_nightshift_v1_Job, _nightshift_v1_Job__Output>
@@ -72,6 +79,7 @@ export interface ProtoGrpcType {
       SubmitResponse: MessageTypeDefinition<_nightshift_v1_SubmitResponse, _nightshift_v1_SubmitResponse__Output>
       SubmitStreamRequest: MessageTypeDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamRequest__Output>
       SubmitStreamResponse: MessageTypeDefinition<_nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamResponse__Output>
+      TenantUsage: MessageTypeDefinition<_nightshift_v1_TenantUsage, _nightshift_v1_TenantUsage__Output>
       Usage: MessageTypeDefinition<_nightshift_v1_Usage, _nightshift_v1_Usage__Output>
       WatchJobsRequest: MessageTypeDefinition<_nightshift_v1_WatchJobsRequest, _nightshift_v1_WatchJobsRequest__Output>
       WindowQuote: MessageTypeDefinition<_nightshift_v1_WindowQuote, _nightshift_v1_WindowQuote__Output>

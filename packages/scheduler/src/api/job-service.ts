@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type {
   CancelJobRequest__Output, GetJobRequest__Output, Job, JobEvent, JobServiceHandlers, ListJobsRequest__Output,
   GetUsageRequest__Output, ListJobsResponse, Logger, QuoteRequest__Output, Usage, QuoteResponse, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
-  WatchJobsRequest__Output, BatchGetJobsRequest__Output, BatchGetJobsResponse,
+  WatchJobsRequest__Output, BatchGetJobsRequest__Output, BatchGetJobsResponse, GetFleetRequest__Output, Fleet,
 } from '@nightshift/proto';
 import { isFinal, type JobStore } from '../jobs/index.js';
 import type { Admission } from '../admission/index.js';
@@ -29,6 +29,8 @@ export interface JobServiceDeps {
   maxTextBytes: number;
   /** Who may call, and for which tenant. */
   auth: ApiKeys;
+  /** The workers this replica dispatches to. */
+  fleet: () => Array<{ id: string; pool: string; workerClass: string; inFlight: number; draining: boolean }>;
   log: Logger;
 }
 
@@ -51,6 +53,7 @@ export class JobService {
       ListJobs: this.unary('ListJobs', (call: grpc.ServerUnaryCall<ListJobsRequest__Output, ListJobsResponse>) => this.listJobs(call)),
       Quote: this.unary('Quote', (call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>) => this.quote(call)),
       GetUsage: this.unary('GetUsage', (call: grpc.ServerUnaryCall<GetUsageRequest__Output, Usage>) => this.getUsage(call)),
+      GetFleet: this.unary('GetFleet', (call: grpc.ServerUnaryCall<GetFleetRequest__Output, Fleet>) => this.getFleet(call)),
     };
   }
 
@@ -61,11 +64,17 @@ export class JobService {
   private async getUsage(call: grpc.ServerUnaryCall<GetUsageRequest__Output, Usage>): Promise<Usage> {
     const tenant = this.d.auth.tenantOf(call.metadata);
     const u = await this.d.guardrails.usage(tenant);
-    const view = (p: PeriodUsage) => ({
-      period: p.id, start: toTimestamp(p.start), end: toTimestamp(p.end),
-      budget: p.budget, spent: p.spent, reserved: p.reserved, tokens: String(p.tokens), jobs: String(p.jobs),
-    });
-    return { current: view(u.current), previous: view(u.previous) };
+    return { current: periodView(u.current), previous: periodView(u.previous) };
+  }
+
+  private async getFleet(call: grpc.ServerUnaryCall<GetFleetRequest__Output, Fleet>): Promise<Fleet> {
+    this.d.auth.requireAdmin(call.metadata);
+    const tenants = await this.d.store.tenants();
+    const usage = await Promise.all(tenants.map((t) => this.d.guardrails.usage(t)));
+    return {
+      workers: this.d.fleet().map((w) => ({ id: w.id, pool: w.pool, workerClass: w.workerClass, batchesInFlight: w.inFlight, draining: w.draining })),
+      tenants: tenants.map((tenant, i) => ({ tenant, current: periodView(usage[i]!.current) })),
+    };
   }
 
   private async quote(call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>): Promise<QuoteResponse> {
@@ -254,4 +263,11 @@ export class JobService {
       end(toStatus(err, this.d.log, 'WatchJobs'));
     }
   }
+}
+
+function periodView(p: PeriodUsage) {
+  return {
+    period: p.id, start: toTimestamp(p.start), end: toTimestamp(p.end),
+    budget: p.budget, spent: p.spent, reserved: p.reserved, tokens: String(p.tokens), jobs: String(p.jobs),
+  };
 }

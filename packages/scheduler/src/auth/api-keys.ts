@@ -70,6 +70,11 @@ export class ApiKeys {
     return c.tenant;
   }
 
+  /** Fleet-wide views: an admin key (anyone, without keys: a development setup). */
+  requireAdmin(metadata: Metadata): void {
+    if (this.enabled && this.entryOf(metadata).role !== 'admin') throw new ApiError(grpc.status.PERMISSION_DENIED, 'only an admin key sees the whole fleet');
+  }
+
   /** Registry calls: a worker or admin key (anyone, without keys). */
   requireWorker(metadata: Metadata): void {
     if (this.enabled && this.entryOf(metadata).role === 'tenant') throw new ApiError(grpc.status.PERMISSION_DENIED, 'a tenant key may not register workers');

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest, type BatchGetJobsResponse__Output,
+  loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest, type BatchGetJobsResponse__Output, type Fleet__Output,
   type ListJobsResponse__Output, type QuoteResponse__Output, type Usage__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output,
 } from '@nightshift/proto';
 import { TENANT_HEADER } from '../api/index.js';
@@ -41,6 +41,11 @@ export class JobClient {
   /** Up to 1000 jobs, in the order asked. */
   async batchGetJobs(jobIds: string[], omitResult = false): Promise<Job__Output[]> {
     return (await this.unary<object, BatchGetJobsResponse__Output>(this.raw.batchGetJobs, { jobIds, omitResult })).jobs;
+  }
+
+  /** Admin keys only: the workers and every tenant's usage. */
+  getFleet(): Promise<Fleet__Output> {
+    return this.unary<object, Fleet__Output>(this.raw.getFleet, {});
   }
 
   cancelJob(jobId: string): Promise<Job__Output> {

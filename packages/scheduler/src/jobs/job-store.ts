@@ -112,6 +112,8 @@ export class JobStore {
       (j) => `${j.job.tenant}\n${JSON.stringify(j.job.spec)}\n${j.job.priority}\n${j.job.maxAttempts}`,
     );
     const createdAt = jobs[0]!.job.createdAt;
+    // Added after the scripts, so that the scripts' replies keep their places.
+    const tenants = [...new Set(jobs.map((j) => j.job.tenant))];
     for (const list of groups.values()) {
       const { tenant, spec, priority, maxAttempts } = list[0]!.job;
       const shared = JSON.stringify({ tenant, spec: JSON.stringify(spec), priority: String(priority), maxAttempts: String(maxAttempts) });
@@ -142,6 +144,7 @@ export class JobStore {
         ),
       );
     }
+    batch.add(k.tenants(), (p) => p.sadd(k.tenants(), ...tenants));
     const replies = await batch.exec();
     if (noted >= 0 && replies[noted]![0]) throw replies[noted]![0];
     const created = new Array<Created>(jobs.length);
@@ -190,6 +193,11 @@ export class JobStore {
 
   async transition(move: Transition): Promise<TransitionResult> {
     return (await this.transitionMany([move]))[0]!;
+  }
+
+  /** Every tenant that has submitted a job. */
+  async tenants(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.tenants())).sort();
   }
 
   async get(tenant: string, id: string, withResult = true): Promise<JobRecord | null> {

@@ -12,6 +12,11 @@ export class Keys {
     return `${this.prefix}:{t:${tenant}}`;
   }
 
+  /** Every tenant that has submitted a job (SET), for fleet-wide views. */
+  tenants(): string {
+    return `${this.prefix}:tenants`;
+  }
+
   job(tenant: string, id: string): string {
     return `${this.tenant(tenant)}:job:${id}`;
   }

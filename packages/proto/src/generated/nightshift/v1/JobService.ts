@@ -5,6 +5,8 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { BatchGetJobsRequest as _nightshift_v1_BatchGetJobsRequest, BatchGetJobsRequest__Output as _nightshift_v1_BatchGetJobsRequest__Output } from '../../nightshift/v1/BatchGetJobsRequest.js';
 import type { BatchGetJobsResponse as _nightshift_v1_BatchGetJobsResponse, BatchGetJobsResponse__Output as _nightshift_v1_BatchGetJobsResponse__Output } from '../../nightshift/v1/BatchGetJobsResponse.js';
 import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequest__Output as _nightshift_v1_CancelJobRequest__Output } from '../../nightshift/v1/CancelJobRequest.js';
+import type { Fleet as _nightshift_v1_Fleet, Fleet__Output as _nightshift_v1_Fleet__Output } from '../../nightshift/v1/Fleet.js';
+import type { GetFleetRequest as _nightshift_v1_GetFleetRequest, GetFleetRequest__Output as _nightshift_v1_GetFleetRequest__Output } from '../../nightshift/v1/GetFleetRequest.js';
 import type { GetJobRequest as _nightshift_v1_GetJobRequest, GetJobRequest__Output as _nightshift_v1_GetJobRequest__Output } from '../../nightshift/v1/GetJobRequest.js';
 import type { GetUsageRequest as _nightshift_v1_GetUsageRequest, GetUsageRequest__Output as _nightshift_v1_GetUsageRequest__Output } from '../../nightshift/v1/GetUsageRequest.js';
 import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Output } from '../../nightshift/v1/Job.js';
@@ -59,6 +61,23 @@ export interface JobServiceClient extends grpc.Client {
   cancelJob(argument: _nightshift_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _nightshift_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _nightshift_v1_CancelJobRequest, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Admin keys only (PERMISSION_DENIED otherwise): the workers this replica
+   * dispatches to, and every tenant's usage in its current period.
+   */
+  GetFleet(argument: _nightshift_v1_GetFleetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
+  GetFleet(argument: _nightshift_v1_GetFleetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
+  GetFleet(argument: _nightshift_v1_GetFleetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
+  GetFleet(argument: _nightshift_v1_GetFleetRequest, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
+  /**
+   * Admin keys only (PERMISSION_DENIED otherwise): the workers this replica
+   * dispatches to, and every tenant's usage in its current period.
+   */
+  getFleet(argument: _nightshift_v1_GetFleetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
+  getFleet(argument: _nightshift_v1_GetFleetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
+  getFleet(argument: _nightshift_v1_GetFleetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
+  getFleet(argument: _nightshift_v1_GetFleetRequest, callback: grpc.requestCallback<_nightshift_v1_Fleet__Output>): grpc.ClientUnaryCall;
   
   GetJob(argument: _nightshift_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
   GetJob(argument: _nightshift_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_Job__Output>): grpc.ClientUnaryCall;
@@ -183,6 +202,12 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
    */
   CancelJob: grpc.handleUnaryCall<_nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job>;
   
+  /**
+   * Admin keys only (PERMISSION_DENIED otherwise): the workers this replica
+   * dispatches to, and every tenant's usage in its current period.
+   */
+  GetFleet: grpc.handleUnaryCall<_nightshift_v1_GetFleetRequest__Output, _nightshift_v1_Fleet>;
+  
   GetJob: grpc.handleUnaryCall<_nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job>;
   
   /**
@@ -226,6 +251,7 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
 export interface JobServiceDefinition extends grpc.ServiceDefinition {
   BatchGetJobs: MethodDefinition<_nightshift_v1_BatchGetJobsRequest, _nightshift_v1_BatchGetJobsResponse, _nightshift_v1_BatchGetJobsRequest__Output, _nightshift_v1_BatchGetJobsResponse__Output>
   CancelJob: MethodDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_Job, _nightshift_v1_CancelJobRequest__Output, _nightshift_v1_Job__Output>
+  GetFleet: MethodDefinition<_nightshift_v1_GetFleetRequest, _nightshift_v1_Fleet, _nightshift_v1_GetFleetRequest__Output, _nightshift_v1_Fleet__Output>
   GetJob: MethodDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_Job, _nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job__Output>
   GetUsage: MethodDefinition<_nightshift_v1_GetUsageRequest, _nightshift_v1_Usage, _nightshift_v1_GetUsageRequest__Output, _nightshift_v1_Usage__Output>
   ListJobs: MethodDefinition<_nightshift_v1_ListJobsRequest, _nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse__Output>

@@ -1,0 +1,8 @@
+// Original file: proto/nightshift/v1/jobs.proto
+
+
+export interface GetFleetRequest {
+}
+
+export interface GetFleetRequest__Output {
+}
