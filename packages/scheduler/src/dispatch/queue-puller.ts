@@ -159,9 +159,13 @@ export class QueuePuller {
       await this.finish(job, () => job.moveToCompleted('', this.token, false));
       return;
     }
-    // A settlement that fails (Redis away, say) leaves the batch to its lock: it expires and the batch runs again.
+    // A settlement that fails (Redis away, say) leaves the batch to its lock: no longer renewed, it expires, and the
+    // stalled check (of any replica) runs the batch again, whose jobs are still RUNNING in it.
     const sent = this.sendAndSettle(job, started, slot)
-      .catch((err: unknown) => this.log.error({ err, batchId: job.data.batchId, queue: this.queue }, 'batch not settled'))
+      .catch((err: unknown) => {
+        this.log.error({ err, batchId: job.data.batchId, queue: this.queue }, 'batch not settled; it runs again once its lock expires');
+        this.locks.release(this.bull, job.id!);
+      })
       .finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);
   }
