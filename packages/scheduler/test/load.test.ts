@@ -112,7 +112,7 @@ test(`${CLIENTS} clients submitting for ${SECONDS} s: no error but deliberate ba
   );
   // Whether the queue limit is reached depends on how fast the workers drain on this machine: the refusals are
   // reported, and each was checked above to say when to come back (test/guardrails.test.ts forces the limit).
-  assert.ok(last.done >= 2 * Math.max(1, early.at(-1)!.done), 'many more jobs completed in the second half');
+  assert.ok(last.done >= 1.5 * Math.max(1, early.at(-1)!.done), 'many more jobs completed in the second half');
   // Nothing is kept per completed job in the scheduler: what it holds is bounded, whatever the count.
   assert.ok(lateLow - earlyPeak < 64, `RSS rose from ${earlyPeak.toFixed(0)} to ${lateLow.toFixed(0)} MB as jobs completed`);
 });
