@@ -186,10 +186,12 @@ export class Admission {
     const common = {
       tenant, spec: m.v.spec, priority: m.v.priority, clientRef: m.v.clientRef, tokenCount: m.tokens.length, bucket: m.bucket, createdAt,
       maxAttempts: m.v.maxAttempts || this.config.defaultAttempts, deadline: m.deadline, idempotencyKey: m.v.idempotencyKey, cacheKey: m.cacheKey,
-      alonePrice: this.quoter.alonePrice(m.v.spec.op, m.tokens.length, m.bucket),
+      // Set when it runs, from what its batch took; a cached job never runs, so it is priced here.
+      alonePrice: 0,
     };
     if (m.cached) {
-      const job: NewJob = { ...common, id: randomUUID(), state: 'SUCCEEDED', queue: m.queue, entry: '', placement: 'from the result cache: computed before', cachedResult: m.cached };
+      const alonePrice = this.quoter.alonePrice(m.v.spec.op, m.tokens.length, m.bucket);
+      const job: NewJob = { ...common, alonePrice, id: randomUUID(), state: 'SUCCEEDED', queue: m.queue, entry: '', placement: 'from the result cache: computed before', cachedResult: m.cached };
       return { job, packed: m.packed };
     }
     const p = place(m.quotes, m.deadline, this.windows.policy, this.windows.load);

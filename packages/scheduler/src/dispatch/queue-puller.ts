@@ -7,7 +7,7 @@ import type { Logger } from '@nightshift/proto';
 import { encodeResult, resultKind, type JobStore, type Transition } from '../jobs/index.js';
 import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
-import { predictSeconds, type Billing, type CostModels, type Pool } from '../pricing/index.js';
+import { aloneSeconds, type Billing, type CostModels, type Pool } from '../pricing/index.js';
 import type { SpotJob } from '../windows/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { LockKeeper } from './lock-keeper.js';
@@ -219,15 +219,11 @@ export class QueuePuller {
       const longest = Math.max(...started.map((s) => s.entry.length));
       const shape = { paddedTokens: paddedTokens(started.length, longest), maxLength: longest };
       share = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds) / started.length;
-      // What each job would have cost alone (a batch of one) on demand: the cost model's prediction, held between the
-      // job's share of this batch by real tokens and the whole batch's seconds. Learned from full batches, the model
-      // barely sees how padded tokens and length act apart, and may extrapolate to a batch of one wildly.
+      // What each job would have cost alone on demand, held between its share of this batch by real tokens and the whole batch.
       const realTokens = started.reduce((a, s) => a + s.entry.length, 0);
-      alone = (length: number) => {
-        const predicted = predictSeconds(this.models.current(spec.op, slot.workerClass), { paddedTokens: length, maxLength: length });
-        const seconds = Math.min(res.kernelSeconds, Math.max((res.kernelSeconds * length) / realTokens, Number.isFinite(predicted) ? predicted : res.kernelSeconds));
-        return this.opts.billing.onDemand(slot.workerClass, seconds);
-      };
+      const model = this.models.current(spec.op, slot.workerClass);
+      alone = (length: number) =>
+        this.opts.billing.onDemand(slot.workerClass, aloneSeconds(model, length, { low: (res.kernelSeconds * length) / realTokens, high: res.kernelSeconds }));
       void this.models.learn(spec.op, slot.workerClass, shape, res.kernelSeconds).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
       this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
     } catch (err) {

@@ -50,6 +50,16 @@ export function predictSeconds(state: ModelState, shape: BatchShape): number {
   return Math.exp(Math.min(50, state.theta[0] * x[0] + state.theta[1] * x[1] + state.theta[2] * x[2]));
 }
 
+/**
+ * Predicted seconds of one job alone (a batch of one), held within `bounds`. Learned from full batches,
+ * the model barely sees how padded tokens and length act apart, and may extrapolate to one job wildly;
+ * the bounds come from what is known for sure (its share of a batch, and the whole batch's seconds).
+ */
+export function aloneSeconds(state: ModelState, length: number, bounds: { low: number; high: number }): number {
+  const predicted = predictSeconds(state, { paddedTokens: length, maxLength: length });
+  return Math.min(bounds.high, Math.max(bounds.low, predicted));
+}
+
 /** The state after one settled batch that took `seconds`. `forgetting` in (0, 1]: 1 forgets nothing. */
 /**
  * The most P's diagonal may hold. With forgetting, and batches that all look alike (full batches:

@@ -1,6 +1,6 @@
 import type { OpName } from '@nightshift/proto';
 import { paddedTokens, type BatchLimits } from '../batching/index.js';
-import { predictSeconds, type ModelState } from './cost-model.js';
+import { aloneSeconds, predictSeconds, type ModelState } from './cost-model.js';
 import { ON_DEMAND, priceOf, type PriceList } from './prices.js';
 import { Calendar } from '../windows/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -77,10 +77,9 @@ export class Quoter {
     let best = Infinity;
     for (const workerClass of this.classes()) {
       const model = this.models.current(op, workerClass);
-      // Held between its share of a full batch and the full batch's seconds (see QueuePuller: the model extrapolates poorly to one job).
+      // Held between its share of a full batch and the full batch's seconds.
       const full = fullBatchShare(model, bound, this.limits);
-      const predicted = predictSeconds(model, { paddedTokens: length, maxLength: length });
-      const seconds = Math.min(full.batchSeconds, Math.max(full.seconds, Number.isFinite(predicted) ? predicted : full.batchSeconds));
+      const seconds = aloneSeconds(model, length, { low: full.seconds, high: full.batchSeconds });
       best = Math.min(best, priceOf(this.prices, workerClass, ON_DEMAND, seconds) ?? Infinity);
     }
     return Number.isFinite(best) ? best : 0;

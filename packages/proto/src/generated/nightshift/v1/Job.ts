@@ -85,8 +85,8 @@ export interface Job {
   /**
    * What it would have cost to run alone (a batch of one) on demand, US
    * dollars, by the cost model as it stood when the job ran (at admission,
-   * for a cached job): what batching, windows and the cache are measured
-   * against.
+   * for a cached job; 0 until then): what batching, windows and the cache
+   * are measured against.
    */
   'alonePrice'?: (number | string);
 }
@@ -169,8 +169,8 @@ export interface Job__Output {
   /**
    * What it would have cost to run alone (a batch of one) on demand, US
    * dollars, by the cost model as it stood when the job ran (at admission,
-   * for a cached job): what batching, windows and the cache are measured
-   * against.
+   * for a cached job; 0 until then): what batching, windows and the cache
+   * are measured against.
    */
   'alonePrice': (number);
 }
