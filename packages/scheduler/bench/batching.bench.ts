@@ -10,7 +10,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { packTokens, resolveOp, seededRandom, type Job__Output, type OpName } from '@nightshift/proto';
 import { loadNative, nativeParams } from '@nightshift/worker';
-import { JobClient } from '../src/index.js';
+import { FINAL_API_STATES, JobClient } from '../src/index.js';
 import { table } from './table.js';
 import { runInProcess } from './in-process.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
@@ -101,7 +101,8 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((a, p) => a + cpuSeconds(p), 0)]));
   const client0 = process.cpuUsage();
   const t0 = performance.now();
-  const watch = client.watchJobs([]);
+  // Results are what the run waits for: only final states, as a client waiting for them asks.
+  const watch = client.watchJobs([], FINAL_API_STATES);
   const done = new Promise<void>((resolve) => {
     watch.on('data', (e: { jobId: string; state: string }) => {
       if (e.state === 'JOB_STATE_SUCCEEDED' || e.state === 'JOB_STATE_FAILED') {

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { packTokens, type JobSpec, type SubmitStreamResponse__Output } from '@nightshift/proto';
-import { JobClient } from '../src/index.js';
+import { FINAL_API_STATES, JobClient } from '../src/index.js';
 import { startSystem, type TestSystem } from './helpers/system.js';
 
 let sys: TestSystem;
@@ -118,6 +118,39 @@ test('ListJobs pages through a tenant\'s jobs oldest first and filters by state'
   await assert.rejects(t.listJobs({ pageSize: 5000 }), /page_size: must be between 0 and 1000/);
   await assert.rejects(t.listJobs({ pageToken: 'garbage' }), /page_token: not a token from a previous ListJobs reply/);
   await assert.rejects(t.listJobs({ states: ['JOB_STATE_UNSPECIFIED'] }), /states\.0: not a job state/);
+});
+
+test('WatchJobs with states sends only changes into them, and still ends when every job is final', async () => {
+  const t = sys.client('filtered');
+  const all = t.watchJobs([]);
+  const allSeen: string[] = [];
+  all.on('data', (e: { state: string }) => allSeen.push(e.state));
+  all.on('error', () => undefined);
+  const finalsOnly = t.watchJobs([], FINAL_API_STATES);
+  const finalSeen: string[] = [];
+  finalsOnly.on('data', (e: { state: string }) => finalSeen.push(e.state));
+  finalsOnly.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 200)); // both subscribed
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push((await t.submit({ op: 'embed', tokens: packTokens([900 + i, i]) })).id);
+  const byId: string[] = [];
+  for await (const e of t.watchJobs(ids, ['JOB_STATE_SUCCEEDED'])) byId.push(`${e.jobId} ${e.state}`);
+  assert.deepEqual(byId.sort(), ids.map((id) => `${id} JOB_STATE_SUCCEEDED`).sort(), 'one event a job, the final one, then the end');
+  // A watch of ids for a state they have passed sends nothing and still ends.
+  const none: unknown[] = [];
+  for await (const e of t.watchJobs(ids, ['JOB_STATE_RUNNING'])) none.push(e);
+  assert.deepEqual(none, []);
+  await new Promise((r) => setTimeout(r, 300));
+  all.cancel();
+  finalsOnly.cancel();
+  assert.deepEqual(finalSeen, ids.map(() => 'JOB_STATE_SUCCEEDED'));
+  assert.ok(allSeen.length >= 3 * ids.length, `every change without a filter (${allSeen.length} events)`);
+  await assert.rejects(
+    (async () => {
+      for await (const _ of t.watchJobs(ids, ['JOB_STATE_UNSPECIFIED']));
+    })(),
+    (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && /states\.0: not a job state/.test(e.details),
+  );
 });
 
 function metadata(tenant: string): grpc.Metadata {

@@ -233,7 +233,9 @@ export class JobService {
     call.on('error', () => end());
     try {
       const tenant = this.d.auth.tenantOf(call.metadata);
-      const ids = [...new Set(parseRequest(watchJobsRequest, call.request).jobIds)];
+      const req = parseRequest(watchJobsRequest, call.request);
+      const ids = [...new Set(req.jobIds)];
+      const wanted = req.states.length ? new Set(req.states) : null;
       const watched = new Map<string, number>(ids.map((id) => [id, 0]));
       let finals = 0;
       let live = false;
@@ -246,7 +248,8 @@ export class JobService {
           watched.set(e.id, e.seq);
           if (isFinal(e.state)) finals++;
         }
-        call.write(eventView(e));
+        // Filtered after the count above: a watch of ids ends at their final states whatever it sends.
+        if (!wanted || wanted.has(e.state)) call.write(eventView(e));
         if (ids.length && finals === ids.length) end();
       };
       unsubscribe = await this.d.events.subscribe(tenant, (e) => (live ? deliver(e) : early.push(e)));

@@ -79,8 +79,6 @@ export type ValidJobSpec = z.output<ReturnType<typeof jobSpecSchema>>;
 export const getJobRequest = z.object({ jobId, omitResult: z.boolean() });
 export const batchGetJobsRequest = z.object({ jobIds: z.array(jobId).max(1000, 'at most 1000 ids at once'), omitResult: z.boolean() });
 export const cancelJobRequest = z.object({ jobId });
-export const watchJobsRequest = z.object({ jobIds: z.array(jobId).max(1000, 'at most 1000 ids per watch') });
-
 const apiState = z.string().transform((s, ctx): JobState => {
   const state = fromApiState(s);
   if (!state) {
@@ -89,6 +87,8 @@ const apiState = z.string().transform((s, ctx): JobState => {
   }
   return state;
 });
+
+export const watchJobsRequest = z.object({ jobIds: z.array(jobId).max(1000, 'at most 1000 ids per watch'), states: z.array(apiState) });
 
 export const listJobsRequest = z.object({
   states: z.array(apiState),

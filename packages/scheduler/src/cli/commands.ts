@@ -24,7 +24,8 @@ export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--
   submit FILE…        submit JSONL requests (custom_id, op, params, text|tokens…) or text files (with --op);
                       [--deadline ISO] [--completion-window 24h] [--priority N]
   status JOB_ID       a job as it stands
-  watch [JOB_ID…]     its state changes (all the tenant's jobs without ids) until final
+  watch [JOB_ID…]     its state changes (all the tenant's jobs without ids) until final;
+                      [--state S]… only the changes into S
   cancel JOB_ID       cancel a deferred, queued or running job
   list [--state S]…   the tenant's jobs, oldest first (states: queued, running, succeeded, failed, cancelled, deferred)
   quote --op OP (--text T | FILE)   what a job would cost in each window
@@ -113,7 +114,7 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
   },
 
   async watch(c) {
-    const stream = c.client.watchJobs(c.args);
+    const stream = c.client.watchJobs(c.args, c.states.map((s) => `JOB_STATE_${s.toUpperCase()}` as never));
     for await (const e of stream as AsyncIterable<JobEvent__Output>) {
       c.out(c.json ? JSON.stringify(e) : `${iso(e.at)}  ${e.jobId}  ${state(e.state)}${e.workerId ? ` on ${e.workerId}` : ''}${e.error ? ` — ${e.error}` : ''}`);
     }

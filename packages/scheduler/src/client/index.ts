@@ -1,1 +1,1 @@
-export { JobClient } from './job-client.js';
+export { JobClient, FINAL_API_STATES } from './job-client.js';

@@ -1,9 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest, type BatchGetJobsResponse__Output, type Fleet__Output,
-  type ListJobsResponse__Output, type QuoteResponse__Output, type Usage__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output,
+  type ListJobsResponse__Output, type QuoteResponse__Output, type Usage__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output, type JobState,
 } from '@nightshift/proto';
 import { TENANT_HEADER } from '../api/index.js';
+
+/** The states a job ends in, as the API names them: what a client waiting for results watches for. */
+export const FINAL_API_STATES = ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'] as const satisfies readonly JobState[];
 
 /** A JobService client for one tenant, with promises and async iterables instead of callbacks. */
 export class JobClient {
@@ -79,8 +82,9 @@ export class JobClient {
   }
 
   /** State changes of the given jobs (or all the tenant's jobs); ends when the server ends the stream. */
-  watchJobs(jobIds: string[]): grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output> {
-    return this.raw.watchJobs({ jobIds }, this.metadata) as grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output>;
+  /** Follows jobs (none: all the tenant's); `states` keeps only changes into those (none: all). */
+  watchJobs(jobIds: string[], states: readonly JobState[] = []): grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output> {
+    return this.raw.watchJobs({ jobIds, states: [...states] }, this.metadata) as grpc.ClientReadableStream<JobEvent__Output> & AsyncIterable<JobEvent__Output>;
   }
 
   /**

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '../admission/tokenizer.js';
 import { fromTimestamp, packTokens, type Job__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
-import type { JobClient } from '../client/index.js';
+import { FINAL_API_STATES, type JobClient } from '../client/index.js';
 import { readCorpus } from './corpus.js';
 import { jaccard, nearDuplicates, shingleSet } from './lsh.js';
 
@@ -84,9 +84,8 @@ export async function runPipeline(client: JobClient, o: PipelineOptions): Promis
     unwatched = [];
     watches.push(
       (async () => {
-        for await (const e of client.watchJobs(chunk)) {
-          if (['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'].includes(e.state)) o.progress?.('run', ++finished, admitted);
-        }
+        // Only final states: the run waits for results, not for each job's start.
+        for await (const _ of client.watchJobs(chunk, FINAL_API_STATES)) o.progress?.('run', ++finished, admitted);
       })(),
     );
   };

@@ -170,14 +170,16 @@ export interface JobServiceClient extends grpc.Client {
   /**
    * Every state change of the given jobs (each first sent as it stands), or
    * of all the caller's jobs from now on when no id is given. With ids, the
-   * stream ends once each of them has reached a final state.
+   * stream ends once each of them has reached a final state, whichever
+   * states it sends.
    */
   WatchJobs(argument: _nightshift_v1_WatchJobsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
   WatchJobs(argument: _nightshift_v1_WatchJobsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
   /**
    * Every state change of the given jobs (each first sent as it stands), or
    * of all the caller's jobs from now on when no id is given. With ids, the
-   * stream ends once each of them has reached a final state.
+   * stream ends once each of them has reached a final state, whichever
+   * states it sends.
    */
   watchJobs(argument: _nightshift_v1_WatchJobsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
   watchJobs(argument: _nightshift_v1_WatchJobsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_nightshift_v1_JobEvent__Output>;
@@ -242,7 +244,8 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Every state change of the given jobs (each first sent as it stands), or
    * of all the caller's jobs from now on when no id is given. With ids, the
-   * stream ends once each of them has reached a final state.
+   * stream ends once each of them has reached a final state, whichever
+   * states it sends.
    */
   WatchJobs: grpc.handleServerStreamingCall<_nightshift_v1_WatchJobsRequest__Output, _nightshift_v1_JobEvent>;
   
