@@ -59,6 +59,16 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** Read and write system calls a process has made so far (Linux /proc; 0 elsewhere): its round trips, in effect. */
+function syscalls(pid: number): number {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 async function commandStats(redis: Redis): Promise<{ commands: number; scripts: number }> {
   const info = await redis.info('commandstats');
   let commands = 0;
@@ -84,6 +94,8 @@ interface RunFigures {
   submitSeconds?: number;
   /** CPU seconds of each process over the run (nightshift only). */
   cpu?: Record<string, number>;
+  /** The scheduler's read and write system calls over the run. */
+  schedulerSyscalls?: number;
 }
 
 async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Uint32Array[], workers: ServiceProcess[], maxBatchJobs: number, tag: string): Promise<RunFigures> {
@@ -99,6 +111,7 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
   const finals = new Set<string>();
   const pids = { scheduler: [scheduler.child.pid!], workers: workers.map((w) => w.child.pid!), redis: [redisPid] };
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((a, p) => a + cpuSeconds(p), 0)]));
+  const syscalls0 = syscalls(scheduler.child.pid!);
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   // Results are what the run waits for: only final states, as a client waiting for them asks.
@@ -123,6 +136,7 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
   await done;
   const seconds = (performance.now() - t0) / 1000;
   const clientCpu = process.cpuUsage(client0);
+  const schedulerSyscalls = syscalls(scheduler.child.pid!) - syscalls0;
   const cpu: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((a, p) => a + cpuSeconds(p), 0) - cpuBefore[k]!]));
   cpu.client = (clientCpu.user + clientCpu.system) / 1e6;
   watch.cancel();
@@ -141,7 +155,7 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
   await scheduler.stop();
   rmSync(dirname(config), { recursive: true, force: true });
   redis.disconnect();
-  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches, submitSeconds, cpu };
+  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches, submitSeconds, cpu, schedulerSyscalls };
 }
 
 /** What a user would write with BullMQ alone: addBulk, then Workers running the kernel one job at a time. */
@@ -154,7 +168,7 @@ async function runPlainBullmq(url: string, op: OpName, seqs: Uint32Array[], conc
   await redis.config('RESETSTAT');
   const t0 = performance.now();
   for (let i = 0; i < seqs.length; i += 1000) {
-    await queue.addBulk(seqs.slice(i, i + 1000).map((s) => ({ name: op, data: { tokens: Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('base64') }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(seqs.slice(i, i + 1000).map((s) => ({ name: op, data: { tokens: Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('base64') }, opts: { removeOnComplete: false } })));
   }
   let finished = 0;
   let resolveAll!: () => void;
@@ -166,7 +180,8 @@ async function runPlainBullmq(url: string, op: OpName, seqs: Uint32Array[], conc
         const b = Buffer.from(job.data.tokens as string, 'base64');
         const tokens = new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
         const r = await addon.runBatch(op, params, tokens, Uint32Array.of(0, tokens.length));
-        return Array.from(r.out.subarray(0, 4));
+        // The whole result, kept with the job as nightshift keeps it (in base64, the cheapest JSON form), for the user to read.
+        return Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength).toString('base64');
       },
       { connection, prefix: 'plain', concurrency },
     ).on('completed', () => {
@@ -205,9 +220,9 @@ async function main(): Promise<void> {
     const quick = process.env.BENCH_QUICK as OpName | undefined;
     if (quick) {
       // A development aid: nightshift alone on one op, one line.
-      const ns = await runNightshift(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, 64, `quick-${quick}`);
+      const ns = await runNightshift(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, Number(process.env.BENCH_MAX_JOBS ?? 64), `quick-${quick}`);
       say(`${quick}: ${ns.seconds.toFixed(2)} s (all submitted at ${ns.submitSeconds!.toFixed(2)} s), ${(ns.jobs / ns.seconds).toFixed(0)} jobs/s, ${ns.batches!.size} batches, padding ${ns.efficiency!.toFixed(3)}, ${(ns.commands / ns.jobs).toFixed(1)} commands and ${(ns.scripts / ns.jobs).toFixed(2)} scripts a job`);
-      say(`CPU seconds: ${Object.entries(ns.cpu!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+      say(`CPU seconds: ${Object.entries(ns.cpu!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; the scheduler's system calls (read and write) a job: ${(ns.schedulerSyscalls! / ns.jobs).toFixed(2)}`);
       return;
     }
     say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${JOBS.toLocaleString('en-US')} jobs, log-normal lengths (median 300, p99 8,000); ${WORKERS} worker processes of 1 kernel thread; redis-server of its own`);
