@@ -222,6 +222,12 @@ async function main(): Promise<void> {
       // A development aid: nightshift alone on one op, one line.
       const ns = await runNightshift(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, Number(process.env.BENCH_MAX_JOBS ?? 64), `quick-${quick}`);
       say(`${quick}: ${ns.seconds.toFixed(2)} s (all submitted at ${ns.submitSeconds!.toFixed(2)} s), ${(ns.jobs / ns.seconds).toFixed(0)} jobs/s, ${ns.batches!.size} batches, padding ${ns.efficiency!.toFixed(3)}, ${(ns.commands / ns.jobs).toFixed(1)} commands and ${(ns.scripts / ns.jobs).toFixed(2)} scripts a job`);
+      // The fewest batches these jobs could make: each bucket cut into full batches.
+      const byBucket = new Map<string, number[]>();
+      for (const b of ns.batches!.values()) for (const j of b) byBucket.set(j.bucket, [...(byBucket.get(j.bucket) ?? []), j.tokenCount]);
+      let fewest = 0;
+      for (const lengths of byBucket.values()) fewest += Math.ceil(lengths.length / Math.max(1, Math.min(Number(process.env.BENCH_MAX_JOBS ?? 64), Math.floor(262_144 / Math.max(...lengths)))));
+      say(`buckets ${byBucket.size}, fewest batches ${fewest}`);
       say(`CPU seconds: ${Object.entries(ns.cpu!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; the scheduler's system calls (read and write) a job: ${(ns.schedulerSyscalls! / ns.jobs).toFixed(2)}`);
       return;
     }
