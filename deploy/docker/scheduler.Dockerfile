@@ -16,4 +16,5 @@ WORKDIR /app
 COPY --from=build /out /app
 USER node
 EXPOSE 50051
-ENTRYPOINT ["node", "/app/dist/main.js"]
+# A larger young generation: see SCHEDULER_NODE_FLAGS in src/devtools/service-process.ts.
+ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/dist/main.js"]

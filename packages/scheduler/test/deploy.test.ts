@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { loadSchedulerConfig } from '../src/index.js';
 import { loadWorkerConfig } from '@nightshift/worker';
+import { SCHEDULER_NODE_FLAGS } from '../src/devtools/service-process.js';
 
 const deploy = fileURLToPath(new URL('../../../deploy', import.meta.url));
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
@@ -94,4 +95,11 @@ test('every deploy/ overlay renders with kubectl kustomize, and holds what it pr
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the scheduler image runs node with the flags the tests and benchmarks run it with', () => {
+  const dockerfile = readFileSync(join(deploy, 'docker', 'scheduler.Dockerfile'), 'utf8');
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+  assert.ok(entry, 'an ENTRYPOINT in exec form');
+  assert.deepEqual(JSON.parse(entry[1]!), ['node', ...SCHEDULER_NODE_FLAGS, '/app/dist/main.js']);
 });
