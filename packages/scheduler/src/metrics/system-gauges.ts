@@ -1,0 +1,69 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Snapshot, SystemView } from './system-view.js';
+
+/**
+ * The gauges of what the system holds now, each read from one snapshot at
+ * scrape time (see SystemView): nothing on the hot path. Label sets are
+ * bounded by queues and buckets, tenants, windows, pools and models.
+ */
+export function registerSystemGauges(registry: Registry, view: SystemView): void {
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, s: Snapshot) => void): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const s = await view.snapshot();
+        this.reset();
+        fill(this, s);
+      },
+    });
+  };
+  gauge('nightshift_queue_depth', 'Jobs waiting for a batch, per queue (op and range of lengths) and the pool that takes it.', ['queue', 'pool'], (g, s) => {
+    for (const q of s.queues) g.set({ queue: q.queue, pool: q.pool }, q.jobs);
+  });
+  gauge('nightshift_bucket_depth', 'Jobs waiting for a batch, per length bucket of each queue (only jobs of one bucket share a batch).', ['queue', 'bucket'], (g, s) => {
+    for (const b of s.buckets) g.set({ queue: b.queue, bucket: b.bucket }, b.jobs);
+  });
+  gauge('nightshift_tenant_jobs', "Jobs each tenant holds in each state now (final ones until their retention ends).", ['tenant', 'state'], (g, s) => {
+    for (const t of s.tenants) for (const [state, n] of Object.entries(t.jobs)) g.set({ tenant: t.tenant, state }, n);
+  });
+  gauge('nightshift_tenant_spend_dollars', "Each tenant's spend in its current budget period, US dollars.", ['tenant'], (g, s) => {
+    for (const t of s.tenants) g.set({ tenant: t.tenant }, t.spent);
+  });
+  gauge('nightshift_tenant_reserved_dollars', "Each tenant's reservations (quotes of jobs not yet final) in its current budget period, US dollars.", ['tenant'], (g, s) => {
+    for (const t of s.tenants) g.set({ tenant: t.tenant }, t.reserved);
+  });
+  gauge('nightshift_tenant_budget_dollars', "Each tenant's budget per period, US dollars (0: none).", ['tenant'], (g, s) => {
+    for (const t of s.tenants) g.set({ tenant: t.tenant }, t.budget);
+  });
+  gauge('nightshift_deferred_jobs', 'Jobs deferred to a later window, not yet released.', [], (g, s) => g.set(s.calendar.deferredJobs));
+  gauge('nightshift_deferred_work_seconds', 'Predicted worker-seconds of work deferred to each window (its openings in the next 48 hours).', ['window'], (g, s) => {
+    for (const o of s.calendar.openings) g.inc({ window: o.window }, o.plannedSeconds);
+  });
+  gauge('nightshift_workers', 'Workers this replica dispatches to, by pool and health (healthy, suspected after a failure, draining).', ['pool', 'health'], (g, s) => {
+    for (const pool of ['on-demand', 'spot']) for (const health of ['healthy', 'suspected', 'draining']) g.set({ pool, health }, 0);
+    for (const w of s.workers) g.inc({ pool: w.pool, health: w.health });
+  });
+  gauge('nightshift_worker_batches_in_flight', "Batches out on this replica's workers, by pool.", ['pool'], (g, s) => {
+    for (const w of s.workers) g.inc({ pool: w.pool }, w.inFlight);
+  });
+  gauge('nightshift_worker_slots', "Batches this replica's workers take at once, by pool.", ['pool'], (g, s) => {
+    for (const w of s.workers) g.inc({ pool: w.pool }, w.slots);
+  });
+  gauge('nightshift_cost_model_recent_error_ratio', "Each cost model's recent error (mean absolute percentage, about the last 20 batches), as quotes report it.", ['op', 'worker_class'], (g, s) => {
+    for (const m of s.models) if (m.error !== null) g.set({ op: m.op, worker_class: m.workerClass }, m.error);
+  });
+  new Counter({
+    name: 'nightshift_alerts_total',
+    help: 'Alerts this process raised, by kind (budget, model_error).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await view.snapshot();
+      this.reset();
+      for (const [kind, n] of Object.entries(s.alerts)) this.inc({ kind }, n);
+    },
+  });
+}
