@@ -67,8 +67,11 @@ export class SystemView {
   private async read(now: number): Promise<Snapshot> {
     const s = this.sources;
     const tenants = await s.tenants();
-    const [depths, buckets, usage, jobs, deferredJobs, planned, models] = await Promise.all([
-      s.queueDepths(), s.bucketDepths(), Promise.all(tenants.map((t) => s.usage(t))), s.jobsByState(tenants), s.deferredJobs(), s.plannedOpenings(), s.models(),
+    // One after the other: both come from one reading of the pending sets, which the first call refreshes.
+    const depths = await s.queueDepths();
+    const buckets = await s.bucketDepths();
+    const [usage, jobs, deferredJobs, planned, models] = await Promise.all([
+      Promise.all(tenants.map((t) => s.usage(t))), s.jobsByState(tenants), s.deferredJobs(), s.plannedOpenings(), s.models(),
     ]);
     const plannedAt = new Map(planned.map((p) => [`${p.window}@${p.opensAt}`, p.seconds]));
     const to = now + CALENDAR_HOURS * 3_600_000;
