@@ -111,7 +111,7 @@ export async function startScheduler(
   );
   await dispatcher.start();
   journal.start();
-  const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }));
+  const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }), log);
   registerSystemGauges(promRegistry, view);
   const http = config.metricsListen
     ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboardRoutes(view, new DashboardAuth(auth)) }, log)

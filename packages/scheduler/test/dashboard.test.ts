@@ -82,6 +82,7 @@ test('the dashboard: admin key only, its charts hold the running system\'s data 
   const wrongLogin = await fetch(`${base}/dashboard/login`, { method: 'POST', body: new URLSearchParams({ key: 'ns_wrong' }), redirect: 'manual' });
   assert.equal(wrongLogin.status, 401);
   assert.equal(wrongLogin.headers.get('set-cookie'), null);
+  assert.equal((await fetch(`${base}/dashboard/login`, { method: 'POST', body: `key=${'x'.repeat(10_000)}` })).status, 413);
   const state = await fetch(`${base}/dashboard/state`, { headers: { authorization: `Bearer ${keys.admin.key}` } });
   assert.equal(state.status, 200);
   const s = (await state.json()) as { batches: unknown[]; tenants: Array<{ tenant: string }> };

@@ -117,6 +117,7 @@ test('metrics move as jobs flow: scheduler and worker, scraped before and after 
   assert.equal(s1.sum('nightshift_workers', { pool: 'on-demand', health: 'healthy' }), 1);
   assert.equal(s1.sum('nightshift_worker_slots', { pool: 'on-demand' }), 2);
   assert.equal(w1.sum('nightshift_worker_batches_in_flight'), 0);
+  assert.equal(s1.sum('nightshift_state_up'), 1);
 
   // Bounded labels: no job id (nor any id-like value) is a label anywhere.
   for (const page of [s1, w1]) {

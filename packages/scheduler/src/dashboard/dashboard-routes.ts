@@ -37,7 +37,9 @@ export function dashboardRoutes(view: SystemView, auth: DashboardAuth): Record<s
     },
     '/dashboard/login': async (req, res) => {
       if (!allow(req, res, 'POST')) return;
-      const key = new URLSearchParams(await readBody(req, MAX_FORM)).get('key')?.trim() ?? '';
+      const body = await readBody(req, MAX_FORM);
+      if (body === undefined) return loginPage(res, 413, 'that form is too large for a key');
+      const key = new URLSearchParams(body).get('key')?.trim() ?? '';
       const access = auth.checkKey(key);
       if (!access.ok) return loginPage(res, access.status, access.reason);
       res.writeHead(303, { ...HEADERS, location: '/dashboard', 'set-cookie': DashboardAuth.cookieFor(key) }).end();
@@ -74,11 +76,12 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<string> {
+/** The request's body, or undefined past `max` characters. */
+async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
   let body = '';
   for await (const chunk of req) {
     body += String(chunk);
-    if (body.length > max) throw new Error('form too large');
+    if (body.length > max) return undefined;
   }
   return body;
 }

@@ -4,9 +4,12 @@ import type { Snapshot, SystemView } from './system-view.js';
 /**
  * The gauges of what the system holds now, each read from one snapshot at
  * scrape time (see SystemView): nothing on the hot path. Label sets are
- * bounded by queues and buckets, tenants, windows, pools and models.
+ * bounded by queues and buckets, tenants, windows, pools and models. When
+ * the state cannot be read (Redis away), these gauges are left out of the
+ * scrape and nightshift_state_up says 0; the counters are still served.
  */
 export function registerSystemGauges(registry: Registry, view: SystemView): void {
+  const read = () => view.snapshot().catch(() => undefined);
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, s: Snapshot) => void): void => {
     new Gauge({
       name,
@@ -14,12 +17,20 @@ export function registerSystemGauges(registry: Registry, view: SystemView): void
       labelNames,
       registers: [registry],
       async collect() {
-        const s = await view.snapshot();
+        const s = await read();
         this.reset();
-        fill(this, s);
+        if (s) fill(this, s);
       },
     });
   };
+  new Gauge({
+    name: 'nightshift_state_up',
+    help: 'Whether the system state (Redis, the worker pool) could be read for the gauges at this scrape: 1 or 0.',
+    registers: [registry],
+    async collect() {
+      this.set((await read()) ? 1 : 0);
+    },
+  });
   gauge('nightshift_queue_depth', 'Jobs waiting for a batch, per queue (op and range of lengths) and the pool that takes it.', ['queue', 'pool'], (g, s) => {
     for (const q of s.queues) g.set({ queue: q.queue, pool: q.pool }, q.jobs);
   });
@@ -61,9 +72,9 @@ export function registerSystemGauges(registry: Registry, view: SystemView): void
     labelNames: ['kind'] as const,
     registers: [registry],
     async collect() {
-      const s = await view.snapshot();
+      const s = await read();
       this.reset();
-      for (const [kind, n] of Object.entries(s.alerts)) this.inc({ kind }, n);
+      for (const [kind, n] of Object.entries(s?.alerts ?? {})) this.inc({ kind }, n);
     },
   });
 }

@@ -1,3 +1,4 @@
+import type { Logger } from '@nightshift/proto';
 import type { JobState } from '../jobs/index.js';
 import type { WorkerStatus } from '../dispatch/index.js';
 import type { ModelReport } from '../pricing/index.js';
@@ -50,6 +51,7 @@ export class SystemView {
 
   constructor(
     private readonly sources: SystemSources,
+    private readonly log: Logger,
     private readonly maxAgeMs = 1000,
   ) {}
 
@@ -58,7 +60,10 @@ export class SystemView {
     if (!this.last || now - this.last.at > this.maxAgeMs) {
       const snapshot = this.read(now);
       // A failed read is not kept: the next caller tries again.
-      snapshot.catch(() => (this.last = undefined));
+      snapshot.catch((err: unknown) => {
+        this.log.warn({ err }, 'reading the system state for metrics failed');
+        if (this.last?.snapshot === snapshot) this.last = undefined;
+      });
       this.last = { at: now, snapshot };
     }
     return this.last.snapshot;
