@@ -72,11 +72,15 @@ export class FlowMetrics implements DispatchObserver {
     c.inc(n);
   }
 
-  /** What admission answered: each job created, or its refusal. */
+  /**
+   * What admission answered: each job created, or its refusal. An idempotent retry answers with the
+   * earlier job, which moved nothing: it is told apart by its seq (a new record's is 1), which misses
+   * only a retry of an earlier job that has not moved yet.
+   */
   admitted(tenant: string, results: ReadonlyArray<JobRecord | Error>): void {
     for (const r of results) {
       if (r instanceof Error) this.refused.inc({ tenant, code: codeName(r) });
-      else this.job(tenant, r.queue, r.state);
+      else if (r.seq === 1) this.job(tenant, r.queue, r.state);
     }
   }
 

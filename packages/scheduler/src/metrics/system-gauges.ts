@@ -40,15 +40,16 @@ export function registerSystemGauges(registry: Registry, view: SystemView): void
   gauge('nightshift_tenant_jobs', "Jobs each tenant holds in each state now (final ones until their retention ends).", ['tenant', 'state'], (g, s) => {
     for (const t of s.tenants) for (const [state, n] of Object.entries(t.jobs)) g.set({ tenant: t.tenant, state }, n);
   });
-  gauge('nightshift_tenant_spend_dollars', "Each tenant's spend in its current budget period, US dollars.", ['tenant'], (g, s) => {
-    for (const t of s.tenants) g.set({ tenant: t.tenant }, t.spent);
-  });
-  gauge('nightshift_tenant_reserved_dollars', "Each tenant's reservations (quotes of jobs not yet final) in its current budget period, US dollars.", ['tenant'], (g, s) => {
-    for (const t of s.tenants) g.set({ tenant: t.tenant }, t.reserved);
-  });
-  gauge('nightshift_tenant_budget_dollars', "Each tenant's budget per period, US dollars (0: none).", ['tenant'], (g, s) => {
-    for (const t of s.tenants) g.set({ tenant: t.tenant }, t.budget);
-  });
+  const money = [
+    ['spend', 'spent', "Each tenant's spend in its current budget period, US dollars."],
+    ['reserved', 'reserved', "Each tenant's reservations (quotes of jobs not yet final) in its current budget period, US dollars."],
+    ['budget', 'budget', "Each tenant's budget per period, US dollars (0: none)."],
+  ] as const;
+  for (const [name, field, help] of money) {
+    gauge(`nightshift_tenant_${name}_dollars`, help, ['tenant'], (g, s) => {
+      for (const t of s.tenants) g.set({ tenant: t.tenant }, t[field]);
+    });
+  }
   gauge('nightshift_deferred_jobs', 'Jobs deferred to a later window, not yet released.', [], (g, s) => g.set(s.calendar.deferredJobs));
   gauge('nightshift_deferred_work_seconds', 'Predicted worker-seconds of work deferred to each window (its openings in the next 48 hours).', ['window'], (g, s) => {
     for (const o of s.calendar.openings) g.inc({ window: o.window }, o.plannedSeconds);
@@ -57,12 +58,15 @@ export function registerSystemGauges(registry: Registry, view: SystemView): void
     for (const pool of ['on-demand', 'spot']) for (const health of ['healthy', 'suspected', 'draining']) g.set({ pool, health }, 0);
     for (const w of s.workers) g.inc({ pool: w.pool, health: w.health });
   });
-  gauge('nightshift_worker_batches_in_flight', "Batches out on this replica's workers, by pool.", ['pool'], (g, s) => {
-    for (const w of s.workers) g.inc({ pool: w.pool }, w.inFlight);
-  });
-  gauge('nightshift_worker_slots', "Batches this replica's workers take at once, by pool.", ['pool'], (g, s) => {
-    for (const w of s.workers) g.inc({ pool: w.pool }, w.slots);
-  });
+  const load = [
+    ['batches_in_flight', 'inFlight', "Batches out on this replica's workers, by pool."],
+    ['slots', 'slots', "Batches this replica's workers take at once, by pool."],
+  ] as const;
+  for (const [name, field, help] of load) {
+    gauge(`nightshift_worker_${name}`, help, ['pool'], (g, s) => {
+      for (const w of s.workers) g.inc({ pool: w.pool }, w[field]);
+    });
+  }
   gauge('nightshift_cost_model_recent_error_ratio', "Each cost model's recent error (mean absolute percentage, about the last 20 batches), as quotes report it.", ['op', 'worker_class'], (g, s) => {
     for (const m of s.models) if (m.error !== null) g.set({ op: m.op, worker_class: m.workerClass }, m.error);
   });
