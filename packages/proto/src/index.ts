@@ -24,3 +24,5 @@ export { loadConfig, configPathFromArgs, ConfigError, type EnvOverrides } from '
 export { createLogger, type Logger } from './logger.js';
 export { runServiceMain, type ServiceMain } from './service-main.js';
 export { seededRandom } from './seeded-random.js';
+export { listenHttp, metricsRoute, type Route, type HttpEndpoint } from './http-endpoint.js';
+export { countGrpcRequests } from './grpc-metrics.js';

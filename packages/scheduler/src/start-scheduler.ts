@@ -1,6 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import { connectRedis } from './redis/index.js';
-import { createLogger, loadNightshift, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
+import { Registry } from 'prom-client';
+import { countGrpcRequests, createLogger, listenHttp, loadNightshift, metricsRoute, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
 import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore, Keys } from './jobs/index.js';
 import { Alerts, Guardrails } from './guardrails/index.js';
@@ -13,14 +14,15 @@ import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js
 import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type SpotJob } from './windows/index.js';
 import { JobService } from './api/index.js';
 import { RegistryService, WorkerRegistry } from './registry/index.js';
-import { MetricsServer } from './metrics/index.js';
+import { FlowMetrics, registerSystemGauges, schedulerSources, SystemView } from './metrics/index.js';
+import { DashboardAuth, dashboardRoutes } from './dashboard/index.js';
 import { ResultCache } from './cache/index.js';
 import { ApiKeys } from './auth/index.js';
 
 export interface RunningScheduler {
   /** host:port of the JobService. */
   address: string;
-  /** host:port of GET /metrics, when metricsListen is set. */
+  /** host:port of GET /metrics and the dashboard, when metricsListen is set. */
   metricsAddress?: string;
   /** The workers dispatch knows now, with their load. */
   fleet(): ReturnType<Dispatcher['pool']['fleet']>;
@@ -53,6 +55,9 @@ export async function startScheduler(
   await Promise.all([redis.connect(), bullRedis.connect(), costRedis.connect()]);
 
   const keys = new Keys(config.prefix);
+  // Each scheduler has a registry of its own, so several may run in one process (tests).
+  const promRegistry = new Registry();
+  const flow = new FlowMetrics(promRegistry);
   const alerts = new Alerts(log, config.limits.alerts.webhookUrl);
   const guardrails = new Guardrails(config, redis, keys, clock, alerts);
   const store = new JobStore(redis, config.prefix, {
@@ -74,7 +79,7 @@ export async function startScheduler(
   const spotOpen = (now = clock.now()) => calendar.openAt(now).some((o) => o.spot);
   const spot = { open: () => spotOpen(), after: (job: SpotJob) => afterHandBack(job, spotOpen(), clock.now(), spotPolicy) };
   let dispatcher: Dispatcher | undefined;
-  const deferred = new DeferredWork(redis, queues, store, load, { policy: spotPolicy, open: spotOpen }, () => dispatcher?.pool.wake());
+  const deferred = new DeferredWork(redis, queues, store, load, { policy: spotPolicy, open: spotOpen }, () => dispatcher?.pool.wake(), (queue, tenant) => flow.job(tenant, queue, 'QUEUED'));
   const windowEvents = new WindowEvents(calendar, clock, deferred, log);
   const cache = new ResultCache(redis, config.prefix, config.cache);
   const journal = new UnqueuedJournal(redis, config.prefix, store, queues, log);
@@ -87,11 +92,11 @@ export async function startScheduler(
   const registry = new WorkerRegistry(redis, config.prefix, config.registry.leaseSeconds);
   dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, (tenants) => {
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
-  });
+  }, flow);
   queues.onQueue((q) => dispatcher.wake(q));
   const auth = new ApiKeys(config.auth.keys);
-  if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls');
-  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, auth, fleet: () => dispatcher.pool.fleet(), log });
+  if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(
@@ -102,12 +107,16 @@ export async function startScheduler(
       return ['nightshift.v1.JobService', 'nightshift.v1.RegistryService'];
     },
     serverCredentials(config.tls),
-    { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024 },
+    { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024, interceptors: [countGrpcRequests(promRegistry)] },
   );
   await dispatcher.start();
   journal.start();
-  const metrics = new MetricsServer(() => backlog.depths(), log);
-  const metricsAddress = config.metricsListen ? await metrics.listen(config.metricsListen) : undefined;
+  const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }), log);
+  registerSystemGauges(promRegistry, view);
+  const http = config.metricsListen
+    ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboardRoutes(view, new DashboardAuth(auth)) }, log)
+    : undefined;
+  const metricsAddress = http?.address;
   // Reconciles first: jobs whose window opened while no scheduler ran are queued now.
   await windowEvents.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
@@ -122,7 +131,7 @@ export async function startScheduler(
       events.close();
       journal.stop();
       await windowEvents.stop();
-      await metrics.close();
+      await http?.close();
       await dispatcher.stop(config.drainSeconds * 1000);
       await closing;
       await Promise.all([queues.close(), tokenizer.close(), alerts.flush()]);

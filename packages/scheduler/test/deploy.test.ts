@@ -41,6 +41,8 @@ test('every deploy/ overlay renders with kubectl kustomize, and holds what it pr
       assert.equal(scheduler.spec.replicas, overlay === 'dev' ? 1 : 2);
       const sc = scheduler.spec.template.spec.containers[0];
       assert.equal(sc.readinessProbe.grpc.port, 50051);
+      assert.equal(env(sc, 'NIGHTSHIFT_METRICS_LISTEN').value, `0.0.0.0:${scheduler.spec.template.metadata.annotations['prometheus.io/port']}`);
+      assert.ok(named('Service', 'nightshift-scheduler')!.spec.ports.some((p: { name: string }) => p.name === 'metrics'), 'the dashboard can be port-forwarded');
       assert.ok(sc.resources.requests.cpu && sc.resources.limits.memory);
       const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === scheduler.spec.template.spec.volumes[0].configMap.name)!;
       const file = join(dir, `${overlay}-scheduler.yaml`);
@@ -63,6 +65,11 @@ test('every deploy/ overlay renders with kubectl kustomize, and holds what it pr
         assert.equal(env(c, 'NIGHTSHIFT_SCHEDULER').value, 'nightshift-scheduler:50051');
         assert.equal(env(c, 'NIGHTSHIFT_WORKER_POOL').value, labels['nightshift.dev/pool']);
         assert.equal(c.readinessProbe.grpc.port, 50061);
+        // Prometheus scrapes the port the worker serves /metrics on.
+        const metricsPort = Number(env(c, 'NIGHTSHIFT_WORKER_METRICS_LISTEN').value.split(':')[1]);
+        assert.equal(w.spec.template.metadata.annotations['prometheus.io/scrape'], 'true', `${overlay}: ${w.metadata.name} is scraped`);
+        assert.equal(Number(w.spec.template.metadata.annotations['prometheus.io/port']), metricsPort);
+        assert.ok(c.ports.some((p: { name: string; containerPort: number }) => p.name === 'metrics' && p.containerPort === metricsPort));
         if (overlay !== 'dev') {
           assert.equal(c.resources.limits['nvidia.com/gpu'], '1', `${overlay}: ${w.metadata.name} requests a GPU`);
           assert.equal(w.spec.template.spec.nodeSelector['nvidia.com/gpu.present'], 'true');

@@ -11,6 +11,6 @@ runServiceMain({
   bindings: (config) => ({ workerId: config.id }),
   start: async (config, log) => {
     const worker = await startWorker(config, log);
-    return { ready: { id: worker.id, address: worker.address }, stop: worker.stop };
+    return { ready: { id: worker.id, address: worker.address, ...(worker.metricsAddress ? { metricsAddress: worker.metricsAddress } : {}) }, stop: worker.stop };
   },
 });

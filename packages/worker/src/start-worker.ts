@@ -1,10 +1,11 @@
-import { channelCredentials, createLogger, loadNightshift, OP_NAMES, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
+import { channelCredentials, createLogger, listenHttp, loadNightshift, metricsRoute, OP_NAMES, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
 import { Registration } from './registration/registration.js';
 import type { WorkerConfig } from './config/worker-config.js';
 import type { KernelBackend } from './backend/kernel-backend.js';
 import { TsBackend } from './backend/ts-backend.js';
 import { loadNative, NativeBackend } from './native/index.js';
 import { WorkerService } from './service/worker-service.js';
+import { WorkerMetrics } from './metrics/index.js';
 
 /** The native kernels when they load, else the TypeScript reference, with one clear warning. */
 function chooseBackend(config: WorkerConfig, log: Logger): KernelBackend {
@@ -24,6 +25,8 @@ export interface RunningWorker {
   id: string;
   /** host:port the WorkerService listens on. */
   address: string;
+  /** host:port of GET /metrics, when metricsListen is set. */
+  metricsAddress?: string;
   backend: string;
   /** Drain (refuse new batches, finish those taken within drainSeconds, hand back the rest), then stop serving. */
   stop(): Promise<void>;
@@ -32,15 +35,18 @@ export interface RunningWorker {
 /** Starts a worker node: the kernel backend, then the gRPC WorkerService with health and reflection. */
 export async function startWorker(config: WorkerConfig, log: Logger = createLogger('worker', config.logLevel, { workerId: config.id })): Promise<RunningWorker> {
   const backend = chooseBackend(config, log);
-  const service = new WorkerService(config, backend, log);
+  // The gauge reads the service only when scraped, after it exists.
+  const metrics: WorkerMetrics = new WorkerMetrics({ id: config.id, workerClass: config.workerClass, pool: config.pool, backend: backend.name }, (): number => service.batchesInFlight);
+  const service: WorkerService = new WorkerService(config, backend, log, metrics);
   const { grpcObject } = loadNightshift();
   const serving = await serve(config.listen, (server) => {
     server.addService(tolerantDecoding(grpcObject.nightshift.v1.WorkerService.service), service.handlers());
     return ['nightshift.v1.WorkerService'];
-  }, serverCredentials(config.tls), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
+  }, serverCredentials(config.tls), { 'grpc.max_receive_message_length': 256 * 1024 * 1024, interceptors: [metrics.grpcInterceptor] });
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
-  log.info({ address, backend: backend.name, threads: config.threads, workerClass: config.workerClass, pool: config.pool }, 'worker serving');
+  const http = config.metricsListen ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(metrics.registry) }, log) : undefined;
+  log.info({ address, metrics: http?.address, backend: backend.name, threads: config.threads, workerClass: config.workerClass, pool: config.pool }, 'worker serving');
   const registration = config.scheduler
     ? new Registration(config.scheduler, {
         id: config.id,
@@ -65,8 +71,9 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
       if ((await Promise.race([drained, timeout])) === 'timeout') log.warn({ handedBack: service.handBack() }, 'drain timed out: unfinished batches handed back');
       registration?.stop();
       await serving.shutdown(1000);
+      await http?.close();
       await backend.close();
       log.info('worker stopped');
     })());
-  return { id: config.id, address, backend: backend.name, stop };
+  return { id: config.id, address, ...(http ? { metricsAddress: http.address } : {}), backend: backend.name, stop };
 }

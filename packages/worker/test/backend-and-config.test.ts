@@ -26,6 +26,9 @@ test('worker configuration: env overrides and limits', () => {
   assert.equal(c.limits.maxSequenceLength.minhash, 1_000_000);
   assert.equal(loadWorkerConfig(undefined, { NIGHTSHIFT_KERNELS: 'ts' }).kernels, 'ts');
   assert.throws(() => loadWorkerConfig(undefined, { NIGHTSHIFT_WORKER_THREADS: '0' }), /threads/);
+  assert.equal(loadWorkerConfig(undefined, {}).metricsListen, '', 'no metrics endpoint unless asked');
+  assert.equal(loadWorkerConfig(undefined, { NIGHTSHIFT_WORKER_METRICS_LISTEN: '0.0.0.0:9101' }).metricsListen, '0.0.0.0:9101');
+  assert.throws(() => loadWorkerConfig(undefined, { NIGHTSHIFT_WORKER_METRICS_LISTEN: 'http://x/metrics' }), /metricsListen/);
 });
 
 test('the example worker configuration file is valid and equals the defaults', () => {

@@ -14,6 +14,7 @@ import type { DeferredWork } from '../windows/index.js';
 import { MalformedRequest, toTimestamp } from '@nightshift/proto';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import type { ApiKeys } from '../auth/index.js';
+import type { FlowMetrics } from '../metrics/index.js';
 import { unary } from './unary.js';
 import { batchGetJobsRequest, cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
 import { eventView, jobView, quoteView, snapshotEvent } from './job-view.js';
@@ -32,6 +33,8 @@ export interface JobServiceDeps {
   /** The workers this replica dispatches to. */
   fleet: () => Array<{ id: string; pool: string; workerClass: string; inFlight: number; draining: boolean }>;
   log: Logger;
+  /** Counts what admission and cancels do to jobs. */
+  metrics?: Pick<FlowMetrics, 'admitted' | 'job'>;
 }
 
 /** The JobService: the API's edge, where requests are checked and errors become statuses. */
@@ -87,7 +90,10 @@ export class JobService {
   private async submit(call: grpc.ServerUnaryCall<SubmitRequest__Output, SubmitResponse>): Promise<SubmitResponse> {
     const tenant = this.d.auth.tenantOf(call.metadata);
     const v = parseRequest(this.spec, call.request.job, 'job');
-    return { job: jobView(await this.d.admission.admit(tenant, v)) };
+    const [job] = await this.d.admission.admitMany(tenant, [v]);
+    this.d.metrics?.admitted(tenant, [job!]);
+    if (job instanceof Error) throw job;
+    return { job: jobView(job!) };
   }
 
   /**
@@ -125,6 +131,7 @@ export class JobService {
       let admitted: Array<Awaited<ReturnType<Admission['admitMany']>>[number]>;
       try {
         admitted = await this.d.admission.admitMany(tenant, valid);
+        this.d.metrics?.admitted(tenant, admitted);
       } catch (err) {
         return group.map((req, i) => reply(req.requestId, parsed[i] instanceof Error ? parsed[i] : err));
       }
@@ -195,6 +202,7 @@ export class JobService {
       if (moved.reason === 'missing') throw notFound(`job ${jobId} not found`);
       throw new ApiError(grpc.status.FAILED_PRECONDITION, `job ${jobId} is ${moved.state}; only DEFERRED, QUEUED or RUNNING jobs can be cancelled`);
     }
+    this.d.metrics?.job(tenant, before.queue, 'CANCELLED');
     // Best effort: a job a dispatcher holds already is skipped when its record says CANCELLED.
     if (before.state === 'QUEUED' && before.entry) {
       await this.d.queues.remove({ queue: before.queue, bucket: before.bucket, spec: before.spec, entry: decodeEntry(before.entry) }).catch(() => false);

@@ -80,6 +80,11 @@ export class ApiKeys {
     if (this.enabled && this.entryOf(metadata).role === 'tenant') throw new ApiError(grpc.status.PERMISSION_DENIED, 'a tenant key may not register workers');
   }
 
+  /** The role of a key given outside gRPC (the dashboard's login); undefined for an unknown key. */
+  roleOfKey(key: string): Role | undefined {
+    return key.length <= 512 ? this.byHash.get(hashKey(key))?.role : undefined;
+  }
+
   private entryOf(metadata: Metadata): ApiKeyEntry {
     const auth = metadata.get('authorization');
     const m = auth.length === 1 ? /^Bearer (\S{1,512})$/.exec(String(auth[0])) : null;

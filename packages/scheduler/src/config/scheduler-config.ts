@@ -63,7 +63,7 @@ export const schedulerConfigSchema = z.object({
   redisUrl: z.string().url().default('redis://127.0.0.1:6379'),
   /** redisUrl is one node of a Redis Cluster: every queue and tenant keeps its keys in one slot (hash tags), spread over the nodes. */
   redisCluster: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
-  /** host:port of the Prometheus endpoint (GET /metrics); empty: none. */
+  /** host:port of the Prometheus endpoint (GET /metrics) and of the dashboard (GET /dashboard, admin key only); empty: neither. */
   metricsListen: z.string().regex(/^$|^[^\s/]+:\d{1,5}$/, 'must be host:port, or empty for none').default(''),
   /** TLS of the JobService and RegistryService (with clientCa: clients must present certificates that CA signed). Unset: plaintext. */
   tls: serverTlsSchema,

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export interface ServiceProcess {
   child: ChildProcess;
   /** The first line the service prints on stdout: {"ready":true,"address":…}. */
-  ready: { address: string; id?: string };
+  ready: { address: string; id?: string; metricsAddress?: string };
   /** SIGTERM, then wait for the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL, then wait: a crash. */
@@ -50,7 +50,7 @@ export async function startService(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<{ address: string; id?: string }>((resolve, reject) => {
+  const ready = await new Promise<ServiceProcess['ready']>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${pkg} did not start in time:\n${stderr}`)), opts.timeoutMs ?? 30_000);
     lines.once('line', (line) => {
       clearTimeout(timer);

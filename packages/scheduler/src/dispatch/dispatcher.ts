@@ -10,6 +10,7 @@ import { KubernetesDiscovery, type WorkerRegistry } from '../registry/index.js';
 import type { FleetEntry } from './worker-pool.js';
 import type { ResultCache } from '../cache/index.js';
 import { WorkerPool } from './worker-pool.js';
+import { NO_OBSERVER, type DispatchObserver } from './dispatch-observer.js';
 
 /**
  * Moves jobs from every queue to the workers, a puller per (op, bucket) queue sharing one worker
@@ -43,6 +44,7 @@ export class Dispatcher {
     /** Where computed results are kept by content. */
     cache: ResultCache,
     onSettled: (tenants: string[]) => void = () => undefined,
+    observer: DispatchObserver = NO_OBSERVER,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
     this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open(), channelCredentials(config.workerTls));
@@ -58,6 +60,7 @@ export class Dispatcher {
       spot,
       cache,
       onSettled,
+      observer,
     };
   }
 

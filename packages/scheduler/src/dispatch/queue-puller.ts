@@ -7,13 +7,14 @@ import type { Logger } from '@nightshift/proto';
 import { encodeResult, resultKind, type JobStore, type Transition } from '../jobs/index.js';
 import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
-import { aloneSeconds, type Billing, type CostModels, type Pool } from '../pricing/index.js';
+import { aloneSeconds, predictSeconds, type Billing, type CostModels, type Pool } from '../pricing/index.js';
 import type { SpotJob } from '../windows/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { BatchNeeds, WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
 import { planSettlement, type Settlement } from './settle-plan.js';
+import type { DispatchObserver } from './dispatch-observer.js';
 
 /** What a formed batch needs of the worker it goes to: its op, and room for its padded tokens (one job fits anywhere). */
 function needsOf(data: BatchJobData): BatchNeeds {
@@ -40,6 +41,8 @@ export interface PullerOptions {
   cache: ResultCache;
   /** Told of the tenants of each settled batch (their budgets may have crossed a threshold). */
   onSettled: (tenants: string[]) => void;
+  /** Told of moves and batches, for metrics. */
+  observer: DispatchObserver;
 }
 
 /** Spot windows as dispatch sees them. */
@@ -200,6 +203,7 @@ export class QueuePuller {
       withTokens: true,
     }));
     const results = await this.store.transitionMany(moves);
+    this.opts.observer.moved(this.queue, moves, results);
     const started: Started[] = [];
     results.forEach((r, i) => r.ok && r.tokens && started.push({ entry: entries[i]!, attempts: r.attempts, tokens: r.tokens }));
     return started;
@@ -212,6 +216,8 @@ export class QueuePuller {
     // What each job's share of the batch cost: the batch's kernel seconds, shared by padded tokens (equally: all pad to the longest).
     let share = 0;
     let alone = (_length: number) => 0;
+    this.opts.observer.sent(this.queue, started);
+    const sentAt = performance.now();
     try {
       const res = await slot.run(request, this.opts.batchTimeoutMs);
       slot.release(false);
@@ -225,10 +231,12 @@ export class QueuePuller {
       alone = (length: number) =>
         this.opts.billing.onDemand(slot.workerClass, aloneSeconds(model, length, { low: (res.kernelSeconds * length) / realTokens, high: res.kernelSeconds }));
       void this.models.learn(spec.op, slot.workerClass, shape, res.kernelSeconds).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
+      this.opts.observer.ran({ queue: this.queue, op: spec.op, workerClass: slot.workerClass, jobs: started.length, ...shape, realTokens, predictedSeconds: predictSeconds(model, shape), kernelSeconds: res.kernelSeconds, rpcSeconds: (performance.now() - sentAt) / 1000 });
       this.log.debug({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, kernelSeconds: res.kernelSeconds }, 'batch returned');
     } catch (err) {
       const e = err as grpc.ServiceError;
       const why = e.code !== undefined ? `${grpc.status[e.code]}: ${e.details || e.message}` : e.message;
+      this.opts.observer.failed(this.queue, spec.op, slot.workerClass, slot.pool === 'spot' && HANDED_BACK.has(e.code));
       if (slot.pool === 'spot' && HANDED_BACK.has(e.code)) {
         // Taken back (stopped, or gone): not the jobs' fault, so no attempt is spent.
         slot.release(true);
@@ -279,11 +287,12 @@ export class QueuePuller {
       const p = plan[i]!;
       return p.kind === 'succeed' ? [{ key: this.opts.cache.keyOf(s.entry.tenant, spec, s.tokens), result: p.result }] : [];
     });
-    await Promise.all([
+    const [moved] = await Promise.all([
       this.store.transitionMany(moves),
       // Only a help for later jobs: a result not kept is computed again.
       this.opts.cache.store(computed).catch((err: unknown) => this.log.warn({ err, batchId }, 'results not cached')),
     ]);
+    this.opts.observer.moved(this.queue, moves, moved);
     this.opts.onSettled([...new Set(started.map((s) => s.entry.tenant))]);
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
   }

@@ -31,6 +31,17 @@ interface Member {
 /** A worker as the fleet lists it: its entry, the ops it runs (unset: all), and whether it is draining. */
 export type FleetEntry = WorkerEntry & { draining?: boolean; ops?: readonly string[] };
 
+/** A worker's load and health, as metrics and the dashboard show it. */
+export interface WorkerStatus {
+  id: string;
+  pool: Pool;
+  workerClass: string;
+  inFlight: number;
+  /** Batches it takes at once. */
+  slots: number;
+  health: 'healthy' | 'suspected' | 'draining';
+}
+
 /** What a batch needs of a worker. */
 export interface BatchNeeds {
   op: string;
@@ -104,6 +115,14 @@ export class WorkerPool {
   /** The workers known now, with their load. */
   fleet(): Array<{ id: string; pool: Pool; workerClass: string; inFlight: number; draining: boolean }> {
     return this.members.map((m) => ({ id: m.entry.id, pool: m.entry.pool, workerClass: m.entry.workerClass, inFlight: m.inFlight, draining: m.draining }));
+  }
+
+  /** Each worker's load and health now (for metrics and the dashboard): suspected after a failure, draining, else healthy. */
+  status(now = Date.now()): WorkerStatus[] {
+    return this.members.map((m) => ({
+      id: m.entry.id, pool: m.entry.pool, workerClass: m.entry.workerClass, inFlight: m.inFlight, slots: m.entry.maxBatchesInFlight,
+      health: m.draining ? 'draining' : m.suspectUntil > now ? 'suspected' : 'healthy',
+    }));
   }
 
   /** Cancels what is out on a worker that is gone (its batches run again elsewhere); closes its channel. */

@@ -200,6 +200,14 @@ export class JobStore {
     return (await this.redis.smembers(this.keys.tenants())).sort();
   }
 
+  /** How many jobs each tenant holds in each state now (final ones until their retention ends): one pipelined read. */
+  async countByState(tenants: readonly string[]): Promise<Array<Record<JobState, number>>> {
+    const batch = new SlotBatch(this.redis);
+    for (const t of tenants) for (const key of this.keys.states(t)) batch.add(key, (p) => p.zcard(key));
+    const counts = (await batch.exec()).map(([, n]) => Number(n ?? 0));
+    return tenants.map((_, i) => Object.fromEntries(JOB_STATES.map((s, j) => [s, counts[i * JOB_STATES.length + j]!])) as Record<JobState, number>);
+  }
+
   async get(tenant: string, id: string, withResult = true): Promise<JobRecord | null> {
     const key = this.keys.job(tenant, id);
     if (withResult) return parseRecord(await this.redis.hgetallBuffer(key));

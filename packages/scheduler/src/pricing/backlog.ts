@@ -15,6 +15,7 @@ export class BacklogEstimate {
   private perOp = new Map<OpName, number>();
   private jobs = 0;
   private perQueue = new Map<string, number>();
+  private perBucket: Array<{ queue: string; bucket: string; jobs: number }> = [];
   private at = 0;
   private reading = false;
 
@@ -39,6 +40,12 @@ export class BacklogEstimate {
     return this.perQueue;
   }
 
+  /** Jobs waiting for a batch in each bucket of each queue (all params together), read as depths() does. */
+  async bucketDepths(): Promise<ReadonlyArray<{ queue: string; bucket: string; jobs: number }>> {
+    await this.depths();
+    return this.perBucket;
+  }
+
   /** Jobs waiting for a batch, all ops and tenants, as last read; and the longest any op's backlog takes. */
   queued(): { jobs: number; drainSeconds: number } {
     this.maybeRefresh();
@@ -57,7 +64,7 @@ export class BacklogEstimate {
       const sets = await Promise.all(queues.map((q) => this.redis.hgetall(this.keys.sets(q)).then((h) => ({ q, names: Object.keys(h) }))));
       const batch = new SlotBatch(this.redis);
       const perQueue = new Map<string, number>();
-      const order: Array<{ op: OpName; bound: number; queue: string }> = [];
+      const order: Array<{ op: OpName; bound: number; queue: string; bucket: string }> = [];
       for (const { q, names } of sets) {
         const op = opOfQueue(q) as OpName;
         if (!OP_NAMES.includes(op)) continue;
@@ -65,21 +72,26 @@ export class BacklogEstimate {
         for (const name of names) {
           const bucket = name.slice(0, name.indexOf(':'));
           // An open bucket (gt…) is counted at twice its lower bound.
-          order.push({ op, queue: q, bound: bucketBound(bucket, 2 * Number(bucket.slice(2))) });
+          order.push({ op, queue: q, bucket, bound: bucketBound(bucket, 2 * Number(bucket.slice(2))) });
           const key = this.keys.pending(q, name);
           batch.add(key, (p) => p.zcard(key));
         }
       }
       const counts = (await batch.exec()).map(([, n]) => Number(n ?? 0));
       const perOp = new Map<OpName, number>();
-      order.forEach(({ op, bound, queue }, i) => {
+      const perBucket = new Map<string, { queue: string; bucket: string; jobs: number }>();
+      order.forEach(({ op, bound, queue, bucket }, i) => {
         if (!counts[i]) return;
+        const b = perBucket.get(`${queue}\t${bucket}`) ?? { queue, bucket, jobs: 0 };
+        b.jobs += counts[i]!;
+        perBucket.set(`${queue}\t${bucket}`, b);
         perQueue.set(queue, (perQueue.get(queue) ?? 0) + counts[i]!);
         const seconds = counts[i]! * fullBatchShare(this.models.current(op, workerClass), bound, this.limits).seconds;
         perOp.set(op, (perOp.get(op) ?? 0) + seconds / Math.max(1, workers));
       });
       this.perOp = perOp;
       this.perQueue = perQueue;
+      this.perBucket = [...perBucket.values()];
       this.jobs = counts.reduce((a, b) => a + b, 0);
       this.at = Date.now();
     } finally {

@@ -115,6 +115,11 @@ export class QueueSet {
     return { released, next: head[1] !== undefined ? Number(head[1]) : null };
   }
 
+  /** Jobs held for a later window, all queues. */
+  deferredCount(): Promise<number> {
+    return this.connection.zcard(this.keys.deferred());
+  }
+
   /** Takes a deferred job out (it was cancelled); false when it was not deferred. */
   async undefer(job: Queueable): Promise<boolean> {
     const member = `${job.queue}\t${QueueKeys.setName(job.bucket, opKey(job.spec))}\t${encodeEntry(job.entry)}`;

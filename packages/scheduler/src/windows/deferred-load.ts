@@ -42,6 +42,14 @@ export class DeferredLoad implements Capacity {
     for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
   }
 
+  /** Every opening with work planned, read now (for metrics and the dashboard). */
+  async openings(): Promise<Array<{ window: string; opensAt: number; closesAt: number; seconds: number }>> {
+    return Object.entries(await this.redis.hgetall(this.key)).map(([f, v]) => {
+      const [window = '', opensAt, closesAt] = f.split('@');
+      return { window, opensAt: Number(opensAt), closesAt: Number(closesAt), seconds: Number(v) };
+    });
+  }
+
   /** Forgets openings that have closed. */
   async sweep(now: number): Promise<void> {
     const over = (await this.redis.hkeys(this.key)).filter((f) => Number(f.slice(f.lastIndexOf('@') + 1)) < now);

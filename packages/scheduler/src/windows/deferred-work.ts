@@ -33,11 +33,14 @@ export class DeferredWork implements WindowHandlers {
     private readonly spot: { policy: SpotPolicy; open(now: number): boolean },
     /** Told after every tick (dispatch looks again: a spot window may have opened or closed). */
     private readonly ticked: () => void = () => undefined,
+    /** Told of each job released into its queue (metrics). */
+    private readonly released: (queue: string, tenant: string) => void = () => undefined,
   ) {}
 
   release(now: number): Promise<{ released: number; next: number | null }> {
     return this.queues.releaseDue(now, async (due) => {
       const moved = await this.store.transitionMany(due.map((d) => ({ tenant: d.entry.tenant, id: d.entry.id, from: ['DEFERRED'] as const, to: 'QUEUED' as const })));
+      due.forEach((d, i) => moved[i]!.ok && this.released(d.queue, d.entry.tenant));
       // QUEUED already: a release that stopped halfway; anything else (cancelled, expired) stays out.
       return moved.map((r) => r.ok || (r.reason === 'state' && r.state === 'QUEUED'));
     });

@@ -22,6 +22,8 @@ export const workerConfigSchema = z.object({
   scheduler: z.string().regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port').optional(),
   /** host:port schedulers dial, when it is not the listen address (a pod's IP, say). */
   advertise: z.string().regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port').optional(),
+  /** host:port of its Prometheus endpoint (GET /metrics); empty: none. */
+  metricsListen: z.string().regex(/^$|^[^\s/]+:\d{1,5}$/, 'must be host:port, or empty for none').default(''),
   /** Batches it asks to be sent at once. */
   maxBatchesInFlight: z.coerce.number().int().min(1).max(64).default(2),
   /** on-demand, or spot: capacity that can be taken back (a SIGTERM then hands back what drainSeconds does not finish). */
@@ -63,6 +65,7 @@ export const WORKER_ENV: EnvOverrides = {
   NIGHTSHIFT_WORKER_POOL: 'pool',
   NIGHTSHIFT_SCHEDULER: 'scheduler',
   NIGHTSHIFT_WORKER_ADVERTISE: 'advertise',
+  NIGHTSHIFT_WORKER_METRICS_LISTEN: 'metricsListen',
   NIGHTSHIFT_WORKER_THREADS: 'threads',
   NIGHTSHIFT_KERNELS: 'kernels',
   NIGHTSHIFT_API_KEY: 'apiKey',

@@ -4,6 +4,7 @@ import { MalformedRequest, ParamError, type JobOutcome, type Logger, type RunBat
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { KernelBackend } from '../backend/kernel-backend.js';
 import { BatchError, checkBatch, selectJobs } from './check-batch.js';
+import type { WorkerMetrics } from '../metrics/index.js';
 
 type Call = grpc.ServerUnaryCall<RunBatchRequest__Output, RunBatchResponse>;
 type Callback = grpc.sendUnaryData<RunBatchResponse>;
@@ -20,6 +21,7 @@ export class WorkerService {
     private readonly config: WorkerConfig,
     private readonly backend: KernelBackend,
     private readonly log: Logger,
+    private readonly metrics?: WorkerMetrics,
   ) {}
 
   handlers(): WorkerServiceHandlers {
@@ -58,6 +60,7 @@ export class WorkerService {
 
   private async runBatch(call: Call, reply: Callback): Promise<void> {
     if (this.draining) {
+      this.metrics?.refused(call.request.op, 'draining');
       reply({ code: grpc.status.UNAVAILABLE, details: `worker ${this.config.id} is draining and takes no new batches` });
       return;
     }
@@ -91,9 +94,12 @@ export class WorkerService {
           : { jobId, result: { vector: Array.from(out.value) }, kernelSeconds };
       });
       this.log.debug({ batchId, op: batch.spec.op, jobs: batch.jobIds.length, tokens: batch.tokens.length, seconds: output.seconds }, 'batch done');
+      this.metrics?.ran(batch.spec.op, outcomes.length, outcomes.filter((o) => o.error !== undefined).length, output.seconds);
       cb(null, { batchId, workerId: this.config.id, backend: this.backend.name, outcomes, kernelSeconds: output.seconds });
     } catch (err) {
-      if (err instanceof BatchError || err instanceof ParamError) {
+      const invalid = err instanceof BatchError || err instanceof ParamError;
+      this.metrics?.refused(call.request.op, invalid ? 'invalid' : 'error');
+      if (invalid) {
         cb({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
       } else {
         this.log.error({ err, batchId }, 'batch failed');

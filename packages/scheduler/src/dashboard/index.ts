@@ -1,0 +1,2 @@
+export { dashboardRoutes } from './dashboard-routes.js';
+export { DashboardAuth, KEY_COOKIE } from './dashboard-auth.js';

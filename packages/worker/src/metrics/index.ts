@@ -1,0 +1,1 @@
+export { WorkerMetrics, type BatchOutcome } from './worker-metrics.js';
