@@ -65,7 +65,7 @@ export async function startScheduler(
     eventsMaxLen: 100_000,
     periodOf: (tenant) => guardrails.period(tenant).id,
   });
-  const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority);
+  const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority, bullRedis);
   const tokenizer = new Tokenizer(config.tokenizerThreads);
   const models = new CostModels(costRedis, config.prefix, config.pricing, log, (op, workerClass, state) =>
     void guardrails.checkModel(op, workerClass, state).catch((err: unknown) => log.warn({ err }, 'model alert check failed')),

@@ -90,7 +90,8 @@ export class QueuePuller {
     private readonly opts: PullerOptions,
     private readonly log: Logger,
   ) {
-    this.former = new BatchFormer(connection, queues, queue, opts.limits);
+    // Pending sets are read on the queues' own connection: `connection` carries BullMQ's scripts, which make its pipelines dear.
+    this.former = new BatchFormer(queues.redis, queues, queue, opts.limits);
     this.workerPool = poolOf(queue);
     this.bull = new Worker<BatchJobData>(queue, null, {
       connection,

@@ -43,9 +43,21 @@ export class QueueSet {
     private readonly connection: Redis,
     readonly prefix: string,
     private readonly agingMsPerPriority: number,
+    /**
+     * The connection of the BullMQ queues that hold formed batches. BullMQ defines its forty-odd
+     * scripts on the connection it is given, and ioredis copies every script of a connection into
+     * each pipeline made on it (tens of µs a pipeline): kept off `connection`, whose pipelines
+     * carry admission and dispatch.
+     */
+    private readonly bullConnection: Redis = connection,
   ) {
     this.keys = new QueueKeys(prefix);
     connection.defineCommand('nsPromote', { numberOfKeys: 1, lua: readFileSync(new URL('./lua/promote.lua', import.meta.url), 'utf8') });
+  }
+
+  /** The connection of the pending sets (no BullMQ scripts on it: its pipelines are cheap to make). */
+  get redis(): Redis {
+    return this.connection;
   }
 
   /** Called whenever this process queues jobs, with the queue's name, so that its dispatcher wakes at once. */
@@ -57,7 +69,7 @@ export class QueueSet {
   get(name: string): Queue<BatchJobData> {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue<BatchJobData>(name, { connection: this.connection as ConnectionOptions, prefix: this.prefix });
+      q = new Queue<BatchJobData>(name, { connection: this.bullConnection as ConnectionOptions, prefix: this.prefix });
       this.queues.set(name, q);
     }
     return q;
