@@ -37,9 +37,11 @@ test('the dashboard: admin key only, its charts hold the running system\'s data 
     config: {
       metricsListen: '127.0.0.1:0',
       auth: { keys: Object.values(keys).map((k) => k.entry) },
+      // Daily windows that open one to two hours from now: neither is open while the test runs, whatever the hour,
+      // so that the jobs with a completion window are deferred to one.
       calendar: [
-        { name: 'off-peak', start: '0 */6 * * *', durationMinutes: 120 },
-        { name: 'spot', start: '30 */8 * * *', durationMinutes: 60, spot: true },
+        { name: 'off-peak', start: `0 ${(new Date().getUTCHours() + 2) % 24} * * *`, durationMinutes: 120 },
+        { name: 'spot', start: `30 ${(new Date().getUTCHours() + 4) % 24} * * *`, durationMinutes: 60, spot: true },
       ],
       pricing: { classes: { cpu: { 'on-demand': 100, 'off-peak': 30, spot: 10 } } },
       deferral: { heavyPrice: 0, marginMinutes: 10 },

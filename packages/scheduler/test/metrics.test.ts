@@ -38,8 +38,8 @@ test('metrics move as jobs flow: scheduler and worker, scraped before and after 
     config: {
       metricsListen: '127.0.0.1:0',
       jobs: { maxTokensPerJob: 20_000 },
-      // A cheap window opening every 4 hours: jobs with a day to spare wait for it.
-      calendar: [{ name: 'night', start: '0 */4 * * *', durationMinutes: 60 }],
+      // A cheap daily window opening one to two hours from now (never open while the test runs): jobs with a day to spare wait for it.
+      calendar: [{ name: 'night', start: `0 ${(new Date().getUTCHours() + 2) % 24} * * *`, durationMinutes: 60 }],
       pricing: { classes: { cpu: { 'on-demand': 0.1, night: 0.02 } } },
       deferral: { heavyPrice: 0, marginMinutes: 10 },
       limits: { defaults: { budget: 50 } },
