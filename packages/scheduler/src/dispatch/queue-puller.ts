@@ -157,7 +157,16 @@ export class QueuePuller {
       await this.finish(job, () => job.moveToWait(this.token));
       return;
     }
-    const started = await this.markRunning(job, slot.workerId);
+    let started: Started[];
+    try {
+      started = await this.markRunning(job, slot.workerId);
+    } catch (err) {
+      // Redis away mid-move (the moves may have landed, their reply not): the slot is free again and the lock
+      // no longer renewed, so that the batch stalls and runs again, instead of being held for ever.
+      slot.release(false);
+      this.locks.release(this.bull, job.id);
+      throw err;
+    }
     if (started.length === 0) {
       slot.release(false);
       await this.finish(job, () => job.moveToCompleted('', this.token, false));
