@@ -78,12 +78,6 @@ export class Admission {
     return { tokenCount: tokens.length, bucket, windows: this.quoter.quote(v.spec.op, tokens.length, bucket, this.windows.clock.now()) };
   }
 
-  async admit(tenant: string, v: ValidJobSpec): Promise<JobRecord> {
-    const [one] = await this.admitMany(tenant, [v]);
-    if (one instanceof Error) throw one;
-    return one!;
-  }
-
   /**
    * Admits several jobs with two round trips in all: the records, with the tenant's rate and
    * budget checked and the quotes reserved in the same script, then the queue entries. Each job
