@@ -92,7 +92,7 @@ interface RunFigures {
   efficiency?: number;
   batches?: Map<string, Job__Output[]>;
   submitSeconds?: number;
-  /** CPU seconds of each process over the run (nightshift only). */
+  /** CPU seconds of each process over the run. */
   cpu?: Record<string, number>;
   /** The scheduler's read and write system calls over the run. */
   schedulerSyscalls?: number;
@@ -130,7 +130,7 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
     (r) => {
       if (!r.job) throw new Error(r.error?.message);
     },
-    1024,
+    Number(process.env.BENCH_WINDOW ?? 1024),
   );
   const submitSeconds = (performance.now() - t0) / 1000;
   await done;
@@ -159,13 +159,15 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
 }
 
 /** What a user would write with BullMQ alone: addBulk, then Workers running the kernel one job at a time. */
-async function runPlainBullmq(url: string, op: OpName, seqs: Uint32Array[], concurrency: number, tag: string): Promise<RunFigures> {
+async function runPlainBullmq(url: string, redisPid: number, op: OpName, seqs: Uint32Array[], concurrency: number, tag: string): Promise<RunFigures> {
   const addon = loadNative().addon!;
   const params = nativeParams(resolveOp(op, null));
   const redis = new Redis(url);
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue(`plain-${tag}`, { connection, prefix: 'plain' });
   await redis.config('RESETSTAT');
+  const redis0 = cpuSeconds(redisPid);
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < seqs.length; i += 1000) {
     await queue.addBulk(seqs.slice(i, i + 1000).map((s) => ({ name: op, data: { tokens: Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('base64') }, opts: { removeOnComplete: false } })));
@@ -189,14 +191,16 @@ async function runPlainBullmq(url: string, op: OpName, seqs: Uint32Array[], conc
     }),
   );
   await all;
-  await Promise.all(workers.map((w) => w.close()));
   const seconds = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(own0);
+  const cpu = { process: (own.user + own.system) / 1e6, redis: cpuSeconds(redisPid) - redis0 };
+  await Promise.all(workers.map((w) => w.close()));
   const stats = await commandStats(redis);
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
   redis.disconnect();
-  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats };
+  return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, cpu };
 }
 
 /**
@@ -229,6 +233,12 @@ async function main(): Promise<void> {
       for (const lengths of byBucket.values()) fewest += Math.ceil(lengths.length / Math.max(1, Math.min(Number(process.env.BENCH_MAX_JOBS ?? 64), Math.floor(262_144 / Math.max(...lengths)))));
       say(`buckets ${byBucket.size}, fewest batches ${fewest}`);
       say(`CPU seconds: ${Object.entries(ns.cpu!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; the scheduler's system calls (read and write) a job: ${(ns.schedulerSyscalls! / ns.jobs).toFixed(2)}`);
+      // BENCH_PLAIN=c: plain BullMQ at concurrency c on the same jobs, right after, for a ratio from the same minute.
+      const c = Number(process.env.BENCH_PLAIN ?? 0);
+      if (c > 0) {
+        const plain = await runPlainBullmq(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), c, `quick-${quick}-${c}`);
+        say(`plain BullMQ (c=${c}): ${plain.seconds.toFixed(2)} s, ${(plain.jobs / plain.seconds).toFixed(0)} jobs/s; nightshift ÷ BullMQ ${(plain.seconds / ns.seconds).toFixed(2)}×; CPU seconds: ${Object.entries(plain.cpu!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+      }
       return;
     }
     say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${JOBS.toLocaleString('en-US')} jobs, log-normal lengths (median 300, p99 8,000); ${WORKERS} worker processes of 1 kernel thread; redis-server of its own`);
@@ -243,7 +253,7 @@ async function main(): Promise<void> {
       let best: RunFigures | undefined;
       let bestConcurrency = 0;
       for (const c of [1, 2, 4, 8]) {
-        const plain = await runPlainBullmq(redisServer.url, op, seqs, c, `${op}-${c}`);
+        const plain = await runPlainBullmq(redisServer.url, redisServer.pid, op, seqs, c, `${op}-${c}`);
         if (!best || plain.seconds < best.seconds) [best, bestConcurrency] = [plain, c];
       }
       const fifo = fifoEfficiency(seqs.map((s) => s.length), 64, 262_144);
@@ -262,9 +272,12 @@ async function main(): Promise<void> {
       const perK = (v: number) => ((v / ns.jobs) * 1e6).toFixed(0);
       // The most any scheduler could reach here: were its own CPU free, the other processes' CPU per job on all cores.
       const bound = (cpus().length * ns.jobs) / (total - cpu.scheduler!);
+      const plainCpu = best!.cpu!;
+      const perJob = (v: number) => ((v / best!.jobs) * 1e6).toFixed(0);
       cpuRows.push([
         op, ns.seconds.toFixed(2), perK(cpu.scheduler!), perK(cpu.workers!), perK(cpu.redis!), perK(cpu.client!), perK(total), `${((total / (ns.seconds * cpus().length)) * 100).toFixed(0)}%`,
         `${bound.toFixed(0)} (${(bound / (best!.jobs / best!.seconds)).toFixed(2)}×)`,
+        `${perJob(plainCpu.process!)} / ${perJob(plainCpu.redis!)} / ${perJob(plainCpu.process! + plainCpu.redis!)}`,
       ]);
       commandRows.push([op, (ns.commands / ns.jobs).toFixed(1), (ns.scripts / ns.jobs).toFixed(1), (best!.commands / best!.jobs).toFixed(1), (best!.scripts / best!.jobs).toFixed(1)]);
       process.stderr.write('.');
@@ -282,10 +295,11 @@ async function main(): Promise<void> {
     say();
     say(table(['op', 'padding eff.', 'FIFO padding eff.', 'nightshift docs/s / tok/s', 'plain BullMQ docs/s / tok/s', 'nightshift ÷ BullMQ', 'nightshift ÷ ceiling', 'ceiling ÷ BullMQ'], rows));
     say();
-    say('   where the CPU went in the nightshift runs: µs of CPU per job in each process, how busy the machine was, and the most');
-    say('   documents/s any scheduler could reach with these workers, this Redis work and this client (all cores ÷ their CPU per job)');
+    say('   where the CPU went in the nightshift runs: µs of CPU per job in each process, how busy the machine was, the most');
+    say('   documents/s any scheduler could reach with these workers, this Redis work and this client (all cores ÷ their CPU per job),');
+    say('   and the same µs per job of the best plain BullMQ run (its one process, which runs the kernel too, and Redis)');
     say();
-    say(table(['op', 'wall s', 'scheduler', 'workers', 'redis', 'client', 'all', 'of all cores', 'free-scheduler bound docs/s (÷ BullMQ)'], cpuRows));
+    say(table(['op', 'wall s', 'scheduler', 'workers', 'redis', 'client', 'all', 'of all cores', 'free-scheduler bound docs/s (÷ BullMQ)', 'plain BullMQ process / redis / all'], cpuRows));
     say();
     say('4. Redis work per job (INFO commandstats over each run; commands include those inside Lua scripts)');
     say();

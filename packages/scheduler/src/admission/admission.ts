@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobStore, JobRecord, NewJob } from '../jobs/index.js';
 import { packTokens } from '@nightshift/proto';
-import { decodeEntry, encodeEntry, spotQueueOf, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { decodeEntry, encodeEntry, spotQueueOf, type QueueSet } from '../queueing/index.js';
 import { MAX_AHEAD_SECONDS, type ValidJobSpec } from '../api/requests.js';
 import * as grpc from '@grpc/grpc-js';
 import { ApiError, exhausted, invalid } from '../api/api-error.js';
@@ -147,9 +147,7 @@ export class Admission {
       const first = earlier.get(m.job.id);
       // Its record may have expired just now: then the key has too, and a retry creates the job afresh.
       if (first) return earlierJobs.get(first) ?? new ApiError(grpc.status.ABORTED, `job ${first} of this idempotency key has just expired; submit again`);
-      const { cachedResult, ...job } = m.job;
-      const done = cachedResult ? { startedAt: job.createdAt, finishedAt: job.createdAt, result: cachedResult } : { startedAt: 0, finishedAt: 0 };
-      return { ...job, seq: 1, attempts: 0, error: '', kernelSeconds: 0, workerId: '', batchId: '', cost: 0, preemptions: 0, cached: Boolean(cachedResult), ...done };
+      return createdRecord(m.job);
     });
   }
 
@@ -177,15 +175,19 @@ export class Admission {
 
   /** Now or later: the job's placement, its record-to-be and its first entry. */
   private placeOne(tenant: string, m: Measured, createdAt: number): Placed | Error {
-    const common = {
-      tenant, spec: m.v.spec, priority: m.v.priority, clientRef: m.v.clientRef, tokenCount: m.tokens.length, bucket: m.bucket, createdAt,
-      maxAttempts: m.v.maxAttempts || this.config.defaultAttempts, deadline: m.deadline, idempotencyKey: m.v.idempotencyKey, cacheKey: m.cacheKey,
+    // Built field by field, not spread from a common part: this runs once per job.
+    const job: NewJob = {
+      id: randomUUID(), tenant, spec: m.v.spec, priority: m.v.priority, clientRef: m.v.clientRef, tokenCount: m.tokens.length, bucket: m.bucket,
+      createdAt, maxAttempts: m.v.maxAttempts || this.config.defaultAttempts, deadline: m.deadline, idempotencyKey: m.v.idempotencyKey,
+      cacheKey: m.cacheKey, queue: m.queue, state: 'QUEUED', entry: '', placement: '',
       // Set when it runs, from what its batch took; a cached job never runs, so it is priced here.
       alonePrice: 0,
     };
     if (m.cached) {
-      const alonePrice = this.quoter.alonePrice(m.v.spec.op, m.tokens.length, m.bucket);
-      const job: NewJob = { ...common, alonePrice, id: randomUUID(), state: 'SUCCEEDED', queue: m.queue, entry: '', placement: 'from the result cache: computed before', cachedResult: m.cached };
+      job.alonePrice = this.quoter.alonePrice(m.v.spec.op, m.tokens.length, m.bucket);
+      job.state = 'SUCCEEDED';
+      job.placement = 'from the result cache: computed before';
+      job.cachedResult = m.cached;
       return { job, packed: m.packed };
     }
     const p = place(m.quotes, m.deadline, this.windows.policy, this.windows.load);
@@ -195,23 +197,18 @@ export class Admission {
         `job.max_cost: quoted ${usd(p.quote.price)} (${p.quote.window}), above its max_cost of ${usd(m.v.maxCost)} by ${usd(p.quote.price - m.v.maxCost)}`,
       );
     }
-    const id = randomUUID();
-    const { maxAttempts } = common;
     // A deferred job's wait (for aging and the queue delay) starts when its window opens.
     const queuedAt = p.kind === 'defer' ? p.plan.start : createdAt;
-    const entry: PendingEntry = { tenant, id, length: m.tokens.length, priority: m.v.priority, queuedAt, attempts: 0, maxAttempts };
-    const job: NewJob = {
-      ...common,
-      id,
-      state: p.kind === 'defer' ? 'DEFERRED' : 'QUEUED',
+    job.entry = encodeEntry({ tenant, id: job.id, length: m.tokens.length, priority: m.v.priority, queuedAt, attempts: 0, maxAttempts: job.maxAttempts });
+    if (p.quote) job.quote = p.quote;
+    job.placement = p.reason;
+    if (p.kind === 'defer') {
+      job.state = 'DEFERRED';
       // Work planned on spot capacity waits in the spot queue, which only spot workers take.
-      queue: p.kind === 'defer' && p.quote.spot ? spotQueueOf(m.queue) : m.queue,
-      entry: encodeEntry(entry),
-      quote: p.quote,
-      placement: p.reason,
-      ...(p.kind === 'defer' ? { plan: p.plan } : {}),
-    };
-    if (p.kind === 'defer') this.windows.load.reserve(p.quote.window, p.quote.opensAt, p.quote.seconds);
+      if (p.quote.spot) job.queue = spotQueueOf(m.queue);
+      job.plan = p.plan;
+      this.windows.load.reserve(p.quote.window, p.quote.opensAt, p.quote.seconds);
+    }
     return { job, packed: m.packed };
   }
 
@@ -236,6 +233,22 @@ export class Admission {
         return new ApiError(grpc.status.ALREADY_EXISTS, `job ${job.id} exists already`);
     }
   }
+}
+
+/** The record a new job was created with, as create-jobs.lua writes it (field by field: a rest-spread of it costs more). */
+function createdRecord(job: NewJob): JobRecord {
+  const result = job.cachedResult;
+  const record: JobRecord = {
+    id: job.id, tenant: job.tenant, spec: job.spec, state: job.state, seq: 1, priority: job.priority, clientRef: job.clientRef,
+    tokenCount: job.tokenCount, bucket: job.bucket, queue: job.queue, attempts: 0, maxAttempts: job.maxAttempts, error: '',
+    createdAt: job.createdAt, startedAt: result ? job.createdAt : 0, finishedAt: result ? job.createdAt : 0, kernelSeconds: 0,
+    workerId: '', batchId: '', entry: job.entry, cost: 0, deadline: job.deadline, placement: job.placement, preemptions: 0,
+    cached: Boolean(result), alonePrice: job.alonePrice,
+  };
+  if (job.quote) record.quote = job.quote;
+  if (job.plan) record.plan = job.plan;
+  if (result) record.result = result;
+  return record;
 }
 
 /** Dollars as the API's messages show them: enough digits for sub-cent job prices. */

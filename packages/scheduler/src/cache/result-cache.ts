@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { opKey, type OpSpec } from '@nightshift/proto';
 import { SlotBatch } from '../redis/index.js';
-import { decodeResult, encodeResult, resultKind } from '../jobs/index.js';
+import { decodeResult } from '../jobs/index.js';
 
 export interface ResultCacheOptions {
   enabled: boolean;
@@ -12,6 +12,10 @@ export interface ResultCacheOptions {
 }
 
 type Result = Uint32Array | Float32Array;
+
+// A cached value's first byte: its kind.
+const KIND_U32 = Buffer.from('u');
+const KIND_F32 = Buffer.from('f');
 
 /**
  * Results by content: the op, its params and the tokens decide a result, so
@@ -47,12 +51,12 @@ export class ResultCache {
     });
   }
 
-  /** Keeps computed results for the retention, in one round trip. */
-  async store(entries: ReadonlyArray<{ key: string; result: Result }>): Promise<void> {
+  /** Keeps computed results for the retention, in one round trip; each as its kind and its bytes (encodeResult). */
+  async store(entries: ReadonlyArray<{ key: string; kind: 'u32' | 'f32'; bytes: Buffer }>): Promise<void> {
     const batch = new SlotBatch(this.redis);
-    for (const { key, result } of entries) {
+    for (const { key, kind, bytes } of entries) {
       if (!key) continue;
-      const value = Buffer.concat([Buffer.from(resultKind(result) === 'u32' ? 'u' : 'f'), encodeResult(result)]);
+      const value = Buffer.concat([kind === 'u32' ? KIND_U32 : KIND_F32, bytes]);
       batch.add(key, (p) => p.set(key, value, 'EX', this.opts.retentionSeconds));
     }
     if (batch.size) await batch.execOrThrow();

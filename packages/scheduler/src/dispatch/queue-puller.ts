@@ -281,12 +281,15 @@ export class QueuePuller {
     });
     await this.queues.retryLater(retries);
     const retryEntry = new Map(retries.map((r) => [r.entry.id, encodeEntry(r.entry)]));
+    // Each result encoded once, for its record and for the cache.
+    const results = plan.map((p) => (p.kind === 'succeed' ? { kind: resultKind(p.result), bytes: encodeResult(p.result) } : null));
     const moves: Transition[] = started.map((s, i) => {
       const p = plan[i]!;
       const base = { tenant: s.entry.tenant, id: s.entry.id, from: ['RUNNING'] as const, ifBatch: batchId };
       const cost: Record<string, number> = share > 0 ? { '+cost': share } : {};
       if (p.kind === 'succeed') {
-        const fields = { result: encodeResult(p.result), resultKind: resultKind(p.result), kernelSeconds: p.kernelSeconds, workerId, error: '', alonePrice: alone(s.entry.length), ...cost };
+        const r = results[i]!;
+        const fields = { result: r.bytes, resultKind: r.kind, kernelSeconds: p.kernelSeconds, workerId, error: '', alonePrice: alone(s.entry.length), ...cost };
         return { ...base, to: 'SUCCEEDED', fields };
       }
       const fields = { error: p.error, workerId, kernelSeconds: p.kernelSeconds, ...cost, ...(p.kind === 'retry' ? { entry: retryEntry.get(s.entry.id)! } : {}) };
@@ -294,8 +297,8 @@ export class QueuePuller {
     });
     // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.
     const computed = started.flatMap((s, i) => {
-      const p = plan[i]!;
-      return p.kind === 'succeed' ? [{ key: this.opts.cache.keyOf(s.entry.tenant, spec, s.tokens), result: p.result }] : [];
+      const r = results[i];
+      return r ? [{ key: this.opts.cache.keyOf(s.entry.tenant, spec, s.tokens), ...r }] : [];
     });
     const [moved] = await Promise.all([
       this.store.transitionMany(moves),
