@@ -49,7 +49,7 @@ export function jobView(r: JobRecord): Job {
 }
 
 export function eventView(e: Omit<JobEventEntry, 'streamId'>): JobEvent {
-  return {
+  const event: JobEvent = {
     jobId: e.id,
     state: toApiState(e.state),
     seq: String(e.seq),
@@ -57,13 +57,15 @@ export function eventView(e: Omit<JobEventEntry, 'streamId'>): JobEvent {
     attempts: e.attempts,
     error: e.error,
     workerId: e.workerId,
-    ...planView(e.plan),
   };
-}
-
-function planView(s: string): Pick<JobEvent, 'plannedWindow' | 'plannedStart' | 'plannedPrice'> {
-  const p = parsePlan(s);
-  return p ? { plannedWindow: p.window, plannedStart: toTimestamp(p.start), plannedPrice: p.price } : {};
+  // Only a DEFERRED job's events carry a plan.
+  const p = e.plan ? parsePlan(e.plan) : undefined;
+  if (p) {
+    event.plannedWindow = p.window;
+    event.plannedStart = toTimestamp(p.start);
+    event.plannedPrice = p.price;
+  }
+  return event;
 }
 
 /** A record's current state as an event: what a watcher is sent first. */

@@ -54,6 +54,7 @@ export interface SpotHandling {
 }
 
 type BatchJob = Job<BatchJobData>;
+const FROM_RUNNING = ['RUNNING'] as const;
 interface Started {
   entry: PendingEntry;
   /** The record's attempts, this one included. */
@@ -285,15 +286,20 @@ export class QueuePuller {
     const results = plan.map((p) => (p.kind === 'succeed' ? { kind: resultKind(p.result), bytes: encodeResult(p.result) } : null));
     const moves: Transition[] = started.map((s, i) => {
       const p = plan[i]!;
-      const base = { tenant: s.entry.tenant, id: s.entry.id, from: ['RUNNING'] as const, ifBatch: batchId };
-      const cost: Record<string, number> = share > 0 ? { '+cost': share } : {};
+      // Built field by field (once per job: spreads cost more here).
+      const fields: Record<string, string | number | Buffer> = { workerId, kernelSeconds: p.kernelSeconds };
+      if (share > 0) fields['+cost'] = share;
       if (p.kind === 'succeed') {
         const r = results[i]!;
-        const fields = { result: r.bytes, resultKind: r.kind, kernelSeconds: p.kernelSeconds, workerId, error: '', alonePrice: alone(s.entry.length), ...cost };
-        return { ...base, to: 'SUCCEEDED', fields };
+        fields.result = r.bytes;
+        fields.resultKind = r.kind;
+        fields.error = '';
+        fields.alonePrice = alone(s.entry.length);
+      } else {
+        fields.error = p.error;
+        if (p.kind === 'retry') fields.entry = retryEntry.get(s.entry.id)!;
       }
-      const fields = { error: p.error, workerId, kernelSeconds: p.kernelSeconds, ...cost, ...(p.kind === 'retry' ? { entry: retryEntry.get(s.entry.id)! } : {}) };
-      return { ...base, to: p.kind === 'retry' ? 'QUEUED' : 'FAILED', fields };
+      return { tenant: s.entry.tenant, id: s.entry.id, from: FROM_RUNNING, to: p.kind === 'succeed' ? 'SUCCEEDED' : p.kind === 'retry' ? 'QUEUED' : 'FAILED', ifBatch: batchId, fields };
     });
     // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.
     const computed = started.flatMap((s, i) => {

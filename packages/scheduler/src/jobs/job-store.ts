@@ -123,13 +123,13 @@ export class JobStore {
       ];
       for (const { job, tokens, price } of list) {
         const score = String(JobStore.sortScore(job.createdAt));
-        const own = {
+        const own: Record<string, string> = {
           id: job.id, sortKey: score, clientRef: job.clientRef, tokenCount: String(job.tokenCount), bucket: job.bucket, queue: job.queue, entry: job.entry,
           deadline: String(job.deadline), placement: job.placement, state: job.state, alonePrice: String(job.alonePrice),
-          ...(job.quote ? { quote: JSON.stringify(job.quote) } : {}),
-          ...(job.plan ? { plan: encodePlan(job.plan) } : {}),
-          ...(job.cachedResult ? { resultKind: resultKind(job.cachedResult) } : {}),
         };
+        if (job.quote) own.quote = JSON.stringify(job.quote);
+        if (job.plan) own.plan = encodePlan(job.plan);
+        if (job.cachedResult) own.resultKind = resultKind(job.cachedResult);
         args.push(JSON.stringify(own), tokens, score, String(price), job.cachedResult ? encodeResult(job.cachedResult) : '');
       }
       const records = list.map((j) => k.job(tenant, j.job.id));
@@ -299,7 +299,9 @@ function transitionResult(r: Array<number | Buffer>): TransitionResult {
   const n = (v: number | Buffer | undefined) => Number(v instanceof Buffer ? v.toString() : v);
   if (n(r[0]) === -2) return { ok: false, reason: 'missing' };
   if (n(r[0]) === -1) return { ok: false, reason: 'state', state: String(r[1]) as JobState };
-  return { ok: true, seq: n(r[0]), attempts: n(r[1]), ...(r[2] instanceof Buffer ? { tokens: r[2] } : {}) };
+  const done: TransitionResult = { ok: true, seq: n(r[0]), attempts: n(r[1]) };
+  if (r[2] instanceof Buffer) done.tokens = r[2];
+  return done;
 }
 
 const RECORD_FIELDS = [
