@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
 import type { Redis } from 'ioredis';
 import { opKey, type OpSpec } from '@nightshift/proto';
 import { SlotBatch } from '../redis/index.js';
@@ -38,17 +39,31 @@ export class ResultCache {
     return this.opts.scope === 'tenant' ? `${this.prefix}:{t:${tenant}}:cache:${digest}` : `${this.prefix}:{cache:${digest.slice(0, 4)}}:${digest}`;
   }
 
-  /** The cached results of these keys ('' keys and misses: undefined), in one round trip. */
+  /** The cached results of these keys ('' keys and misses: undefined), in one round trip: an MGET per hash slot. */
   async lookup(keys: readonly string[]): Promise<Array<Result | undefined>> {
-    const batch = new SlotBatch(this.redis);
-    const at = keys.map((key) => (key ? batch.add(key, (p) => p.getBuffer(key)) : -1));
-    if (batch.size === 0) return keys.map(() => undefined);
-    const replies = await batch.exec();
-    return at.map((i) => {
-      const value = i >= 0 ? (replies[i]![1] as Buffer | null) : null;
-      if (!value || value.length < 1) return undefined;
-      return decodeResult(value[0] === 0x75 ? 'u32' : 'f32', value.subarray(1));
+    const bySlot = new Map<number, number[]>();
+    keys.forEach((key, i) => {
+      if (!key) return;
+      const slot = this.redis.isCluster ? calculateSlot(key) : 0;
+      const list = bySlot.get(slot);
+      if (list) list.push(i);
+      else bySlot.set(slot, [i]);
     });
+    const out = new Array<Result | undefined>(keys.length);
+    if (bySlot.size === 0) return out;
+    const batch = new SlotBatch(this.redis);
+    const groups = [...bySlot.values()];
+    for (const list of groups) batch.add(keys[list[0]!]!, (p) => p.mgetBuffer(...list.map((i) => keys[i]!)));
+    const replies = await batch.exec();
+    groups.forEach((list, g) => {
+      // A slot that could not be read is a miss: the cache is only a help.
+      const values = (replies[g]![0] ? [] : replies[g]![1]) as Array<Buffer | null>;
+      list.forEach((i, k) => {
+        const value = values[k];
+        if (value && value.length >= 1) out[i] = decodeResult(value[0] === 0x75 ? 'u32' : 'f32', value.subarray(1));
+      });
+    });
+    return out;
   }
 
   /** Keeps computed results for the retention, in one round trip; each as its kind and its bytes (encodeResult). */

@@ -77,10 +77,7 @@ export class QueueSet {
 
   /** Queues jobs (their records exist already): one round trip, however many jobs and queues. */
   async enqueueMany(items: readonly Queueable[]): Promise<void> {
-    await this.add(items, (batch, queue, set, entry) => {
-      const key = this.keys.pending(queue, set);
-      batch.add(key, (p) => p.zadd(key, pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry)));
-    });
+    await this.add(items, (queue, set, entry) => [this.keys.pending(queue, set), pendingScore(entry, this.agingMsPerPriority), encodeEntry(entry)]);
   }
 
   /**
@@ -90,7 +87,7 @@ export class QueueSet {
   async deferMany(items: ReadonlyArray<Queueable & { at: number }>): Promise<void> {
     const at = new Map(items.map((i) => [i.entry, i.at]));
     const key = this.keys.deferred();
-    await this.add(items, (batch, queue, set, entry) => batch.add(key, (p) => p.zadd(key, at.get(entry)!, `${queue}\t${set}\t${encodeEntry(entry)}`)), false);
+    await this.add(items, (queue, set, entry) => [key, at.get(entry)!, `${queue}\t${set}\t${encodeEntry(entry)}`], false);
   }
 
   /**
@@ -120,7 +117,6 @@ export class QueueSet {
       // Out of the deferred set only once queued: a crash in between queues them again, harmlessly.
       await this.connection.zrem(k.deferred(), ...members);
       for (const q of queues) this.listener?.(q);
-      for (const q of queues) this.listener?.(q);
       released = keep.filter(Boolean).length;
     }
     const head = await this.connection.zrange(k.deferred(), 0, 0, 'WITHSCORES');
@@ -138,10 +134,13 @@ export class QueueSet {
     return (await this.connection.zrem(this.keys.deferred(), member)) === 1;
   }
 
-  /** Adds each item with `put`, announcing new sets and queues; wakes the queues' dispatchers if `wake`. */
+  /**
+   * Adds each item to the sorted set `put` names (one ZADD a set, however many items), announcing new
+   * sets and queues; wakes the queues' dispatchers if `wake`.
+   */
   private async add(
     items: readonly Queueable[],
-    put: (batch: SlotBatch, queue: string, set: string, entry: PendingEntry) => void,
+    put: (queue: string, set: string, entry: PendingEntry) => [key: string, score: number, member: string],
     wake = true,
   ): Promise<void> {
     if (items.length === 0) return;
@@ -149,9 +148,13 @@ export class QueueSet {
     const batch = new SlotBatch(this.connection);
     const touched = new Set<string>();
     const fresh = new Set<string>();
+    const members = new Map<string, Array<number | string>>();
     for (const { queue, bucket, spec, entry } of items) {
       const set = QueueKeys.setName(bucket, opKey(spec));
-      put(batch, queue, set, entry);
+      const [key, score, member] = put(queue, set, entry);
+      const list = members.get(key);
+      if (list) list.push(score, member);
+      else members.set(key, [score, member]);
       if (!touched.has(`${queue}\n${set}`)) {
         touched.add(`${queue}\n${set}`);
         const sets = k.sets(queue);
@@ -159,6 +162,7 @@ export class QueueSet {
       }
       if (!this.announced.has(queue)) fresh.add(queue);
     }
+    for (const [key, list] of members) batch.add(key, (p) => p.zadd(key, ...list));
     // Every replica's dispatcher finds the queues here, and is woken by the publish.
     if (fresh.size) batch.add(k.queues(), (p) => p.sadd(k.queues(), ...fresh));
     const queues = wake ? new Set(items.map((i) => i.queue)) : new Set<string>();
@@ -179,10 +183,7 @@ export class QueueSet {
    */
   async retryLater(items: ReadonlyArray<Queueable & { dueAt: number }>): Promise<void> {
     const due = new Map(items.map((i) => [i.entry, i.dueAt]));
-    await this.add(items, (batch, queue, set, entry) => {
-      const key = this.keys.retry(queue);
-      batch.add(key, (p) => p.zadd(key, due.get(entry)!, `${set}\t${encodeEntry(entry)}`));
-    }, false);
+    await this.add(items, (queue, set, entry) => [this.keys.retry(queue), due.get(entry)!, `${set}\t${encodeEntry(entry)}`], false);
   }
 
   /** Moves the queue's jobs whose backoff is over back to pending; when the next is due (or null). */
