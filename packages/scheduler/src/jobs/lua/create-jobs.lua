@@ -62,7 +62,10 @@ local addedTokens, addedJobs, addedReserve = 0, 0, 0
 
 local function create(key, idem, fields, tokens, score, price, result)
   local state = fields.state or "QUEUED"
-  local set = { "state", state }
+  -- One HSET a record: the fields every job of this call shares, then its own.
+  local set = { unpack(shared) }
+  set[#set + 1] = "state"
+  set[#set + 1] = state
   for f, v in pairs(fields) do
     set[#set + 1] = f
     set[#set + 1] = v
@@ -78,7 +81,6 @@ local function create(key, idem, fields, tokens, score, price, result)
     set[#set + 1] = idem
     rcall("SET", idem, fields.id)
   end
-  rcall("HSET", key, unpack(shared))
   rcall("HSET", key, unpack(set))
   rcall("ZADD", KEYS[1], score, fields.id)
   rcall("ZADD", state == "DEFERRED" and KEYS[6] or state == "SUCCEEDED" and KEYS[7] or KEYS[2], score, fields.id)

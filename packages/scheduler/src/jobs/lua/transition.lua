@@ -38,7 +38,12 @@ local FINAL = { SUCCEEDED = true, FAILED = true, CANCELLED = true }
 local ttl = tonumber(ARGV[3])
 local ledger, ledgerPrefix = ARGV[4], ARGV[5]
 
--- r: what a move reads, in one call: state, attempts, batchId, id, sortKey, seq, error, workerId, plan.
+-- r: what a move reads, in one call: state, attempts, batchId, id, sortKey, seq, error, workerId, plan, cost,
+-- reserved, period, idem, and the tokens when the move returns them.
+local READ = { "state", "attempts", "batchId", "id", "sortKey", "seq", "error", "workerId", "plan", "cost", "reserved", "period", "idem" }
+local READ_TOKENS = { unpack(READ) }
+READ_TOKENS[#READ_TOKENS + 1] = "tokens"
+
 local function allowed(r, from, ifAttempts, ifBatch)
   local ok = false
   for s in string.gmatch(from, "[^,]+") do
@@ -50,6 +55,15 @@ local function allowed(r, from, ifAttempts, ifBatch)
   return true
 end
 
+-- The ledgers are written once per call, after the moves: what was spent, and the reservations released
+-- per period (a period's ledger that has expired is left alone, as is then the record's reservation).
+local spent = 0
+local released, ledgerExists = {}, {}
+local function hasLedger(period)
+  if ledgerExists[period] == nil then ledgerExists[period] = rcall("EXISTS", ledgerPrefix .. period) == 1 end
+  return ledgerExists[period]
+end
+
 local out = {}
 local a = 6
 for k = 8, #KEYS do
@@ -58,7 +72,8 @@ for k = 8, #KEYS do
     string.match(ARGV[a], "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$")
   local fields, result = cjson.decode(ARGV[a + 1]), ARGV[a + 2]
   a = a + 3
-  local r = rcall("HMGET", key, "state", "attempts", "batchId", "id", "sortKey", "seq", "error", "workerId", "plan")
+  local final = FINAL[to]
+  local r = rcall("HMGET", key, unpack((wantTokens == "1" and not final) and READ_TOKENS or READ))
   local current = r[1]
   if not current then
     out[#out + 1] = { -2 }
@@ -70,8 +85,9 @@ for k = 8, #KEYS do
     local set = { "state", to, "seq", seq, "attempts", attempts }
     for f, v in pairs(fields) do
       if f == "+cost" then
-        rcall("HINCRBYFLOAT", key, "cost", v)
-        rcall("HINCRBYFLOAT", ledger, "spent", v)
+        set[#set + 1] = "cost"
+        set[#set + 1] = string.format("%.17g", tonumber(r[10] or "0") + tonumber(v))
+        spent = spent + tonumber(v)
       elseif f == "+preemptions" then
         rcall("HINCRBY", key, "preemptions", v)
       else
@@ -83,27 +99,29 @@ for k = 8, #KEYS do
       set[#set + 1] = "result"
       set[#set + 1] = result
     end
+    local reserved = tonumber(r[11] or "0") or 0
+    if final and reserved > 0 and r[12] and hasLedger(r[12]) then
+      -- Its reservation is released in the ledger of the period it was admitted in.
+      released[r[12]] = (released[r[12]] or 0) + reserved
+      set[#set + 1] = "reserved"
+      set[#set + 1] = 0
+    end
     rcall("HSET", key, unpack(set))
     if current ~= to then
       rcall("ZREM", STATE_KEYS[current], r[4])
       rcall("ZADD", STATE_KEYS[to], r[5], r[4])
     end
     local reply = { seq, attempts }
-    if FINAL[to] then
-      -- The tokens were kept only to run the job; its reservation is released, what it cost is spent.
+    if final then
+      -- The tokens were kept only to run the job.
       rcall("HDEL", key, "tokens")
-      local held = rcall("HMGET", key, "reserved", "period", "idem")
-      if held[1] and tonumber(held[1]) > 0 and held[2] and rcall("EXISTS", ledgerPrefix .. held[2]) == 1 then
-        rcall("HINCRBYFLOAT", ledgerPrefix .. held[2], "reserved", "-" .. held[1])
-        rcall("HSET", key, "reserved", 0)
-      end
       if ttl > 0 then
         rcall("EXPIRE", key, ttl)
         -- The job's idempotency key (in the tenant's slot) lives as long as the job.
-        if held[3] then rcall("EXPIRE", held[3], ttl) end
+        if r[13] then rcall("EXPIRE", r[13], ttl) end
       end
     elseif wantTokens == "1" then
-      reply[3] = rcall("HGET", key, "tokens")
+      reply[3] = r[14]
     end
     -- One field, "id|state|seq|at|attempts|worker|plan|error" (see parseEntry): the error last, as it
     -- may hold "|"; the plan ("window,start,price") only while DEFERRED.
@@ -114,5 +132,9 @@ for k = 8, #KEYS do
         (fields.workerId or r[8] or "") .. "|" .. plan .. "|" .. (fields.error or r[7] or ""))
     out[#out + 1] = reply
   end
+end
+if spent > 0 then rcall("HINCRBYFLOAT", ledger, "spent", string.format("%.17g", spent)) end
+for period, amount in pairs(released) do
+  rcall("HINCRBYFLOAT", ledgerPrefix .. period, "reserved", string.format("%.17g", -amount))
 end
 return out
