@@ -158,24 +158,6 @@ test('bad parameters throw an error naming the parameter before native code runs
   await assert.rejects(backend.run({ spec: spec('attention'), tokens: new Uint32Array(1_000_000), offsets: Uint32Array.of(0, 1_000_000) }), ParamError);
 });
 
-test('batches run at once share the threads the pool was given: never more compute together', async () => {
-  const r = rng(11);
-  const seqs = (n: number, len: number) => Array.from({ length: n }, () => Uint32Array.from({ length: len }, () => Math.floor(r() * 50_000)));
-  const spec = resolveOp('attention', null);
-  try {
-    for (const threads of [1, 2]) {
-      addon.init({ threads });
-      // Short and long sequences: one thread a job, and one job split across the pool.
-      const batches = Array.from({ length: 6 }, (_, i) => pack(seqs(4, i % 2 ? 600 : 200)));
-      await Promise.all(batches.map((b) => addon.runBatch(spec.op, nativeParams(spec), b.tokens, b.offsets)));
-      const peak = addon.backend().peakThreads;
-      assert.ok(peak >= 1 && peak <= threads, `${threads} thread(s) given, ${peak} computed at once`);
-    }
-  } finally {
-    addon.init({ threads: 2 });
-  }
-});
-
 test('a batch runs off the event loop: timers keep firing while it computes', async () => {
   const rand = rng(11);
   const { tokens, offsets } = pack(Array.from({ length: 8 }, () => randomSeq(rand, 4000)));

@@ -76,7 +76,6 @@ Napi::Object describe(Napi::Env env, const Runtime& rt) {
   o.Set("reason", rt.reason);
   o.Set("isa", rt.cpu.kernels->isa);
   o.Set("threads", rt.pool->size());
-  o.Set("peakThreads", rt.pool->peak());
   auto c = Napi::Object::New(env);
   c.Set("built", cuda::built());
   c.Set("usable", rt.cuda_probe.usable);

@@ -1,10 +1,7 @@
 // A fixed pool of threads that any number of callers share. parallel_for
 // hands out task indices one at a time (the tasks of a ragged batch are of
-// very different sizes) and the calling thread works too. At most size()
-// threads compute at any moment, callers included: a caller waits for a
-// permit as the helpers do, so that concurrent batches share the cores the
-// pool was given instead of running on more (with one thread and two
-// batches in flight, the second starts the moment the first is done).
+// very different sizes) and the calling thread works too, so concurrent
+// batches never wait on each other to get a thread.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -24,7 +21,6 @@ class ThreadPool {
   explicit ThreadPool(unsigned threads) {
     for (unsigned i = 1; i < threads; i++) workers_.emplace_back([this, i] { loop(i); });
     size_ = threads == 0 ? 1 : threads;
-    permits_ = size_;
   }
   ~ThreadPool() {
     {
@@ -37,10 +33,6 @@ class ThreadPool {
 
   // Threads that may run tasks at once (the caller included).
   unsigned size() const { return size_; }
-
-  // The most threads that have computed at once since the pool was made (never above size()),
-  // counted where tasks run, apart from the permits that bound it.
-  unsigned peak() const { return peak_.load(); }
 
   // Runs fn(task, slot) for task in [0, tasks); slot < size() is unique among the calls
   // running at one moment within this parallel_for, for per-thread scratch. Rethrows the
@@ -56,9 +48,7 @@ class ThreadPool {
       for (unsigned h = 0; h < helpers; h++) queue_.push_back(job);
     }
     cv_.notify_all();
-    acquire();
     run(*job);
-    release();
     std::unique_lock<std::mutex> lock(job->mu);
     job->done_cv.wait(lock, [&] { return job->active == 0 && job->next.load() >= job->tasks; });
     if (job->error) std::rethrow_exception(job->error);
@@ -76,13 +66,10 @@ class ThreadPool {
     std::condition_variable done_cv;
   };
 
-  void run(Job& job) {
+  static void run(Job& job) {
     {
       std::lock_guard<std::mutex> lock(job.mu);
       job.active++;
-    }
-    const unsigned now = computing_.fetch_add(1) + 1;
-    for (unsigned seen = peak_.load(); now > seen && !peak_.compare_exchange_weak(seen, now);) {
     }
     const unsigned slot = job.slots.fetch_add(1);
     for (size_t t; (t = job.next.fetch_add(1)) < job.tasks;) {
@@ -94,7 +81,6 @@ class ThreadPool {
         job.next.store(job.tasks);  // skip the rest
       }
     }
-    computing_.fetch_sub(1);
     std::lock_guard<std::mutex> lock(job.mu);
     if (--job.active == 0) job.done_cv.notify_all();
   }
@@ -109,24 +95,8 @@ class ThreadPool {
         job = std::move(queue_.front());
         queue_.pop_front();
       }
-      acquire();
       run(*job);
-      release();
     }
-  }
-
-  // A permit to compute: size() of them in all.
-  void acquire() {
-    std::unique_lock<std::mutex> lock(permit_mu_);
-    permit_cv_.wait(lock, [&] { return permits_ > 0; });
-    permits_--;
-  }
-  void release() {
-    {
-      std::lock_guard<std::mutex> lock(permit_mu_);
-      permits_++;
-    }
-    permit_cv_.notify_one();
   }
 
   std::vector<std::thread> workers_;
@@ -135,11 +105,6 @@ class ThreadPool {
   std::condition_variable cv_;
   bool stop_ = false;
   unsigned size_ = 1;
-  std::mutex permit_mu_;
-  std::condition_variable permit_cv_;
-  unsigned permits_ = 1;
-  std::atomic<unsigned> computing_{0};
-  std::atomic<unsigned> peak_{0};
 };
 
 }  // namespace ns

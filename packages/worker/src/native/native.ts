@@ -20,8 +20,6 @@ export interface NativeBackendInfo {
   reason: string;
   isa: string;
   threads: number;
-  /** The most kernel threads that have computed at once since init: never above `threads`, however many batches run. */
-  peakThreads: number;
   cuda: { built: boolean; usable: boolean; reason: string; device: string };
 }
 
