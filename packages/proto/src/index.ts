@@ -1,7 +1,7 @@
 export { loadNightshift, PROTO_DIR, PROTO_FILES, LOADER_OPTIONS, type NightshiftGrpc } from './load.js';
 export { serve, tolerantDecoding, MalformedRequest, type ServingServer } from './serve.js';
 export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, type ServerTls, type ClientTls } from './tls.js';
-export { packTokens, unpackTokens } from './tokens.js';
+export { packTokens, unpackTokens, packLe32, unpackLe32 } from './tokens.js';
 export { toTimestamp, fromTimestamp } from './timestamp.js';
 export * from './generated/index.js';
 export {

@@ -9,9 +9,31 @@ import { endianness } from 'node:os';
 const LE = endianness() === 'LE';
 
 export function packTokens(tokens: Uint32Array | readonly number[]): Buffer {
-  if (LE && tokens instanceof Uint32Array) return Buffer.from(new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength));
+  if (tokens instanceof Uint32Array) return packLe32(tokens);
   const out = Buffer.allocUnsafe(tokens.length * 4);
   for (let i = 0; i < tokens.length; i++) out.writeUInt32LE(tokens[i]!, i * 4);
+  return out;
+}
+
+/** 32-bit values (token ids, or a kernel's result) as 4 little-endian bytes each, in a Buffer of their own. */
+export function packLe32(values: Uint32Array | Float32Array): Buffer {
+  if (LE) return Buffer.from(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  const out = Buffer.allocUnsafe(values.length * 4);
+  if (values instanceof Uint32Array) values.forEach((v, i) => out.writeUInt32LE(v, i * 4));
+  else values.forEach((v, i) => out.writeFloatLE(v, i * 4));
+  return out;
+}
+
+/** packLe32's inverse, into a new array of the given kind (a trailing partial value is dropped). */
+export function unpackLe32(bytes: Uint8Array, kind: 'u32' | 'f32'): Uint32Array | Float32Array {
+  const n = bytes.byteLength >> 2;
+  const out = kind === 'u32' ? new Uint32Array(n) : new Float32Array(n);
+  if (LE) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
+    return out;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < n; i++) out[i] = kind === 'u32' ? view.getUint32(i * 4, true) : view.getFloat32(i * 4, true);
   return out;
 }
 

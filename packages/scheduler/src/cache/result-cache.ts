@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import calculateSlot from 'cluster-key-slot';
 import type { Redis } from 'ioredis';
 import { opKey, type OpSpec } from '@nightshift/proto';
-import { SlotBatch } from '../redis/index.js';
+import { groupBySlot, SlotBatch } from '../redis/index.js';
 import { decodeResult } from '../jobs/index.js';
 
 export interface ResultCacheOptions {
@@ -41,18 +40,10 @@ export class ResultCache {
 
   /** The cached results of these keys ('' keys and misses: undefined), in one round trip: an MGET per hash slot. */
   async lookup(keys: readonly string[]): Promise<Array<Result | undefined>> {
-    const bySlot = new Map<number, number[]>();
-    keys.forEach((key, i) => {
-      if (!key) return;
-      const slot = this.redis.isCluster ? calculateSlot(key) : 0;
-      const list = bySlot.get(slot);
-      if (list) list.push(i);
-      else bySlot.set(slot, [i]);
-    });
     const out = new Array<Result | undefined>(keys.length);
-    if (bySlot.size === 0) return out;
+    const groups = groupBySlot(this.redis, keys);
+    if (groups.length === 0) return out;
     const batch = new SlotBatch(this.redis);
-    const groups = [...bySlot.values()];
     for (const list of groups) batch.add(keys[list[0]!]!, (p) => p.mgetBuffer(...list.map((i) => keys[i]!)));
     const replies = await batch.exec();
     groups.forEach((list, g) => {

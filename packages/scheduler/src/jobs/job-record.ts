@@ -1,5 +1,4 @@
-import { endianness } from 'node:os';
-import type { OpSpec } from '@nightshift/proto';
+import { packLe32, unpackLe32, type OpSpec } from '@nightshift/proto';
 import type { JobState } from './job-state.js';
 import type { WindowQuote } from '../pricing/index.js';
 
@@ -76,16 +75,9 @@ export type NewJob = Pick<
   cachedResult?: Uint32Array | Float32Array;
 };
 
-// On little-endian hosts (all that Node runs on in practice) the stored layout is the memory layout: copy bytes.
-const LE = endianness() === 'LE';
-
 /** A result as records and the cache keep it: 4 little-endian bytes a value. */
 export function encodeResult(value: Uint32Array | Float32Array): Buffer {
-  if (LE) return Buffer.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-  const out = Buffer.allocUnsafe(value.length * 4);
-  if (value instanceof Uint32Array) value.forEach((v, i) => out.writeUInt32LE(v, i * 4));
-  else value.forEach((v, i) => out.writeFloatLE(v, i * 4));
-  return out;
+  return packLe32(value);
 }
 
 /** How a result's kind is recorded next to its bytes. */
@@ -94,12 +86,7 @@ export function resultKind(value: Uint32Array | Float32Array): 'u32' | 'f32' {
 }
 
 export function decodeResult(kind: string, bytes: Buffer): Uint32Array | Float32Array {
-  const n = bytes.length >> 2;
-  const out = kind === 'u32' ? new Uint32Array(n) : new Float32Array(n);
-  if (LE) new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
-  else if (out instanceof Uint32Array) for (let i = 0; i < n; i++) out[i] = bytes.readUInt32LE(i * 4);
-  else for (let i = 0; i < n; i++) out[i] = bytes.readFloatLE(i * 4);
-  return out;
+  return unpackLe32(bytes, kind === 'u32' ? 'u32' : 'f32');
 }
 
 /** Record hash → JobRecord; the hash was read as Buffers so the result stays binary. */

@@ -1,2 +1,2 @@
 export { connectRedis } from './connect.js';
-export { SlotBatch } from './slot-batch.js';
+export { SlotBatch, groupBySlot } from './slot-batch.js';

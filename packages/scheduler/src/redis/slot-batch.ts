@@ -50,3 +50,19 @@ export class SlotBatch {
     });
   }
 }
+
+/**
+ * The indices of `keys` grouped by hash slot, for commands that take many keys of one slot (MGET):
+ * one group on a single Redis. Empty keys are left out.
+ */
+export function groupBySlot(redis: Redis, keys: readonly string[]): number[][] {
+  const groups = new Map<number, number[]>();
+  keys.forEach((key, i) => {
+    if (!key) return;
+    const slot = redis.isCluster ? calculateSlot(key) : 0;
+    const list = groups.get(slot);
+    if (list) list.push(i);
+    else groups.set(slot, [i]);
+  });
+  return [...groups.values()];
+}
