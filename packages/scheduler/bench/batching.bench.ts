@@ -273,11 +273,11 @@ async function main(): Promise<void> {
       ]);
       const cpu = ns.cpu!;
       const total = Object.values(cpu).reduce((a, b) => a + b, 0);
-      const perK = (v: number) => ((v / ns.jobs) * 1e6).toFixed(0);
+      const perK = (v: number, jobs = ns.jobs) => ((v / jobs) * 1e6).toFixed(0);
       // The most any scheduler could reach here: were its own CPU free, the other processes' CPU per job on all cores.
       const bound = (cpus().length * ns.jobs) / (total - cpu.scheduler!);
       const plainCpu = best!.cpu!;
-      const perJob = (v: number) => ((v / best!.jobs) * 1e6).toFixed(0);
+      const perJob = (v: number) => perK(v, best!.jobs);
       cpuRows.push([
         op, ns.seconds.toFixed(2), perK(cpu.scheduler!), perK(cpu.workers!), perK(cpu.redis!), perK(cpu.client!), perK(total), `${((total / (ns.seconds * cpus().length)) * 100).toFixed(0)}%`,
         `${bound.toFixed(0)} (${(bound / (best!.jobs / best!.seconds)).toFixed(2)}×)`,
