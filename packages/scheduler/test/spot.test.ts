@@ -21,10 +21,10 @@ after(async () => {
 
 const utc = (s: string) => Date.parse(s);
 const rand = rng(11);
-/** Attention on the TypeScript kernels: slow enough (seconds a batch) to be caught mid-batch. */
-const slowJob = (extra: Record<string, unknown> = {}) => ({
+/** Attention on the TypeScript kernels: slow enough (about half a second a job at 4,000 tokens, four times that at 8,000) to be caught mid-batch. */
+const slowJob = (extra: Record<string, unknown> = {}, length = 4_000) => ({
   op: 'attention',
-  tokens: packTokens(Uint32Array.from({ length: 4_000 }, () => Math.floor(rand() * 100_000))),
+  tokens: packTokens(Uint32Array.from({ length }, () => Math.floor(rand() * 100_000))),
   ...extra,
 });
 const day = { completionWindowSeconds: 86_400 };
@@ -101,7 +101,8 @@ test('SIGTERM on spot workers: within its grace a batch finishes; past it, the b
   tenantWatch.on('data', (e: JobEvent__Output) => all.push(e));
   tenantWatch.on('error', () => undefined);
   await new Promise((r) => setTimeout(r, 100));
-  const heavy = await Promise.all(Array.from({ length: 4 }, () => c.submit(slowJob(day))));
+  // 8,000 tokens: a batch, even of one job, must outlast the wait below plus w3's grace, on a slow minute too.
+  const heavy = await Promise.all(Array.from({ length: 4 }, () => c.submit(slowJob(day, 8_000))));
   const ids = heavy.map((j) => j.id);
   const running = await runningOn(c.watchJobs(ids), ['w2', 'w3']);
   // RUNNING is recorded just before the batch is sent: give it time to arrive (a batch takes seconds).
