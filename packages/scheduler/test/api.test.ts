@@ -130,7 +130,7 @@ test('WatchJobs with states sends only changes into them, and still ends when ev
   const finalSeen: string[] = [];
   finalsOnly.on('data', (e: { state: string }) => finalSeen.push(e.state));
   finalsOnly.on('error', () => undefined);
-  await new Promise((r) => setTimeout(r, 200)); // both subscribed
+  await Promise.all([JobClient.subscribed(all), JobClient.subscribed(finalsOnly)]);
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push((await t.submit({ op: 'embed', tokens: packTokens([900 + i, i]) })).id);
   const byId: string[] = [];
@@ -140,7 +140,7 @@ test('WatchJobs with states sends only changes into them, and still ends when ev
   const none: unknown[] = [];
   for await (const e of t.watchJobs(ids, ['JOB_STATE_RUNNING'])) none.push(e);
   assert.deepEqual(none, []);
-  await new Promise((r) => setTimeout(r, 300));
+  for (const until = Date.now() + 10_000; finalSeen.length < ids.length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
   all.cancel();
   finalsOnly.cancel();
   assert.deepEqual(finalSeen, ids.map(() => 'JOB_STATE_SUCCEEDED'));

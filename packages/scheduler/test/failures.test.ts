@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { packTokens, type JobEvent__Output } from '@nightshift/proto';
+import { JobClient } from '../src/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { REDIS_URL } from './helpers/redis.js';
 import { mixedJobs, rng } from './helpers/workload.js';
@@ -57,7 +58,7 @@ test('a job that fails on the worker is retried with backoff, then FAILED with t
   const watch = c.watchJobs([]);
   watch.on('data', (e: JobEvent__Output) => all.push(e));
   watch.on('error', () => undefined);
-  await new Promise((r) => setTimeout(r, 100));
+  await JobClient.subscribed(watch);
   const job = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(200)), maxAttempts: 3 });
   const fine = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(100)) });
   await watchUntilFinal(c, [job.id, fine.id]);

@@ -198,6 +198,8 @@ test('budget alerts fire once per threshold and period, to the log count and the
     cleanup.push(() => modelRedis.disconnect());
     const models = new CostModels(modelRedis, prefix, { ...config.pricing, forgetting: 0.5 }, log, (op, cls, state) => void guard.checkModel(op, cls, state));
     for (let i = 0; i < 30; i++) await models.learn('embed', 'cpu', { paddedTokens: 64_000, maxLength: 1000 }, i % 2 ? 0.01 : 1);
+    // The checks run after each learn, unawaited: wait for the alert, then a little for any repeat.
+    for (const until = Date.now() + 10_000; alerts.count('model_error') === 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(alerts.count('model_error'), 1);
     const [report] = await models.report();

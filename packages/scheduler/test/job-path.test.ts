@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job__Output, JobEvent__Output } from '@nightshift/proto';
+import { JobClient } from '../src/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { mixedJobs, type PlannedJob } from './helpers/workload.js';
 import { agrees, maxDifference } from '@nightshift/worker/kernels';
@@ -107,7 +108,7 @@ test('a tenant-wide watch sees QUEUED, RUNNING and SUCCEEDED for each new job, i
     });
   });
   stream.on('error', () => undefined);
-  await new Promise((r) => setTimeout(r, 100));
+  await JobClient.subscribed(stream);
   const jobs = mixedJobs(5, 11, 300);
   for (const p of jobs) await c.submit(p.spec);
   await got;

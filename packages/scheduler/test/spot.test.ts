@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packTokens, type JobEvent__Output } from '@nightshift/proto';
 import { Redis } from 'ioredis';
-import { ManualClock } from '../src/index.js';
+import { JobClient, ManualClock } from '../src/index.js';
 import { QueueSet } from '../src/queueing/index.js';
 import { BatchFormer } from '../src/batching/index.js';
 import { REDIS_URL } from './helpers/redis.js';
@@ -100,7 +100,7 @@ test('SIGTERM on spot workers: within its grace a batch finishes; past it, the b
   const tenantWatch = c.watchJobs([]);
   tenantWatch.on('data', (e: JobEvent__Output) => all.push(e));
   tenantWatch.on('error', () => undefined);
-  await new Promise((r) => setTimeout(r, 100));
+  await JobClient.subscribed(tenantWatch);
   // 8,000 tokens: a batch, even of one job, must outlast the wait below plus w3's grace, on a slow minute too.
   const heavy = await Promise.all(Array.from({ length: 4 }, () => c.submit(slowJob(day, 8_000))));
   const ids = heavy.map((j) => j.id);

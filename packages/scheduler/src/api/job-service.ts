@@ -262,6 +262,8 @@ export class JobService {
       };
       unsubscribe = await this.d.events.subscribe(tenant, (e) => (live ? deliver(e) : early.push(e)));
       if (ended) return unsubscribe();
+      // Headers say the watch is subscribed: a client that waits for them misses no later change.
+      call.sendMetadata(new grpc.Metadata());
       if (ids.length) {
         const records = await this.d.store.getMany(tenant, ids, false);
         const missing = ids.filter((_, i) => !records[i]);

@@ -88,6 +88,17 @@ export class JobClient {
   }
 
   /**
+   * Resolves once the scheduler has subscribed `watch` (its headers arrive then): every change
+   * made after this reaches it. Rejects if the watch fails first.
+   */
+  static subscribed(watch: grpc.ClientReadableStream<unknown>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      watch.once('metadata', () => resolve());
+      watch.once('status', (s: grpc.StatusObject) => (s.code === grpc.status.OK ? resolve() : reject(new Error(`watch ended: ${s.details}`))));
+    });
+  }
+
+  /**
    * Submits many jobs over one SubmitStream, at most `window` unanswered at
    * once; calls `onReply` for every reply and resolves when all are answered.
    */
