@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { packTokens, type JobEvent__Output } from '@nightshift/proto';
-import { JobClient } from '../src/index.js';
-import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
+import { recordTenant, startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { REDIS_URL } from './helpers/redis.js';
 import { mixedJobs, rng } from './helpers/workload.js';
 
@@ -54,16 +53,12 @@ test('a job that fails on the worker is retried with backoff, then FAILED with t
   systems.push(sys);
   const c = sys.client();
   // Watch the tenant before submitting, to see the job's very first state.
-  const all: JobEvent__Output[] = [];
-  const watch = c.watchJobs([]);
-  watch.on('data', (e: JobEvent__Output) => all.push(e));
-  watch.on('error', () => undefined);
-  await JobClient.subscribed(watch);
+  const tenant = await recordTenant(c);
   const job = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(200)), maxAttempts: 3 });
   const fine = await c.submit({ op: 'attention', tokens: packTokens(new Uint32Array(100)) });
   await watchUntilFinal(c, [job.id, fine.id]);
-  watch.cancel();
-  const evs = all.filter((e) => e.jobId === job.id);
+  tenant.stop();
+  const evs = tenant.events.filter((e) => e.jobId === job.id);
   const states = evs.map((e) => e.state.replace('JOB_STATE_', ''));
   assert.deepEqual(states, ['QUEUED', 'RUNNING', 'QUEUED', 'RUNNING', 'QUEUED', 'RUNNING', 'FAILED']);
   // Exponential backoff: the second retry waits about twice as long as the first.

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packTokens, type JobEvent__Output } from '@nightshift/proto';
 import { Redis } from 'ioredis';
-import { JobClient, ManualClock } from '../src/index.js';
+import { ManualClock } from '../src/index.js';
 import { QueueSet } from '../src/queueing/index.js';
 import { BatchFormer } from '../src/batching/index.js';
 import { REDIS_URL } from './helpers/redis.js';
-import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
+import { recordTenant, startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { rng } from './helpers/workload.js';
 
 const systems: TestSystem[] = [];
@@ -96,11 +96,7 @@ test('SIGTERM on spot workers: within its grace a batch finishes; past it, the b
   systems.push(sys);
   const c = sys.client();
   // Every event of the tenant, from before the first submit.
-  const all: JobEvent__Output[] = [];
-  const tenantWatch = c.watchJobs([]);
-  tenantWatch.on('data', (e: JobEvent__Output) => all.push(e));
-  tenantWatch.on('error', () => undefined);
-  await JobClient.subscribed(tenantWatch);
+  const tenant = await recordTenant(c);
   // 8,000 tokens: a batch, even of one job, must outlast the wait below plus w3's grace, on a slow minute too.
   const heavy = await Promise.all(Array.from({ length: 4 }, () => c.submit(slowJob(day, 8_000))));
   const ids = heavy.map((j) => j.id);
@@ -121,8 +117,8 @@ test('SIGTERM on spot workers: within its grace a batch finishes; past it, the b
   assert.equal(handed.preemptions, 1);
   assert.equal(handed.attempts, 1);
   assert.match(handed.placement, /fell back to on-demand after 1 preemption/);
-  tenantWatch.cancel();
-  const back = all.find((e) => e.jobId === handed.id && e.state === 'JOB_STATE_QUEUED' && e.error);
+  tenant.stop();
+  const back = tenant.events.find((e) => e.jobId === handed.id && e.state === 'JOB_STATE_QUEUED' && e.error);
   assert.match(back?.error ?? '', /^preempted on w3: ABORTED: worker w3 is stopping: batch handed back unfinished$/);
 });
 

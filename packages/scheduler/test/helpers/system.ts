@@ -95,3 +95,13 @@ export async function watchUntilFinal(client: JobClient, ids: string[], timeoutM
   }
   return events;
 }
+
+/** Records every event of the client's tenant made after it resolves (the watch is subscribed by then). */
+export async function recordTenant(client: JobClient): Promise<{ events: JobEvent__Output[]; stop(): void }> {
+  const events: JobEvent__Output[] = [];
+  const watch = client.watchJobs([]);
+  watch.on('data', (e: JobEvent__Output) => events.push(e));
+  watch.on('error', () => undefined);
+  await JobClient.subscribed(watch);
+  return { events, stop: () => watch.cancel() };
+}
