@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,10 @@ async function main(): Promise<number> {
   let redisServer: RedisServerHandle | undefined;
   let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `nsdemo-${process.pid}`;
+  let cleaned = false;
   const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     if (redisServer) await redisServer.stop();
     else await dropPrefix(redisUrl, prefix);
@@ -47,21 +50,24 @@ async function main(): Promise<number> {
       redisUrl = redisServer.url;
       say(`redis: none at ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}; started redis-server on ${redisUrl}`);
     }
-    const workers: ServiceProcess[] = [];
-    for (let i = 1; i <= Number(args.workers); i++) {
-      const w = await startWorkerProcess(`w${i}`);
-      started.push(w);
-      workers.push(w);
-      say(`worker w${i}: ${w.ready.address}`);
-    }
-    const scheduler = await startSchedulerProcess(redisUrl, prefix, workers);
-    started.push(scheduler);
-    say(`scheduler: ${scheduler.ready.address}`);
-
     const ops = args.ops.split(',').map((s) => s.trim());
     const bad = ops.find((op) => op !== 'minhash' && op !== 'embed');
     if (bad) throw new Error(`--ops: the pipeline runs minhash and embed, not ${bad}`);
     const out = args.out ?? mkdtempSync(join(tmpdir(), 'nightshift-demo-'));
+    // The services' JSON logs go to files, so the report reads clean; the demo counts what they warn of.
+    const logs = join(out, 'logs');
+    mkdirSync(logs, { recursive: true });
+    const workers: ServiceProcess[] = [];
+    for (let i = 1; i <= Number(args.workers); i++) {
+      const w = await startWorkerProcess(`w${i}`, {}, [], join(logs, `w${i}.log`));
+      started.push(w);
+      workers.push(w);
+      say(`worker w${i}: ${w.ready.address}`);
+    }
+    const scheduler = await startSchedulerProcess(redisUrl, prefix, workers, {}, join(logs, 'scheduler.log'));
+    started.push(scheduler);
+    say(`scheduler: ${scheduler.ready.address}`);
+
     say(`corpus: ${args.corpus}; the nightly pipeline (nightshift pipeline run) for ${ops.join(', ')}; results under ${out}\n`);
 
     const client = new JobClient(scheduler.ready.address, 'demo');
@@ -85,9 +91,35 @@ async function main(): Promise<number> {
     const report = summarize(jobs);
     say(formatReport(report, wall));
     say(formatPipelines(runs, out));
+    await cleanup();
+    say(logSummary(logs));
     return runs.every((r) => r.failed === 0 && r.skipped.length === 0) ? 0 : 1;
   } finally {
     await cleanup();
+  }
+}
+
+/** One line on the services' logs: where they are, and how many warnings and errors they hold, by message. */
+function logSummary(dir: string): string {
+  const counts = new Map<string, number>();
+  for (const file of readdirSync(dir).sort()) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      if (!line) continue;
+      // A line that is not JSON (Node's own warnings) counts as a warning, as it stands.
+      const entry = parseLogLine(line);
+      if (entry.level >= 40) counts.set(entry.msg, (counts.get(entry.msg) ?? 0) + 1);
+    }
+  }
+  const n = [...counts.values()].reduce((a, b) => a + b, 0);
+  const what = [...counts].map(([msg, k]) => `\n    ${k}× ${msg}`).join('');
+  return `  service logs: ${dir} (${n} warnings or errors)${what}`;
+}
+
+function parseLogLine(line: string): { level: number; msg: string } {
+  try {
+    return JSON.parse(line) as { level: number; msg: string };
+  } catch {
+    return { level: 40, msg: line };
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,23 +32,31 @@ function entry(pkg: 'worker' | 'scheduler'): string[] {
   return fromSource ? ['--conditions=nightshift-source', '--import', 'tsx', join(dir, 'src/main.ts')] : [join(dir, 'dist/main.js')];
 }
 
+/** Where a service's JSON logs go: passed through to our stderr (true), kept only for error messages (false), or appended to a file. */
+export type LogSink = boolean | string;
+
 /**
  * Starts a nightshift service as its own process, as it would run in a
- * container, and waits for its ready line. stderr (its JSON logs) is kept
- * for error messages and passed through when `echo` is set.
+ * container, and waits for its ready line. The tail of its stderr (its JSON
+ * logs) is kept for error messages; `logs` says where the rest goes.
  */
 export async function startService(
   pkg: 'worker' | 'scheduler',
   env: Record<string, string>,
   args: string[] = [],
-  opts: { echo?: boolean; timeoutMs?: number } = {},
+  opts: { logs?: LogSink; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [...(pkg === 'scheduler' ? SCHEDULER_NODE_FLAGS : []), ...entry(pkg), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  const file = typeof opts.logs === 'string' ? createWriteStream(opts.logs, { flags: 'a' }) : undefined;
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
-    if (opts.echo) process.stderr.write(d);
+    if (file) file.write(d);
+    else if (opts.logs) process.stderr.write(d);
   });
+  // Resolves once every line is in the file, so a caller that stops the service can read it whole.
+  const flushed = file ? new Promise<void>((resolve) => file.once('close', () => resolve())) : Promise.resolve();
+  child.stderr!.once('end', () => file?.end());
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<ServiceProcess['ready']>((resolve, reject) => {
@@ -71,20 +80,23 @@ export async function startService(
     ready,
     stop: async () => {
       if (alive()) child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      await flushed;
+      return code;
     },
     kill: async () => {
       if (alive()) child.kill('SIGKILL');
       await exited;
+      await flushed;
     },
   };
 }
 
 /**
  * A scheduler process on loopback with a free port, dispatching to the given workers (named
- * w1, w2 … in order), its logs passed through. `env` adds to or overrides its environment.
+ * w1, w2 … in order), its logs passed through unless `logs` says otherwise. `env` adds to or overrides its environment.
  */
-export function startSchedulerProcess(redisUrl: string, prefix: string, workers: readonly ServiceProcess[], env: Record<string, string> = {}): Promise<ServiceProcess> {
+export function startSchedulerProcess(redisUrl: string, prefix: string, workers: readonly ServiceProcess[], env: Record<string, string> = {}, logs: LogSink = true): Promise<ServiceProcess> {
   return startService(
     'scheduler',
     {
@@ -96,16 +108,16 @@ export function startSchedulerProcess(redisUrl: string, prefix: string, workers:
       ...env,
     },
     [],
-    { echo: true },
+    { logs },
   );
 }
 
 /** A worker process on loopback with a free port and one kernel thread. `env` adds to or overrides its environment. */
-export function startWorkerProcess(id: string, env: Record<string, string> = {}, args: string[] = [], echo = true): Promise<ServiceProcess> {
+export function startWorkerProcess(id: string, env: Record<string, string> = {}, args: string[] = [], logs: LogSink = true): Promise<ServiceProcess> {
   return startService(
     'worker',
     { LOG_LEVEL: 'warn', NIGHTSHIFT_WORKER_ID: id, NIGHTSHIFT_WORKER_LISTEN: '127.0.0.1:0', NIGHTSHIFT_WORKER_THREADS: '1', ...env },
     args,
-    { echo },
+    { logs },
   );
 }
