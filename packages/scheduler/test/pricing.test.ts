@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromTimestamp, packTokens, seededRandom } from '@nightshift/proto';
-import { learn, predictSeconds, priorState, type ModelState } from '../src/pricing/index.js';
+import { ERROR_WINDOW, learn, predictSeconds, priorState, type ModelState } from '../src/pricing/index.js';
 import { JobClient } from '../src/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 
@@ -30,6 +30,40 @@ test('the cost model learns log-linear coefficients from batches, tracks a chang
   const x = { paddedTokens: 64 * 1024, maxLength: 1024 };
   const ratio = predictSeconds(s, x) / seconds(slower, x.paddedTokens, x.maxLength);
   assert.ok(ratio > 0.9 && ratio < 1.1, `after the change, predicted ÷ true = ${ratio.toFixed(3)}`);
+});
+
+test('the recent error is a plain mean over the first window, forgets the prior once the model has learned, and stays high while predictions keep missing', () => {
+  const rand = seededRandom(5);
+  const shape = () => {
+    const longest = Math.round(64 * 2 ** (rand() * 6));
+    return { paddedTokens: longest * (1 + Math.floor(rand() * 32)), maxLength: longest };
+  };
+  const truth = (x: { paddedTokens: number }) => Math.exp(-18) * x.paddedTokens * (1 + 0.1 * (rand() - 0.5));
+  // A prior e^4 (55 times) too fast: its first prediction misses by 98%, and the model learns from there.
+  let s: ModelState = priorState({ a: -22, b: 1, c: 0 }, { a: 4, bc: 0.25 });
+  const errors: number[] = [];
+  for (let i = 0; i < ERROR_WINDOW; i++) {
+    const x = shape();
+    const t = truth(x);
+    errors.push(Math.abs(predictSeconds(s, x) - t) / t);
+    s = learn(s, x, t, 0.99);
+  }
+  const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+  assert.ok(errors[0]! > 0.9, `the prior's miss: ${errors[0]}`);
+  assert.ok(Math.abs(s.mape - mean) < 1e-12, `a plain mean over the first window: ${s.mape} against ${mean}`);
+  // Seeded with the first miss alone, an exponential average would still be over the alert threshold here.
+  assert.ok(s.mape < 0.5, `no alert for a model that is learning: ${s.mape}`);
+  for (let i = 0; i < 3 * ERROR_WINDOW; i++) {
+    const x = shape();
+    s = learn(s, x, truth(x), 0.99);
+  }
+  assert.ok(s.mape < 0.1, `three windows later, only recent misses count: ${s.mape}`);
+  // Batches that take three times, then a third of, what the model expects: the error stays high.
+  for (let i = 0; i < 2 * ERROR_WINDOW; i++) {
+    const x = shape();
+    s = learn(s, x, Math.exp(-18) * x.paddedTokens * (i % 2 ? 3 : 1 / 3), 0.99);
+  }
+  assert.ok(s.mape > 0.5, `persistent misses: ${s.mape}`);
 });
 
 const systems: TestSystem[] = [];

@@ -3,7 +3,7 @@ import type { OpName } from '@nightshift/proto';
 import type { Clock } from '../clock/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import type { AdmissionLimits, Keys } from '../jobs/index.js';
-import type { ModelState } from '../pricing/index.js';
+import { ERROR_WINDOW, type ModelState } from '../pricing/index.js';
 import type { Alerts } from './alerts.js';
 import { periodOf, previousPeriod, type Period } from './period.js';
 import { limitsFor, type TenantLimits } from './tenant-limits.js';
@@ -87,8 +87,8 @@ export class Guardrails {
   /** After a cost model learned a batch: an alert, once a day, when its recent error is above the threshold. */
   async checkModel(op: OpName, workerClass: string, state: ModelState): Promise<void> {
     const threshold = this.config.limits.alerts.modelError;
-    // A few batches are not a trend.
-    if (state.n < 10 || state.mape <= threshold) return;
+    // Judged over a whole window of batches: before that, the prior's first misses are most of the average.
+    if (state.n < ERROR_WINDOW || state.mape <= threshold) return;
     const day = periodOf(this.clock.now(), 'day').id;
     const once = await this.redis.set(`${this.keys.prefix}:alerts:model:${op}:${workerClass}:${day}`, '1', 'EX', 2 * 86_400, 'NX');
     if (once !== 'OK') return;

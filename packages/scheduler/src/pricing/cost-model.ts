@@ -29,8 +29,8 @@ export interface ModelState {
   mape: number;
 }
 
-/** Weight of the newest batch in the error average (about the last 20 batches count). */
-const ERROR_WEIGHT = 0.05;
+/** How many recent batches the error average follows: the newest weighs 1/ERROR_WINDOW. */
+export const ERROR_WINDOW = 20;
 
 function features(s: BatchShape): [number, number, number] {
   return [1, Math.log(Math.max(1, s.paddedTokens)), Math.log(Math.max(1, s.maxLength))];
@@ -89,5 +89,9 @@ export function learn(state: ModelState, shape: BatchShape, seconds: number, for
   // A batch that would leave the model unusable is not learned from.
   if (![...nextTheta, ...nextP].every(Number.isFinite)) return state;
   const ape = Math.abs(predicted - seconds) / seconds;
-  return { theta: nextTheta, p: nextP, n: state.n + 1, mape: state.mape < 0 ? ape : state.mape + ERROR_WEIGHT * (ape - state.mape) };
+  // A plain mean over the first batches, then an exponential average: seeded with the first error
+  // alone, the average would carry the prior's miss at weight (1 - 1/ERROR_WINDOW)^n long after the
+  // model had learned, and call a model that is learning "off by 60% on recent batches".
+  const weight = Math.max(1 / ERROR_WINDOW, 1 / (state.n + 1));
+  return { theta: nextTheta, p: nextP, n: state.n + 1, mape: state.mape < 0 ? ape : state.mape + weight * (ape - state.mape) };
 }
