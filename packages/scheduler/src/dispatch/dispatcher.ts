@@ -74,6 +74,8 @@ export class Dispatcher {
     this.fleetTimer = setInterval(() => void this.syncFleet().catch((err: unknown) => this.log.warn({ err }, 'fleet sync failed')), this.config.registry.syncMs);
     this.fleetTimer.unref();
     this.subscriber = this.connection.duplicate();
+    // The main connection logs an outage; without a listener, ioredis prints every error of this one too.
+    this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, queue: string) => this.wake(queue));
     await this.subscriber.subscribe(this.queues.keys.wake());
     await this.discover();

@@ -354,13 +354,14 @@ export class QueuePuller {
   }
 
   private async finish(job: BatchJob, move: () => Promise<unknown>): Promise<void> {
+    // Released before the move: a lock extension answered while the move is out would otherwise report
+    // the lock the move removed as lost.
+    this.locks.release(this.bull, job.id!);
     try {
       await move();
     } catch (err) {
       // Lock lost (this dispatcher was too slow): the batch is run again and its records keep the first results.
       this.log.warn({ err, batchId: job.data.batchId, queue: this.queue }, 'could not settle batch in its queue');
-    } finally {
-      this.locks.release(this.bull, job.id!);
     }
   }
 }

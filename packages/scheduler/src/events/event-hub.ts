@@ -36,7 +36,10 @@ export class EventHub {
       const last = await this.redis.xrevrange(this.keys.events(tenant), '+', '-', 'COUNT', 1);
       reader = this.readers.get(tenant);
       if (!reader) {
-        reader = { listeners: new Set(), conn: this.redis.duplicate(), lastId: last[0]?.[0] ?? '0-0', stopped: false };
+        const conn = this.redis.duplicate();
+        // The main connection logs an outage; without a listener, ioredis prints every error of this one too.
+        conn.on('error', () => undefined);
+        reader = { listeners: new Set(), conn, lastId: last[0]?.[0] ?? '0-0', stopped: false };
         this.readers.set(tenant, reader);
         void this.read(tenant, reader);
       }

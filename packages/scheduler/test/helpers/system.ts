@@ -83,13 +83,15 @@ export async function startSystem(
   };
 }
 
-/** Every event of the given jobs until each is final (the server then ends the watch). */
+/** Every event of the given jobs until each is final (the server then ends the watch); a watch per 1,000 ids, the API's limit. */
 export async function watchUntilFinal(client: JobClient, ids: string[], timeoutMs = 120_000): Promise<Map<string, JobEvent__Output[]>> {
   const events = new Map<string, JobEvent__Output[]>(ids.map((id) => [id, []]));
-  const stream = client.watchJobs(ids);
-  const timer = setTimeout(() => stream.cancel(), timeoutMs);
+  const streams = Array.from({ length: Math.ceil(ids.length / 1000) }, (_, i) => client.watchJobs(ids.slice(i * 1000, (i + 1) * 1000)));
+  const timer = setTimeout(() => streams.forEach((s) => s.cancel()), timeoutMs);
   try {
-    for await (const e of stream) events.get(e.jobId)!.push(e);
+    await Promise.all(streams.map(async (stream) => {
+      for await (const e of stream) events.get(e.jobId)!.push(e);
+    }));
   } finally {
     clearTimeout(timer);
   }
