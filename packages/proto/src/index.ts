@@ -21,7 +21,7 @@ export {
   type AttentionOpParams,
 } from './ops.js';
 export { loadConfig, configPathFromArgs, ConfigError, type EnvOverrides } from './config-file.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, throttled, type Logger } from './logger.js';
 export { runServiceMain, type ServiceMain } from './service-main.js';
 export { seededRandom } from './seeded-random.js';
 export { listenHttp, metricsRoute, type Route, type HttpEndpoint } from './http-endpoint.js';

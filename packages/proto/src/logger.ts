@@ -6,3 +6,23 @@ export type { Logger };
 export function createLogger(service: string, level: string, bindings: Record<string, unknown> = {}): Logger {
   return pino({ level, base: { service, ...bindings } }, pino.destination(2));
 }
+
+const lastLine = new Map<string, { at: number; times: number }>();
+
+/**
+ * Logs `msg` at most once every `everyMs` per message and error text, with `times`: how often it
+ * happened since the line before. While Redis is away every connection (one per queue) reports
+ * each reconnect attempt; one line every 10 s says as much as hundreds, and buries nothing else.
+ */
+export function throttled(log: Logger, level: 'warn' | 'error', msg: string, fields: Record<string, unknown> & { err?: unknown }, opts: { everyMs?: number; now?: number } = {}): void {
+  const errText = fields.err instanceof Error ? fields.err.message : String(fields.err ?? '');
+  const key = `${level} ${msg} ${errText}`;
+  const now = opts.now ?? Date.now();
+  const last = lastLine.get(key);
+  if (last && now - last.at < (opts.everyMs ?? 10_000)) {
+    last.times++;
+    return;
+  }
+  log[level]({ ...fields, times: (last?.times ?? 0) + 1 }, msg);
+  lastLine.set(key, { at: now, times: 0 });
+}

@@ -1,7 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import { connectRedis } from './redis/index.js';
 import { Registry } from 'prom-client';
-import { countGrpcRequests, createLogger, listenHttp, loadNightshift, metricsRoute, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
+import { countGrpcRequests, createLogger, throttled, listenHttp, loadNightshift, metricsRoute, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
 import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore, Keys } from './jobs/index.js';
 import { Alerts, Guardrails } from './guardrails/index.js';
@@ -51,7 +51,7 @@ export async function startScheduler(
   const bullRedis = connect({ maxRetriesPerRequest: null, lazyConnect: true });
   // Cost model updates WATCH their key: a connection of their own.
   const costRedis = connect({ maxRetriesPerRequest: null, lazyConnect: true });
-  for (const r of [redis, bullRedis, costRedis]) r.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  for (const r of [redis, bullRedis, costRedis]) r.on('error', (err) => throttled(log, 'warn', 'redis connection error', { err: err.message }));
   await Promise.all([redis.connect(), bullRedis.connect(), costRedis.connect()]);
 
   const keys = new Keys(config.prefix);

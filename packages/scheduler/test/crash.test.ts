@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import * as grpc from '@grpc/grpc-js';
 import { packTokens, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
 import { JobClient } from '../src/index.js';
 import { Keys } from '../src/jobs/keys.js';
@@ -56,10 +57,11 @@ function jobs(n: number): SubmitStreamRequest[] {
 }
 
 /** Submits through a client, noting each job id by request; a stream cut by a crash ends quietly. */
-async function submit(client: JobClient, requests: SubmitStreamRequest[], ids: Map<number, string>): Promise<void> {
+/** Submits; `refusals` collects the status codes of the requests refused. */
+async function submit(client: JobClient, requests: SubmitStreamRequest[], ids: Map<number, string>, refusals: number[] = []): Promise<void> {
   await client
     .submitMany(requests, (r) => {
-      if (!r.job) return;
+      if (!r.job) return void refusals.push(r.error?.code ?? -1);
       const i = Number(r.requestId);
       const before = ids.get(i);
       assert.ok(!before || before === r.job.id, `request ${i}: the same idempotency key gave job ${r.job.id} after ${before}`);
@@ -188,13 +190,17 @@ test('restart Redis (append-only file on) in the middle of a run: every accepted
   const ids = new Map<number, string>();
   const n = Math.min(JOBS, 2000);
   const requests = jobs(n);
-  const submitting = submit(client, requests, ids);
+  const refusals: number[] = [];
+  const submitting = submit(client, requests, ids, refusals);
   await until('some jobs are done', () => progress.count() > n / 10);
   await redis.stop();
+  // While Redis is away, calls are refused as UNAVAILABLE (worth retrying), not INTERNAL.
+  await assert.rejects(client.getUsage(), (err: grpc.ServiceError) => err.code === grpc.status.UNAVAILABLE && /the job store is unavailable/.test(err.details));
   await new Promise((r) => setTimeout(r, 1000));
   redis = await startRedisServer({ appendonly: true, dir: redisDir, port, args });
   await submitting;
   progress.stop();
+  assert.deepEqual([...new Set(refusals)].filter((c) => c !== grpc.status.UNAVAILABLE), [], `${refusals.length} refused during the outage`);
   // Whatever the outage refused is submitted again; the idempotency keys keep it to one job each.
   await until('the scheduler answers again', async () => {
     try {

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { ParamError } from '@nightshift/proto';
+import { ParamError, throttled } from '@nightshift/proto';
 import type { Logger } from '@nightshift/proto';
 
 /** An error meant for the caller: a gRPC status and a message that says what is wrong. */
@@ -32,8 +32,9 @@ export function toStatus(err: unknown, log: Logger, method: string): Partial<grp
   }
   if (err instanceof ParamError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   const e = err as Error & { code?: string };
-  if (e && /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|ETIMEDOUT/.test(`${e.code ?? ''} ${e.message ?? ''}`)) {
-    log.error({ err, method }, 'redis unavailable');
+  // ioredis's MaxRetriesPerRequestError says so only in its name ("Reached the max retries per request limit").
+  if (e && /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|ETIMEDOUT/.test(`${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`)) {
+    throttled(log, 'error', 'redis unavailable: requests refused with UNAVAILABLE', { err: e, method });
     return { code: grpc.status.UNAVAILABLE, details: 'the job store is unavailable; retry shortly' };
   }
   const ref = Math.random().toString(36).slice(2, 10);

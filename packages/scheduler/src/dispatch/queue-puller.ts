@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@nightshift/proto';
+import { throttled, type Logger } from '@nightshift/proto';
 import { encodeResult, resultKind, type JobStore, type Transition } from '../jobs/index.js';
 import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 import { BatchFormer, paddedTokens, type ClosingPolicy } from '../batching/index.js';
@@ -101,7 +101,7 @@ export class QueuePuller {
       lockDuration: opts.lockMs,
       maxStalledCount: opts.maxStalledCount,
     });
-    this.bull.on('error', (err) => this.log.warn({ err, queue }, 'queue worker error'));
+    this.bull.on('error', (err) => throttled(this.log, 'warn', 'queue worker error', { err, queue }));
   }
 
   async start(): Promise<void> {
@@ -133,7 +133,7 @@ export class QueuePuller {
         await this.cycle();
       } catch (err) {
         if (this.stopping) break;
-        this.log.error({ err, queue: this.queue }, 'dispatch cycle failed');
+        throttled(this.log, 'error', 'dispatch cycle failed', { err, queue: this.queue });
         await sleep(500);
       }
     }
