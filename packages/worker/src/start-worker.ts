@@ -3,6 +3,7 @@ import { Registration } from './registration/registration.js';
 import type { WorkerConfig } from './config/worker-config.js';
 import type { KernelBackend } from './backend/kernel-backend.js';
 import { TsBackend } from './backend/ts-backend.js';
+import { warmUp } from './backend/warm-up.js';
 import { loadNative, NativeBackend } from './native/index.js';
 import { WorkerService } from './service/worker-service.js';
 import { WorkerMetrics } from './metrics/index.js';
@@ -35,6 +36,14 @@ export interface RunningWorker {
 /** Starts a worker node: the kernel backend, then the gRPC WorkerService with health and reflection. */
 export async function startWorker(config: WorkerConfig, log: Logger = createLogger('worker', config.logLevel, { workerId: config.id })): Promise<RunningWorker> {
   const backend = chooseBackend(config, log);
+  // One batch per thread that may run kernels: libuv's pool for the native addon (a batch each), the pool's threads for TypeScript.
+  const threads = backend.name === 'ts' ? config.threads : Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  try {
+    log.info({ ms: Math.round(await warmUp(backend, threads)), batches: threads }, 'kernels warmed up');
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
   // The gauge reads the service only when scraped, after it exists.
   const metrics: WorkerMetrics = new WorkerMetrics({ id: config.id, workerClass: config.workerClass, pool: config.pool, backend: backend.name }, (): number => service.batchesInFlight);
   const service: WorkerService = new WorkerService(config, backend, log, metrics);
