@@ -31,7 +31,7 @@ test('the demo runs the whole system on a corpus, prints its report, exits 0 and
     assert.deepEqual(results, docs.map((d) => (JSON.parse(d) as { custom_id: string }).custom_id));
     // The services' logs went to files, not into the report; the scheduler's start-up warning is counted there.
     assert.doesNotMatch(out, /"level":/);
-    assert.match(out, /service logs: .*\/logs \(\d+ warnings or errors\)\n {4}1× authentication is off/);
+    assert.match(out, /service logs: .*\/logs \(\d+ warnings? or errors?\)\n {4}1× authentication is off/);
     assert.match(readFileSync(join(dir, 'out/logs/scheduler.log'), 'utf8'), /"msg":"authentication is off/);
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     const [, left] = await redis.scan('0', 'MATCH', `nsdemo-${child.pid}:*`, 'COUNT', 100_000);

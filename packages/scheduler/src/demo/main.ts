@@ -112,7 +112,7 @@ function logSummary(dir: string): string {
   }
   const n = [...counts.values()].reduce((a, b) => a + b, 0);
   const what = [...counts].map(([msg, k]) => `\n    ${k}× ${msg}`).join('');
-  return `  service logs: ${dir} (${n} warnings or errors)${what}`;
+  return `  service logs: ${dir} (${n} ${n === 1 ? 'warning or error' : 'warnings or errors'})${what}`;
 }
 
 function parseLogLine(line: string): { level: number; msg: string } {
