@@ -36,10 +36,8 @@ export interface RunningWorker {
 /** Starts a worker node: the kernel backend, then the gRPC WorkerService with health and reflection. */
 export async function startWorker(config: WorkerConfig, log: Logger = createLogger('worker', config.logLevel, { workerId: config.id })): Promise<RunningWorker> {
   const backend = chooseBackend(config, log);
-  // One batch per thread that may run kernels: libuv's pool for the native addon (a batch each), the pool's threads for TypeScript.
-  const threads = backend.name === 'ts' ? config.threads : Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   try {
-    log.info({ ms: Math.round(await warmUp(backend, threads)), batches: threads }, 'kernels warmed up');
+    log.info({ ms: Math.round(await warmUp(backend)), batches: backend.kernelThreads }, 'kernels warmed up');
   } catch (err) {
     await backend.close();
     throw err;

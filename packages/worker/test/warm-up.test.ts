@@ -13,6 +13,7 @@ function watched(backend: KernelBackend) {
   let most = 0;
   const w: KernelBackend = {
     name: backend.name,
+    kernelThreads: backend.kernelThreads,
     run: async (batch: BatchInput) => {
       ops.push(batch.spec.op);
       most = Math.max(most, ++inFlight);
@@ -33,7 +34,7 @@ test('warm-up runs every op on the real kernels, one batch per kernel thread at 
   for (const [backend, threads] of [[new NativeBackend(native.addon, native.addon.init({ threads: 1 })), 4], [new TsBackend(2), 2]] as const) {
     const w = watched(backend);
     try {
-      const ms = await warmUp(w.backend, threads);
+      const ms = await warmUp(w.backend);
       assert.ok(ms > 0);
       assert.deepEqual(w.ops, OP_NAMES.flatMap((op) => Array<string>(threads).fill(op)), backend.name);
       assert.equal(w.most(), threads, `${backend.name}: ${threads} batches at once`);

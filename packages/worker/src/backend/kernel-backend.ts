@@ -20,6 +20,8 @@ export interface BatchOutput {
 /** The port through which the service runs kernels; the TypeScript pool is one backend, the native addon others. */
 export interface KernelBackend {
   readonly name: string;
+  /** Threads that run kernels: how many batches it needs at once to touch each of them (the warm-up). */
+  readonly kernelThreads: number;
   run(batch: BatchInput): Promise<BatchOutput>;
   close(): Promise<void>;
 }

@@ -15,7 +15,10 @@ export class TsBackend implements KernelBackend {
   readonly name = 'ts';
   private readonly pool: Piscina;
 
+  readonly kernelThreads: number;
+
   constructor(private readonly threads: number) {
+    this.kernelThreads = threads;
     this.pool = new Piscina({ filename: threadFile, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   }
 

@@ -6,6 +6,8 @@ import { checkNativeBatch, nativeParams } from './native-params.js';
 /** The addon's kernels (CUDA, else CPU SIMD): one native call per batch, off the event loop. */
 export class NativeBackend implements KernelBackend {
   readonly name: string;
+  /** Each batch runs as one Node-API async worker, on a thread of libuv's pool. */
+  readonly kernelThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 
   constructor(
     private readonly addon: NativeAddon,
