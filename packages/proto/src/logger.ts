@@ -25,4 +25,6 @@ export function throttled(log: Logger, level: 'warn' | 'error', msg: string, fie
   }
   log[level]({ ...fields, times: (last?.times ?? 0) + 1 }, msg);
   lastLine.set(key, { at: now, times: 0 });
+  // Error texts vary (ids, addresses): forget lines whose interval is over, so the map stays small.
+  if (lastLine.size > 1000) for (const [k, v] of lastLine) if (now - v.at >= (opts.everyMs ?? 10_000)) lastLine.delete(k);
 }

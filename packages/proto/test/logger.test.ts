@@ -23,4 +23,9 @@ test('throttled logs a repeated message once per interval, with how often it hap
     ],
   );
   assert.equal(lines[0]!.queue, 'q0');
+  // Many different errors, each once (past the point where old lines are forgotten): each is logged once.
+  for (let i = 0; i < 3000; i++) throttled(log, 'warn', 'batch failed', { err: new Error(`batch ${i}`) }, { now: 100_000 + i * 20 });
+  const failed = lines.filter((l) => l.msg === 'batch failed');
+  assert.equal(failed.length, 3000);
+  assert.ok(failed.every((l) => l.times === 1));
 });

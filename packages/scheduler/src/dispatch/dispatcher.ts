@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { duplicateQuietly } from '../redis/index.js';
 import { channelCredentials, type Logger } from '@nightshift/proto';
 import type { JobStore } from '../jobs/index.js';
 import type { QueueSet } from '../queueing/index.js';
@@ -73,9 +74,7 @@ export class Dispatcher {
     await this.syncFleet();
     this.fleetTimer = setInterval(() => void this.syncFleet().catch((err: unknown) => this.log.warn({ err }, 'fleet sync failed')), this.config.registry.syncMs);
     this.fleetTimer.unref();
-    this.subscriber = this.connection.duplicate();
-    // The main connection logs an outage; without a listener, ioredis prints every error of this one too.
-    this.subscriber.on('error', () => undefined);
+    this.subscriber = duplicateQuietly(this.connection);
     this.subscriber.on('message', (_channel: string, queue: string) => this.wake(queue));
     await this.subscriber.subscribe(this.queues.keys.wake());
     await this.discover();

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { duplicateQuietly } from '../redis/index.js';
 import type { Logger } from '@nightshift/proto';
 import type { Keys } from '../jobs/index.js';
 import { parseEntry, type JobEventEntry } from './job-event.js';
@@ -36,10 +37,7 @@ export class EventHub {
       const last = await this.redis.xrevrange(this.keys.events(tenant), '+', '-', 'COUNT', 1);
       reader = this.readers.get(tenant);
       if (!reader) {
-        const conn = this.redis.duplicate();
-        // The main connection logs an outage; without a listener, ioredis prints every error of this one too.
-        conn.on('error', () => undefined);
-        reader = { listeners: new Set(), conn, lastId: last[0]?.[0] ?? '0-0', stopped: false };
+        reader = { listeners: new Set(), conn: duplicateQuietly(this.redis), lastId: last[0]?.[0] ?? '0-0', stopped: false };
         this.readers.set(tenant, reader);
         void this.read(tenant, reader);
       }

@@ -17,3 +17,13 @@ export function connectRedis(url: string, cluster: boolean, options: RedisOption
     maxRedirections: 16,
   }) as unknown as Redis;
 }
+
+/**
+ * A second connection like `conn` (for a blocking read or a subscription). Its errors are not logged:
+ * the main connection logs an outage, and without a listener ioredis would print every error again.
+ */
+export function duplicateQuietly(conn: Redis): Redis {
+  const dup = conn.duplicate();
+  dup.on('error', () => undefined);
+  return dup;
+}

@@ -1,2 +1,2 @@
-export { connectRedis } from './connect.js';
+export { connectRedis, duplicateQuietly } from './connect.js';
 export { SlotBatch, groupBySlot } from './slot-batch.js';
