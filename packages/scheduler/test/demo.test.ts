@@ -41,3 +41,15 @@ test('the demo runs the whole system on a corpus, prints its report, exits 0 and
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a demo that fails says so, exits 1 and names where the services logged', async () => {
+  const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'src/demo/main.ts', '--corpus', '/nonexistent/corpus.jsonl'], { cwd: pkg });
+  let out = '';
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 1);
+  const m = /^demo failed: ENOENT.*\/nonexistent\/corpus\.jsonl.* \(the services' logs: (.+\/logs)\)$/m.exec(out);
+  assert.ok(m, out);
+  assert.match(readFileSync(join(m[1]!, 'scheduler.log'), 'utf8'), /authentication is off/);
+  rmSync(join(m[1]!, '..'), { recursive: true, force: true });
+});

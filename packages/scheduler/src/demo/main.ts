@@ -34,6 +34,7 @@ async function main(): Promise<number> {
   let redisServer: RedisServerHandle | undefined;
   let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `nsdemo-${process.pid}`;
+  let logs: string | undefined;
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
     if (bad) throw new Error(`--ops: the pipeline runs minhash and embed, not ${bad}`);
     const out = args.out ?? mkdtempSync(join(tmpdir(), 'nightshift-demo-'));
     // The services' JSON logs go to files, so the report reads clean; the demo counts what they warn of.
-    const logs = join(out, 'logs');
+    logs = join(out, 'logs');
     mkdirSync(logs, { recursive: true });
     const workers: ServiceProcess[] = [];
     for (let i = 1; i <= Number(args.workers); i++) {
@@ -94,6 +95,10 @@ async function main(): Promise<number> {
     await cleanup();
     say(logSummary(logs));
     return runs.every((r) => r.failed === 0 && r.skipped.length === 0) ? 0 : 1;
+  } catch (err) {
+    // The services' own account of what went wrong is in their logs, not on screen.
+    if (logs && err instanceof Error) err.message += ` (the services' logs: ${logs})`;
+    throw err;
   } finally {
     await cleanup();
   }
