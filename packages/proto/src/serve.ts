@@ -20,12 +20,17 @@ export class MalformedRequest {
   }
 }
 
-/** The service definition with request decoding that never throws: a request that does not decode becomes a MalformedRequest. */
+/**
+ * The service definition with request decoding that never throws: a request that does not decode
+ * becomes a MalformedRequest. Responses given as bytes are sent as they are, so that a message sent
+ * to many streams is encoded once.
+ */
 export function tolerantDecoding<D extends grpc.ServiceDefinition>(def: D): D {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, m] of Object.entries(def as grpc.ServiceDefinition)) {
     out[name] = {
       ...m,
+      responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : m.responseSerialize(value)),
       requestDeserialize: (bytes: Buffer) => {
         try {
           return m.requestDeserialize(bytes);

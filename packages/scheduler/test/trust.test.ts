@@ -50,7 +50,7 @@ async function refused(p: Promise<unknown>, code: grpc.status, message?: RegExp)
 
 test('API keys, tenant isolation, TLS to the scheduler and mutual TLS to the workers', async () => {
   const f = certificates();
-  const keys = { acme: newApiKey('acme'), globex: newApiKey('globex'), admin: newApiKey('ops', 'admin'), worker: newApiKey('fleet', 'worker') };
+  const keys = { acme: newApiKey('acme'), globex: newApiKey('globex'), admin: newApiKey('ops', 'admin'), worker: newApiKey('fleet', 'worker', ['tls-worker']) };
   const prefix = testPrefix('trust');
   stops.push(() => dropPrefix(prefix));
   const scheduler: RunningScheduler = await startScheduler(

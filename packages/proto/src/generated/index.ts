@@ -26,6 +26,8 @@ export * from './nightshift/v1/ListJobsResponse.js';
 export * from './nightshift/v1/MinhashParams.js';
 export * from './nightshift/v1/OpParams.js';
 export * from './nightshift/v1/PeriodUsage.js';
+export * from './nightshift/v1/PurgeCacheRequest.js';
+export * from './nightshift/v1/PurgeCacheResponse.js';
 export * from './nightshift/v1/QuoteRequest.js';
 export * from './nightshift/v1/QuoteResponse.js';
 export * from './nightshift/v1/RegisterRequest.js';

@@ -23,6 +23,8 @@ import type { ListJobsResponse as _nightshift_v1_ListJobsResponse, ListJobsRespo
 import type { MinhashParams as _nightshift_v1_MinhashParams, MinhashParams__Output as _nightshift_v1_MinhashParams__Output } from './nightshift/v1/MinhashParams.js';
 import type { OpParams as _nightshift_v1_OpParams, OpParams__Output as _nightshift_v1_OpParams__Output } from './nightshift/v1/OpParams.js';
 import type { PeriodUsage as _nightshift_v1_PeriodUsage, PeriodUsage__Output as _nightshift_v1_PeriodUsage__Output } from './nightshift/v1/PeriodUsage.js';
+import type { PurgeCacheRequest as _nightshift_v1_PurgeCacheRequest, PurgeCacheRequest__Output as _nightshift_v1_PurgeCacheRequest__Output } from './nightshift/v1/PurgeCacheRequest.js';
+import type { PurgeCacheResponse as _nightshift_v1_PurgeCacheResponse, PurgeCacheResponse__Output as _nightshift_v1_PurgeCacheResponse__Output } from './nightshift/v1/PurgeCacheResponse.js';
 import type { QuoteRequest as _nightshift_v1_QuoteRequest, QuoteRequest__Output as _nightshift_v1_QuoteRequest__Output } from './nightshift/v1/QuoteRequest.js';
 import type { QuoteResponse as _nightshift_v1_QuoteResponse, QuoteResponse__Output as _nightshift_v1_QuoteResponse__Output } from './nightshift/v1/QuoteResponse.js';
 import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Output as _nightshift_v1_SubmitRequest__Output } from './nightshift/v1/SubmitRequest.js';
@@ -73,6 +75,8 @@ export interface ProtoGrpcType {
       MinhashParams: MessageTypeDefinition<_nightshift_v1_MinhashParams, _nightshift_v1_MinhashParams__Output>
       OpParams: MessageTypeDefinition<_nightshift_v1_OpParams, _nightshift_v1_OpParams__Output>
       PeriodUsage: MessageTypeDefinition<_nightshift_v1_PeriodUsage, _nightshift_v1_PeriodUsage__Output>
+      PurgeCacheRequest: MessageTypeDefinition<_nightshift_v1_PurgeCacheRequest, _nightshift_v1_PurgeCacheRequest__Output>
+      PurgeCacheResponse: MessageTypeDefinition<_nightshift_v1_PurgeCacheResponse, _nightshift_v1_PurgeCacheResponse__Output>
       QuoteRequest: MessageTypeDefinition<_nightshift_v1_QuoteRequest, _nightshift_v1_QuoteRequest__Output>
       QuoteResponse: MessageTypeDefinition<_nightshift_v1_QuoteResponse, _nightshift_v1_QuoteResponse__Output>
       SubmitRequest: MessageTypeDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitRequest__Output>

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type {
   CancelJobRequest__Output, GetJobRequest__Output, Job, JobEvent, JobServiceHandlers, ListJobsRequest__Output,
   GetUsageRequest__Output, ListJobsResponse, Logger, QuoteRequest__Output, Usage, QuoteResponse, SubmitRequest__Output, SubmitResponse, SubmitStreamRequest__Output, SubmitStreamResponse,
-  WatchJobsRequest__Output, BatchGetJobsRequest__Output, BatchGetJobsResponse, GetFleetRequest__Output, Fleet,
+  WatchJobsRequest__Output, BatchGetJobsRequest__Output, BatchGetJobsResponse, GetFleetRequest__Output, Fleet, PurgeCacheRequest__Output, PurgeCacheResponse,
 } from '@nightshift/proto';
 import { isFinal, type JobStore } from '../jobs/index.js';
 import type { Admission } from '../admission/index.js';
@@ -11,12 +11,15 @@ import type { EventHub, JobEventEntry } from '../events/index.js';
 import { decodeEntry, type QueueSet } from '../queueing/index.js';
 import type { Guardrails, PeriodUsage } from '../guardrails/index.js';
 import type { DeferredWork } from '../windows/index.js';
-import { MalformedRequest, toTimestamp } from '@nightshift/proto';
+import { loadNightshift, MalformedRequest, toTimestamp } from '@nightshift/proto';
 import { ApiError, notFound, toStatus } from './api-error.js';
 import type { ApiKeys } from '../auth/index.js';
 import type { FlowMetrics } from '../metrics/index.js';
+import type { ResultCache } from '../cache/index.js';
+import type { SchedulerConfig } from '../config/scheduler-config.js';
+import { StreamQuota } from './stream-quota.js';
 import { unary } from './unary.js';
-import { batchGetJobsRequest, cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, watchJobsRequest } from './requests.js';
+import { batchGetJobsRequest, cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, purgeCacheRequest, watchJobsRequest } from './requests.js';
 import { eventView, jobView, quoteView, snapshotEvent } from './job-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
@@ -28,8 +31,12 @@ export interface JobServiceDeps {
   guardrails: Guardrails;
   deferred: DeferredWork;
   maxTextBytes: number;
+  /** Open streams allowed per tenant and key, and how far a watcher may fall behind. */
+  streams: SchedulerConfig['streams'];
   /** Who may call, and for which tenant. */
   auth: ApiKeys;
+  /** Where computed results are kept, for PurgeCache. */
+  cache: Pick<ResultCache, 'purge'>;
   /** The workers this replica dispatches to. */
   fleet: () => Array<{ id: string; pool: string; workerClass: string; inFlight: number; draining: boolean }>;
   log: Logger;
@@ -40,9 +47,20 @@ export interface JobServiceDeps {
 /** The JobService: the API's edge, where requests are checked and errors become statuses. */
 export class JobService {
   private readonly spec;
+  private readonly watches: StreamQuota;
+  private readonly allJobsWatches: StreamQuota;
+  private readonly submitStreams: StreamQuota;
+  /** Each event encoded once, however many watchers it goes to. */
+  private readonly encoded = new WeakMap<object, Buffer>();
+  private readonly encodeEvent = loadNightshift().grpcObject.nightshift.v1.JobService.service.WatchJobs.responseSerialize as (e: JobEvent) => Buffer;
 
   constructor(private readonly d: JobServiceDeps) {
     this.spec = jobSpecSchema(d.maxTextBytes);
+    const s = d.streams;
+    this.watches = new StreamQuota('watches', s.watchesPerTenant, s.watchesPerKey);
+    // Per key, watches of all jobs count only in `watches`: an admin key may follow several tenants.
+    this.allJobsWatches = new StreamQuota("watches of all the tenant's jobs", s.allJobsWatchesPerTenant, Infinity);
+    this.submitStreams = new StreamQuota('SubmitStreams', s.submitStreamsPerTenant, s.submitStreamsPerKey);
   }
 
   handlers(): JobServiceHandlers {
@@ -57,6 +75,7 @@ export class JobService {
       Quote: this.unary('Quote', (call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>) => this.quote(call)),
       GetUsage: this.unary('GetUsage', (call: grpc.ServerUnaryCall<GetUsageRequest__Output, Usage>) => this.getUsage(call)),
       GetFleet: this.unary('GetFleet', (call: grpc.ServerUnaryCall<GetFleetRequest__Output, Fleet>) => this.getFleet(call)),
+      PurgeCache: this.unary('PurgeCache', (call: grpc.ServerUnaryCall<PurgeCacheRequest__Output, PurgeCacheResponse>) => this.purgeCache(call)),
     };
   }
 
@@ -78,6 +97,14 @@ export class JobService {
       workers: this.d.fleet().map((w) => ({ id: w.id, pool: w.pool, workerClass: w.workerClass, batchesInFlight: w.inFlight, draining: w.draining })),
       tenants: tenants.map((tenant, i) => ({ tenant, current: periodView(usage[i]!.current) })),
     };
+  }
+
+  private async purgeCache(call: grpc.ServerUnaryCall<PurgeCacheRequest__Output, PurgeCacheResponse>): Promise<PurgeCacheResponse> {
+    this.d.auth.requireAdmin(call.metadata, 'purges the result cache');
+    const { workerId } = parseRequest(purgeCacheRequest, call.request);
+    const removed = await this.d.cache.purge(workerId);
+    this.d.log.warn({ workerId, removed }, 'cached results of a worker purged');
+    return { removed: String(removed) };
   }
 
   private async quote(call: grpc.ServerUnaryCall<QuoteRequest__Output, QuoteResponse>): Promise<QuoteResponse> {
@@ -106,7 +133,11 @@ export class JobService {
   private submitStream(call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>): void {
     let tenant: string;
     try {
-      tenant = this.d.auth.tenantOf(call.metadata);
+      const caller = this.d.auth.jobCaller(call.metadata);
+      tenant = caller.tenant;
+      const release = this.submitStreams.take(caller);
+      // Whichever comes first: answered (finish), gone (cancelled), or closed.
+      for (const event of ['finish', 'close', 'cancelled']) call.once(event, release);
     } catch (err) {
       call.emit('error', toStatus(err, this.d.log, 'SubmitStream'));
       return;
@@ -225,26 +256,34 @@ export class JobService {
   /**
    * Subscribe first, then read the jobs as they stand: whatever changes in
    * between arrives as an event, and per-job seq drops what the snapshot
-   * already told.
+   * already told. A reader that falls `maxUnsentEvents` behind is ended
+   * rather than buffered for.
    */
   private async watchJobs(call: grpc.ServerWritableStream<WatchJobsRequest__Output, JobEvent>): Promise<void> {
+    const releases: Array<() => void> = [];
     let unsubscribe: (() => void) | undefined;
     let ended = false;
-    const end = (status?: Partial<grpc.StatusObject>) => {
+    const end = (status?: Partial<grpc.StatusObject>, now = false) => {
       if (ended) return;
       ended = true;
       unsubscribe?.();
-      if (status) call.emit('error', status);
+      for (const release of releases) release();
+      if (status && now) endAtOnce(call, status);
+      else if (status) call.emit('error', status);
       else call.end();
     };
     call.on('cancelled', () => end());
     call.on('error', () => end());
     try {
-      const tenant = this.d.auth.tenantOf(call.metadata);
+      const caller = this.d.auth.jobCaller(call.metadata);
+      const tenant = caller.tenant;
       const req = parseRequest(watchJobsRequest, call.request);
       const ids = [...new Set(req.jobIds)];
+      releases.push(this.watches.take(caller));
+      if (ids.length === 0) releases.push(this.allJobsWatches.take(caller));
       const wanted = req.states.length ? new Set(req.states) : null;
       const watched = new Map<string, number>(ids.map((id) => [id, 0]));
+      const maxUnsent = this.d.streams.maxUnsentEvents;
       let finals = 0;
       let live = false;
       const early: JobEventEntry[] = [];
@@ -257,10 +296,16 @@ export class JobService {
           if (isFinal(e.state)) finals++;
         }
         // Filtered after the count above: a watch of ids ends at their final states whatever it sends.
-        if (!wanted || wanted.has(e.state)) call.write(eventView(e));
+        if (!wanted || wanted.has(e.state)) {
+          if (call.writableLength >= maxUnsent) {
+            return end({ code: grpc.status.RESOURCE_EXHAUSTED, details: `watch ended: ${maxUnsent} events were waiting unread; read faster or watch fewer jobs a stream, then watch again (GetJob or ListJobs tell what was missed)` }, true);
+          }
+          // Bytes where the type says a message: the serializer passes them through (tolerantDecoding).
+          call.write(this.eventBytes(e) as JobEvent);
+        }
         if (ids.length && finals === ids.length) end();
       };
-      unsubscribe = await this.d.events.subscribe(tenant, (e) => (live ? deliver(e) : early.push(e)));
+      unsubscribe = await this.d.events.subscribe(tenant, (e) => (live ? deliver(e) : early.push(e)), ids);
       if (ended) return unsubscribe();
       // Headers say the watch is subscribed: a client that waits for them misses no later change.
       call.sendMetadata(new grpc.Metadata());
@@ -276,6 +321,31 @@ export class JobService {
       end(toStatus(err, this.d.log, 'WatchJobs'));
     }
   }
+
+  /** An event's message bytes, encoded by the first watcher that sends it (the stream's serializer passes bytes through). */
+  private eventBytes(e: Omit<JobEventEntry, 'streamId'>): Buffer {
+    let bytes = this.encoded.get(e);
+    if (!bytes) {
+      bytes = this.encodeEvent(eventView(e));
+      this.encoded.set(e, bytes);
+    }
+    return bytes;
+  }
+}
+
+/**
+ * Ends a server stream with `status` at once, dropping the messages it still holds unsent. Ended
+ * the usual way, the status would wait behind them, and they would stay in memory, for as long as
+ * the reader does not read. grpc-js has no public call for this: its inner call's sendStatus is it.
+ */
+function endAtOnce(call: grpc.ServerWritableStream<unknown, unknown>, status: Partial<grpc.StatusObject>): void {
+  const inner = (call as unknown as { call?: { sendStatus(s: grpc.StatusObject): void } }).call;
+  if (!inner) {
+    call.emit('error', status);
+    return;
+  }
+  inner.sendStatus({ code: status.code ?? grpc.status.UNKNOWN, details: status.details ?? '', metadata: status.metadata ?? new grpc.Metadata() });
+  call.destroy();
 }
 
 function periodView(p: PeriodUsage) {

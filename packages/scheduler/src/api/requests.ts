@@ -79,6 +79,9 @@ export type ValidJobSpec = z.output<ReturnType<typeof jobSpecSchema>>;
 export const getJobRequest = z.object({ jobId, omitResult: z.boolean() });
 export const batchGetJobsRequest = z.object({ jobIds: z.array(jobId).max(1000, 'at most 1000 ids at once'), omitResult: z.boolean() });
 export const cancelJobRequest = z.object({ jobId });
+/** A worker's id: a Kubernetes pod name fits. */
+export const workerId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'must be 1–253 letters, digits, . _ or -');
+export const purgeCacheRequest = z.object({ workerId });
 const apiState = z.string().transform((s, ctx): JobState => {
   const state = fromApiState(s);
   if (!state) {

@@ -1,1 +1,1 @@
-export { ApiKeys, hashKey, newApiKey, TENANT_HEADER, type ApiKeyEntry, type Caller, type Role } from './api-keys.js';
+export { ApiKeys, hashKey, newApiKey, TENANT_HEADER, type ApiKeyEntry, type Caller, type Role, type WorkerAccess } from './api-keys.js';

@@ -57,14 +57,49 @@ export class ResultCache {
     return out;
   }
 
-  /** Keeps computed results for the retention, in one round trip; each as its kind and its bytes (encodeResult). */
-  async store(entries: ReadonlyArray<{ key: string; kind: 'u32' | 'f32'; bytes: Buffer }>): Promise<void> {
+  /**
+   * Keeps computed results for the retention, in one round trip; each as its kind and its bytes
+   * (encodeResult). The worker that computed them indexes them, so that they can be purged.
+   */
+  async store(entries: ReadonlyArray<{ key: string; kind: 'u32' | 'f32'; bytes: Buffer }>, workerId: string): Promise<void> {
     const batch = new SlotBatch(this.redis);
+    const kept: string[] = [];
+    const now = Date.now();
+    const expiresAt = now + this.opts.retentionSeconds * 1000;
     for (const { key, kind, bytes } of entries) {
       if (!key) continue;
       const value = Buffer.concat([kind === 'u32' ? KIND_U32 : KIND_F32, bytes]);
       batch.add(key, (p) => p.set(key, value, 'EX', this.opts.retentionSeconds));
+      kept.push(key);
     }
-    if (batch.size) await batch.execOrThrow();
+    if (kept.length === 0) return;
+    // The worker's index: its keys by expiry, trimmed of the expired, living as long as its newest entry.
+    const index = this.byWorker(workerId);
+    batch.add(index, (p) => p.zadd(index, ...kept.flatMap((k) => [expiresAt, k])));
+    batch.add(index, (p) => p.zremrangebyscore(index, '-inf', now));
+    batch.add(index, (p) => p.pexpire(index, this.opts.retentionSeconds * 1000));
+    await batch.execOrThrow();
+  }
+
+  /**
+   * Removes every result `workerId` computed that is still cached; the number removed. A key that
+   * another worker computed again since goes too: the cache is only a help, it is computed again.
+   */
+  async purge(workerId: string): Promise<number> {
+    const index = this.byWorker(workerId);
+    let removed = 0;
+    for (;;) {
+      const keys = await this.redis.zrange(index, 0, 999);
+      if (keys.length === 0) break;
+      const batch = new SlotBatch(this.redis);
+      for (const list of groupBySlot(this.redis, keys)) batch.add(keys[list[0]!]!, (p) => p.unlink(...list.map((i) => keys[i]!)));
+      for (const n of await batch.execOrThrow()) removed += Number(n);
+      await this.redis.zrem(index, ...keys);
+    }
+    return removed;
+  }
+
+  private byWorker(workerId: string): string {
+    return `${this.prefix}:{cache-by:${workerId}}`;
   }
 }

@@ -6,6 +6,8 @@ import { runPipeline, schedulePipeline } from '../pipeline/index.js';
 
 export interface Context {
   outDir?: string;
+  /** `cache purge --worker ID`. */
+  worker?: string;
   cron?: string;
   threshold: number;
   client: JobClient;
@@ -36,8 +38,11 @@ export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--
   pipeline schedule SOURCE --cron "0 22 * * *" --op … --out DIR
                       the same on a schedule (UTC), never two runs at once, each in DIR/<start time>
 
-  keys new --tenant T [--role tenant|admin|worker]
-                      a new API key, and its line for the scheduler's auth.keys (only the hash is kept)
+  keys new --tenant T [--role tenant|admin|worker] [--workers ID,PREFIX-*]
+                      a new API key, and its line for the scheduler's auth.keys (only the hash is kept);
+                      a worker key names the worker ids it may register
+  cache purge --worker ID
+                      (admin key) remove every cached result the worker computed
 
   NIGHTSHIFT_SCHEDULER, NIGHTSHIFT_TENANT, NIGHTSHIFT_API_KEY and NIGHTSHIFT_CA stand for --scheduler, --tenant,
   --api-key and --ca (the CA of the scheduler's TLS certificate; without it, plaintext).
@@ -202,6 +207,13 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
       c.out(`results in ${c.outDir}`);
     }
     return report.failed || report.skipped.length ? 1 : 0;
+  },
+
+  async cache(c) {
+    if (c.args[0] !== 'purge' || !c.worker) throw new Error('cache: only "cache purge --worker ID" exists');
+    const { removed } = await c.client.purgeCache(c.worker);
+    c.out(c.json ? JSON.stringify({ worker: c.worker, removed: Number(removed) }) : `removed ${removed} cached results computed by ${c.worker}`);
+    return 0;
   },
 
   async usage(c) {

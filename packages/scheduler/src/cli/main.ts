@@ -23,6 +23,8 @@ async function main(): Promise<number> {
       'api-key': { type: 'string', default: process.env.NIGHTSHIFT_API_KEY ?? '' },
       ca: { type: 'string', default: process.env.NIGHTSHIFT_CA ?? '' },
       role: { type: 'string', default: 'tenant' },
+      workers: { type: 'string' },
+      worker: { type: 'string' },
       json: { type: 'boolean', default: false },
       op: { type: 'string' },
       state: { type: 'string', multiple: true },
@@ -46,7 +48,7 @@ async function main(): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
-  if (name === 'keys') return newKey(rest, values.tenant!, values.role!, values.json!);
+  if (name === 'keys') return newKey(rest, values.tenant!, values.role!, values.workers, values.json!);
   const command = commands[name];
   if (!command) fail(`unknown command "${name}"`);
   if (!values.tenant && !values['api-key']) fail('--tenant (or NIGHTSHIFT_TENANT) is required, or an --api-key that names it');
@@ -79,6 +81,7 @@ async function main(): Promise<number> {
     text: values.text,
     ...(values.out ? { outDir: here(values.out) } : {}),
     ...(values.cron ? { cron: values.cron } : {}),
+    ...(values.worker ? { worker: values.worker } : {}),
     threshold,
     extra,
     out: (s) => process.stdout.write(`${s}\n`),
@@ -95,16 +98,20 @@ async function main(): Promise<number> {
   }
 }
 
-/** `nightshift keys new --tenant T [--role tenant|admin|worker]`: a new API key, and the entry for the scheduler's auth.keys. */
-function newKey(args: string[], tenant: string, role: string, json: boolean): number {
+/** `nightshift keys new --tenant T [--role tenant|admin|worker] [--workers ID,ID*]`: a new API key, and the entry for the scheduler's auth.keys. */
+function newKey(args: string[], tenant: string, role: string, workerList: string | undefined, json: boolean): number {
   if (args[0] !== 'new') fail('keys: only "keys new" exists');
   if (!tenant) fail('keys new: --tenant is required');
   if (role !== 'tenant' && role !== 'admin' && role !== 'worker') fail(`--role: "${role}" is not tenant, admin or worker`);
-  const { key, entry } = newApiKey(tenant, role);
+  const workers = workerList?.split(',').map((w) => w.trim()).filter(Boolean);
+  if (role === 'worker' && !workers?.length) fail('keys new --role worker: --workers is required, the worker ids the key may register (nightshift-worker-* for any)');
+  if (role !== 'worker' && workers) fail('keys new: --workers goes with --role worker');
+  const { key, entry } = newApiKey(tenant, role, workers);
   if (json) process.stdout.write(`${JSON.stringify({ key, entry })}\n`);
   else {
+    const bound = workers ? `, workers: [${workers.map((w) => JSON.stringify(w)).join(', ')}]` : '';
     process.stdout.write(`API key (give it to the caller; it is not stored anywhere): ${key}\n`);
-    process.stdout.write(`for the scheduler's config, under auth.keys:\n  - { tenant: ${entry.tenant}, role: ${entry.role}, sha256: ${entry.sha256} }\n`);
+    process.stdout.write(`for the scheduler's config, under auth.keys:\n  - { tenant: ${entry.tenant}, role: ${entry.role}, sha256: ${entry.sha256}${bound} }\n`);
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest, type BatchGetJobsResponse__Output, type Fleet__Output,
+  loadNightshift, type Job__Output, type JobEvent__Output, type JobServiceClient, type JobSpec, type ListJobsRequest, type BatchGetJobsResponse__Output, type Fleet__Output, type PurgeCacheResponse__Output,
   type ListJobsResponse__Output, type QuoteResponse__Output, type Usage__Output, type SubmitResponse__Output, type SubmitStreamRequest, type SubmitStreamResponse__Output, type JobState,
 } from '@nightshift/proto';
 import { TENANT_HEADER } from '../api/index.js';
@@ -11,7 +11,8 @@ export const FINAL_API_STATES = ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB
 /** A JobService client for one tenant, with promises and async iterables instead of callbacks. */
 export class JobClient {
   readonly raw: JobServiceClient;
-  private readonly metadata: grpc.Metadata;
+  /** What every call sends: the tenant header and the API key. */
+  readonly metadata: grpc.Metadata;
 
   /**
    * `tenant` is sent as the tenant header ('' sends none: the API key says who calls). With an API
@@ -49,6 +50,11 @@ export class JobClient {
   /** Admin keys only: the workers and every tenant's usage. */
   getFleet(): Promise<Fleet__Output> {
     return this.unary<object, Fleet__Output>(this.raw.getFleet, {});
+  }
+
+  /** Admin keys only: removes every cached result the worker computed. */
+  purgeCache(workerId: string): Promise<PurgeCacheResponse__Output> {
+    return this.unary<object, PurgeCacheResponse__Output>(this.raw.purgeCache, { workerId });
   }
 
   cancelJob(jobId: string): Promise<Job__Output> {

@@ -72,13 +72,24 @@ export const schedulerConfigSchema = z.object({
   /**
    * API keys, stored as SHA-256 hashes (`nightshift keys new` makes one). With any key here, every
    * call must carry "authorization: Bearer <key>" and acts for its key's tenant; an admin key acts
-   * for the tenant its x-nightshift-tenant header names; a worker key may only register workers.
+   * for the tenant its x-nightshift-tenant header names; a worker key may only register the worker ids it is bound to.
    * Empty: no authentication, the x-nightshift-tenant header says who calls (development only).
    */
   auth: z
     .object({
       keys: z
-        .array(z.object({ tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256, 64 hex digits'), role: z.enum(['tenant', 'admin', 'worker']).default('tenant') }))
+        .array(
+          z
+            .object({
+              tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+              sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256, 64 hex digits'),
+              role: z.enum(['tenant', 'admin', 'worker']).default('tenant'),
+              /** A worker key: the worker ids it may register, heartbeat and deregister; `*` matches any run of id characters (nightshift-worker-*). */
+              workers: z.array(z.string().regex(/^[A-Za-z0-9._*-]{1,253}$/, 'must be a worker id, with * for any run of id characters')).min(1).optional(),
+            })
+            .refine((k) => k.role !== 'worker' || k.workers, { message: 'a worker key must list the worker ids it may use in "workers"', path: ['workers'] })
+            .refine((k) => k.role === 'worker' || !k.workers, { message: 'only a worker key lists workers', path: ['workers'] }),
+        )
         .default([]),
     })
     .prefault({}),
@@ -121,6 +132,26 @@ export const schedulerConfigSchema = z.object({
       maxTextBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
       /** How long a finished job stays readable. */
       retentionSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    })
+    .prefault({}),
+  /**
+   * Open streams each replica allows, per tenant and per API key (RESOURCE_EXHAUSTED past them),
+   * and how far a watcher may fall behind before its watch is ended.
+   */
+  streams: z
+    .object({
+      /** WatchJobs streams of given jobs (a pipeline holds one per thousand jobs in flight). */
+      watchesPerTenant: z.coerce.number().int().min(1).default(256),
+      watchesPerKey: z.coerce.number().int().min(1).default(256),
+      /** WatchJobs streams of all a tenant's jobs: each is sent every event, so they are few. */
+      allJobsWatchesPerTenant: z.coerce.number().int().min(1).default(8),
+      submitStreamsPerTenant: z.coerce.number().int().min(1).default(32),
+      submitStreamsPerKey: z.coerce.number().int().min(1).default(64),
+      /**
+       * Events a watch may hold unsent (its reader too slow for them): past it the watch ends
+       * RESOURCE_EXHAUSTED. At least a watch's snapshot (1,000 jobs) and a turn of deliveries (256).
+       */
+      maxUnsentEvents: z.coerce.number().int().min(1536).default(2048),
     })
     .prefault({}),
   /** Results kept by content (op, params, tokens): a job computed before takes its result and does not run. */

@@ -265,14 +265,15 @@ export class QueuePuller {
       started.map((s) => ({ failedBefore: s.attempts - 1, maxAttempts: s.entry.maxAttempts })),
       reply,
     );
-    await this.settle(job, started, plan, slot.workerId, share, alone);
+    await this.settle(job, started, plan, slot, share, alone);
   }
 
   /**
    * Records, one script per tenant, then the batch's BullMQ job. A retried job goes into the retry
    * set before its record says QUEUED, so a crash in between never leaves a QUEUED job in no set.
    */
-  private async settle(job: BatchJob, started: Started[], plan: Settlement[], workerId: string, share: number, alone: (length: number) => number): Promise<void> {
+  private async settle(job: BatchJob, started: Started[], plan: Settlement[], slot: WorkerSlot, share: number, alone: (length: number) => number): Promise<void> {
+    const { workerId } = slot;
     const { batchId, spec } = job.data;
     const now = Date.now();
     const retries = started.flatMap((s, i) => {
@@ -301,15 +302,18 @@ export class QueuePuller {
       }
       return { tenant: s.entry.tenant, id: s.entry.id, from: FROM_RUNNING, to: p.kind === 'succeed' ? 'SUCCEEDED' : p.kind === 'retry' ? 'QUEUED' : 'FAILED', ifBatch: batchId, fields };
     });
-    // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped.
-    const computed = started.flatMap((s, i) => {
-      const r = results[i];
-      return r ? [{ key: this.opts.cache.keyOf(s.entry.tenant, spec, s.tokens), ...r }] : [];
-    });
+    // A job cancelled while out keeps CANCELLED: its move is refused and its result dropped. Only a worker
+    // whose identity is proven feeds the cache: a forged result must not answer later jobs.
+    const computed = slot.proven
+      ? started.flatMap((s, i) => {
+          const r = results[i];
+          return r ? [{ key: this.opts.cache.keyOf(s.entry.tenant, spec, s.tokens), ...r }] : [];
+        })
+      : [];
     const [moved] = await Promise.all([
       this.store.transitionMany(moves),
       // Only a help for later jobs: a result not kept is computed again.
-      this.opts.cache.store(computed).catch((err: unknown) => this.log.warn({ err, batchId }, 'results not cached')),
+      this.opts.cache.store(computed, workerId).catch((err: unknown) => this.log.warn({ err, batchId }, 'results not cached')),
     ]);
     this.opts.observer.moved(this.queue, moves, moved);
     this.opts.onSettled([...new Set(started.map((s) => s.entry.tenant))]);

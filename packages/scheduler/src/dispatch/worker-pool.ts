@@ -7,6 +7,8 @@ export interface WorkerSlot {
   workerId: string;
   workerClass: string;
   pool: Pool;
+  /** Its identity is proven (configured, discovered, or registered under a key bound to its id): its results may be cached. */
+  proven: boolean;
   /** Whether this slot's batch would be the only one on its worker: then waiting for batch-mates idles the worker. */
   workerIdle(): boolean;
   run(request: RunBatchRequest, timeoutMs: number): Promise<RunBatchResponse__Output>;
@@ -28,8 +30,8 @@ interface Member {
   gone?: string;
 }
 
-/** A worker as the fleet lists it: its entry, the ops it runs (unset: all), and whether it is draining. */
-export type FleetEntry = WorkerEntry & { draining?: boolean; ops?: readonly string[] };
+/** A worker as the fleet lists it: its entry, the ops it runs (unset: all), whether it is draining, and whether its identity is proven (unset: it is). */
+export type FleetEntry = WorkerEntry & { draining?: boolean; ops?: readonly string[]; proven?: boolean };
 
 /** A worker's load and health, as metrics and the dashboard show it. */
 export interface WorkerStatus {
@@ -205,6 +207,7 @@ export class WorkerPool {
     return {
       workerId: m.entry.id,
       workerClass: m.entry.workerClass,
+      proven: m.entry.proven ?? true,
       pool: m.entry.pool,
       workerIdle: () => m.inFlight <= 1,
       run: (request, timeoutMs) =>

@@ -7,15 +7,26 @@ import { parseEntry, type JobEventEntry } from './job-event.js';
 type Listener = (event: JobEventEntry) => void;
 
 interface Reader {
-  listeners: Set<Listener>;
+  /** Watchers of all the tenant's jobs: every event. */
+  all: Set<Listener>;
+  /** Watchers of given jobs, by job id: only their jobs' events reach them. */
+  byJob: Map<string, Set<Listener>>;
+  /** Watchers in all. */
+  count: number;
   conn: Redis;
   lastId: string;
   stopped: boolean;
 }
 
+/** Deliveries between yields to the event loop: a burst to many watchers never holds it for long. */
+const DELIVERIES_PER_TURN = 256;
+
 /**
  * Fans a tenant's event stream out to its watchers: one blocking XREAD per
  * tenant with watchers, however many watchers it has, ending with the last.
+ * An event costs a map lookup plus one call per watcher that wants it:
+ * watchers of given jobs are indexed by job id, so a thousand watches of
+ * other jobs cost it nothing.
  */
 export class EventHub {
   private readonly readers = new Map<string, Reader>();
@@ -27,26 +38,40 @@ export class EventHub {
   ) {}
 
   /**
-   * Starts delivering the tenant's events to `listener`. Every event written
-   * after this resolves is delivered (and possibly a few from just before).
+   * Starts delivering the tenant's events to `listener`: of the jobs in `jobIds`, or of all its jobs
+   * when none is given. Every event written after this resolves is delivered (and possibly a few from
+   * just before).
    */
-  async subscribe(tenant: string, listener: Listener): Promise<() => void> {
+  async subscribe(tenant: string, listener: Listener, jobIds: readonly string[] = []): Promise<() => void> {
     let reader = this.readers.get(tenant);
     if (!reader) {
       // An explicit start id, not "$": nothing written between here and the first XREAD is missed.
       const last = await this.redis.xrevrange(this.keys.events(tenant), '+', '-', 'COUNT', 1);
       reader = this.readers.get(tenant);
       if (!reader) {
-        reader = { listeners: new Set(), conn: duplicateQuietly(this.redis), lastId: last[0]?.[0] ?? '0-0', stopped: false };
+        reader = { all: new Set(), byJob: new Map(), count: 0, conn: duplicateQuietly(this.redis), lastId: last[0]?.[0] ?? '0-0', stopped: false };
         this.readers.set(tenant, reader);
         void this.read(tenant, reader);
       }
     }
-    reader.listeners.add(listener);
     const r = reader;
+    r.count++;
+    if (jobIds.length === 0) r.all.add(listener);
+    for (const id of jobIds) {
+      const set = r.byJob.get(id);
+      if (set) set.add(listener);
+      else r.byJob.set(id, new Set([listener]));
+    }
+    let done = false;
     return () => {
-      r.listeners.delete(listener);
-      if (r.listeners.size === 0 && this.readers.get(tenant) === r) {
+      if (done) return;
+      done = true;
+      r.all.delete(listener);
+      for (const id of jobIds) {
+        const set = r.byJob.get(id);
+        if (set?.delete(listener) && set.size === 0) r.byJob.delete(id);
+      }
+      if (--r.count === 0 && this.readers.get(tenant) === r) {
         this.readers.delete(tenant);
         r.stopped = true;
         r.conn.disconnect();
@@ -67,11 +92,20 @@ export class EventHub {
     while (!r.stopped) {
       try {
         const reply = (await r.conn.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', key, r.lastId)) as Array<[string, Array<[string, string[]]>]> | null;
+        let delivered = 0;
         for (const [, entries] of reply ?? []) {
           for (const [id, flat] of entries) {
             r.lastId = id;
             const event = parseEntry(id, flat);
-            for (const l of r.listeners) l(event);
+            for (const l of r.all) l(event);
+            const watchers = r.byJob.get(event.id);
+            if (watchers) for (const l of watchers) l(event);
+            delivered += r.all.size + (watchers?.size ?? 0);
+            if (delivered >= DELIVERIES_PER_TURN) {
+              delivered = 0;
+              await new Promise((res) => setImmediate(res));
+              if (r.stopped) return;
+            }
           }
         }
       } catch (err) {

@@ -12,6 +12,8 @@ export class Registration {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private heartbeatMs = 3000;
+  /** The secret of the registration that holds the lease: heartbeats and Deregister send it. */
+  private leaseToken = '';
 
   private readonly metadata = new grpc.Metadata();
 
@@ -34,7 +36,8 @@ export class Registration {
   private async register(attempt: number): Promise<void> {
     if (this.stopped) return;
     try {
-      const res = await this.call<{ leaseSeconds: number; heartbeatSeconds: number }>((cb) => this.client.register({ worker: this.info }, this.metadata, this.deadline(), cb));
+      const res = await this.call<{ leaseSeconds: number; heartbeatSeconds: number; leaseToken: string }>((cb) => this.client.register({ worker: this.info }, this.metadata, this.deadline(), cb));
+      this.leaseToken = res.leaseToken;
       this.heartbeatMs = Math.max(200, res.heartbeatSeconds * 1000);
       this.log.info({ leaseSeconds: res.leaseSeconds, heartbeatSeconds: res.heartbeatSeconds }, 'registered');
       this.schedule(() => this.heartbeat(), this.heartbeatMs);
@@ -47,7 +50,7 @@ export class Registration {
 
   private async heartbeat(): Promise<void> {
     try {
-      const { known } = await this.call<{ known: boolean }>((cb) => this.client.heartbeat({ workerId: this.info.id }, this.metadata, this.deadline(), cb));
+      const { known } = await this.call<{ known: boolean }>((cb) => this.client.heartbeat({ workerId: this.info.id, leaseToken: this.leaseToken }, this.metadata, this.deadline(), cb));
       if (!known) {
         this.log.warn('lease had lapsed: registering again');
         return this.register(0);
@@ -61,7 +64,7 @@ export class Registration {
   /** Asks for no new batches (best effort); heartbeats go on until stop(), so batches out are not cancelled. */
   async drain(): Promise<void> {
     try {
-      await this.call((cb) => this.client.deregister({ workerId: this.info.id }, this.metadata, this.deadline(), cb));
+      await this.call((cb) => this.client.deregister({ workerId: this.info.id, leaseToken: this.leaseToken }, this.metadata, this.deadline(), cb));
       this.log.info('deregistered: no new batches');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not deregister; the lease will lapse');

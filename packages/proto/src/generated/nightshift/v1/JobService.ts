@@ -13,6 +13,8 @@ import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Outp
 import type { JobEvent as _nightshift_v1_JobEvent, JobEvent__Output as _nightshift_v1_JobEvent__Output } from '../../nightshift/v1/JobEvent.js';
 import type { ListJobsRequest as _nightshift_v1_ListJobsRequest, ListJobsRequest__Output as _nightshift_v1_ListJobsRequest__Output } from '../../nightshift/v1/ListJobsRequest.js';
 import type { ListJobsResponse as _nightshift_v1_ListJobsResponse, ListJobsResponse__Output as _nightshift_v1_ListJobsResponse__Output } from '../../nightshift/v1/ListJobsResponse.js';
+import type { PurgeCacheRequest as _nightshift_v1_PurgeCacheRequest, PurgeCacheRequest__Output as _nightshift_v1_PurgeCacheRequest__Output } from '../../nightshift/v1/PurgeCacheRequest.js';
+import type { PurgeCacheResponse as _nightshift_v1_PurgeCacheResponse, PurgeCacheResponse__Output as _nightshift_v1_PurgeCacheResponse__Output } from '../../nightshift/v1/PurgeCacheResponse.js';
 import type { QuoteRequest as _nightshift_v1_QuoteRequest, QuoteRequest__Output as _nightshift_v1_QuoteRequest__Output } from '../../nightshift/v1/QuoteRequest.js';
 import type { QuoteResponse as _nightshift_v1_QuoteResponse, QuoteResponse__Output as _nightshift_v1_QuoteResponse__Output } from '../../nightshift/v1/QuoteResponse.js';
 import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Output as _nightshift_v1_SubmitRequest__Output } from '../../nightshift/v1/SubmitRequest.js';
@@ -121,6 +123,25 @@ export interface JobServiceClient extends grpc.Client {
   listJobs(argument: _nightshift_v1_ListJobsRequest, callback: grpc.requestCallback<_nightshift_v1_ListJobsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Admin keys only: removes from the result cache every result the given
+   * worker computed (a worker found untrustworthy), so that no later job
+   * reuses them.
+   */
+  PurgeCache(argument: _nightshift_v1_PurgeCacheRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  PurgeCache(argument: _nightshift_v1_PurgeCacheRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  PurgeCache(argument: _nightshift_v1_PurgeCacheRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  PurgeCache(argument: _nightshift_v1_PurgeCacheRequest, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Admin keys only: removes from the result cache every result the given
+   * worker computed (a worker found untrustworthy), so that no later job
+   * reuses them.
+   */
+  purgeCache(argument: _nightshift_v1_PurgeCacheRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  purgeCache(argument: _nightshift_v1_PurgeCacheRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  purgeCache(argument: _nightshift_v1_PurgeCacheRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  purgeCache(argument: _nightshift_v1_PurgeCacheRequest, callback: grpc.requestCallback<_nightshift_v1_PurgeCacheResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * What a job would cost and when it would finish, in each capacity window,
    * without submitting it.
    */
@@ -224,6 +245,13 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   ListJobs: grpc.handleUnaryCall<_nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse>;
   
   /**
+   * Admin keys only: removes from the result cache every result the given
+   * worker computed (a worker found untrustworthy), so that no later job
+   * reuses them.
+   */
+  PurgeCache: grpc.handleUnaryCall<_nightshift_v1_PurgeCacheRequest__Output, _nightshift_v1_PurgeCacheResponse>;
+  
+  /**
    * What a job would cost and when it would finish, in each capacity window,
    * without submitting it.
    */
@@ -258,6 +286,7 @@ export interface JobServiceDefinition extends grpc.ServiceDefinition {
   GetJob: MethodDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_Job, _nightshift_v1_GetJobRequest__Output, _nightshift_v1_Job__Output>
   GetUsage: MethodDefinition<_nightshift_v1_GetUsageRequest, _nightshift_v1_Usage, _nightshift_v1_GetUsageRequest__Output, _nightshift_v1_Usage__Output>
   ListJobs: MethodDefinition<_nightshift_v1_ListJobsRequest, _nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsRequest__Output, _nightshift_v1_ListJobsResponse__Output>
+  PurgeCache: MethodDefinition<_nightshift_v1_PurgeCacheRequest, _nightshift_v1_PurgeCacheResponse, _nightshift_v1_PurgeCacheRequest__Output, _nightshift_v1_PurgeCacheResponse__Output>
   Quote: MethodDefinition<_nightshift_v1_QuoteRequest, _nightshift_v1_QuoteResponse, _nightshift_v1_QuoteRequest__Output, _nightshift_v1_QuoteResponse__Output>
   Submit: MethodDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitResponse, _nightshift_v1_SubmitRequest__Output, _nightshift_v1_SubmitResponse__Output>
   SubmitStream: MethodDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamRequest__Output, _nightshift_v1_SubmitStreamResponse__Output>

@@ -10,6 +10,11 @@ export interface RegisterResponse {
    * How often to heartbeat.
    */
   'heartbeatSeconds'?: (number);
+  /**
+   * This registration's secret: heartbeats and Deregister must send it, so
+   * that only the process that registered keeps or ends the lease.
+   */
+  'leaseToken'?: (string);
 }
 
 export interface RegisterResponse__Output {
@@ -21,4 +26,9 @@ export interface RegisterResponse__Output {
    * How often to heartbeat.
    */
   'heartbeatSeconds': (number);
+  /**
+   * This registration's secret: heartbeats and Deregister must send it, so
+   * that only the process that registered keeps or ends the lease.
+   */
+  'leaseToken': (string);
 }

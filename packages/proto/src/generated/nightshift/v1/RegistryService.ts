@@ -49,7 +49,10 @@ export interface RegistryServiceClient extends grpc.Client {
   
   /**
    * Join the fleet (or refresh what is known of this worker), with a lease
-   * that heartbeats must keep alive.
+   * that heartbeats must keep alive. The caller's worker key must be bound
+   * to the id (PERMISSION_DENIED otherwise); an id whose lease holds cannot
+   * move to another address (ALREADY_EXISTS, with retry-after until the
+   * lease lapses).
    */
   Register(argument: _nightshift_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   Register(argument: _nightshift_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -57,7 +60,10 @@ export interface RegistryServiceClient extends grpc.Client {
   Register(argument: _nightshift_v1_RegisterRequest, callback: grpc.requestCallback<_nightshift_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   /**
    * Join the fleet (or refresh what is known of this worker), with a lease
-   * that heartbeats must keep alive.
+   * that heartbeats must keep alive. The caller's worker key must be bound
+   * to the id (PERMISSION_DENIED otherwise); an id whose lease holds cannot
+   * move to another address (ALREADY_EXISTS, with retry-after until the
+   * lease lapses).
    */
   register(argument: _nightshift_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   register(argument: _nightshift_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_nightshift_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -85,7 +91,10 @@ export interface RegistryServiceHandlers extends grpc.UntypedServiceImplementati
   
   /**
    * Join the fleet (or refresh what is known of this worker), with a lease
-   * that heartbeats must keep alive.
+   * that heartbeats must keep alive. The caller's worker key must be bound
+   * to the id (PERMISSION_DENIED otherwise); an id whose lease holds cannot
+   * move to another address (ALREADY_EXISTS, with retry-after until the
+   * lease lapses).
    */
   Register: grpc.handleUnaryCall<_nightshift_v1_RegisterRequest__Output, _nightshift_v1_RegisterResponse>;
   
