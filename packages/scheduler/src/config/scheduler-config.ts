@@ -65,6 +65,8 @@ export const schedulerConfigSchema = z.object({
   redisCluster: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
   /** host:port of the Prometheus endpoint (GET /metrics) and of the dashboard (GET /dashboard, admin key only); empty: neither. */
   metricsListen: z.string().regex(/^$|^[^\s/]+:\d{1,5}$/, 'must be host:port, or empty for none').default(''),
+  /** Distinct tenants /metrics labels by name (auth.keys' first); the rest are counted together under tenant="_other". */
+  metricsMaxTenants: z.coerce.number().int().min(1).default(1000),
   /** TLS of the JobService and RegistryService (with clientCa: clients must present certificates that CA signed). Unset: plaintext. */
   tls: serverTlsSchema,
   /** TLS to the workers: their certificates' CA, and this scheduler's client certificate for mutual TLS. Unset: plaintext. */
