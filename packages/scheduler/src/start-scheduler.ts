@@ -97,7 +97,7 @@ export async function startScheduler(
   queues.onQueue((q) => dispatcher.wake(q));
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
-  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, maxTextBytes: config.jobs.maxTextBytes, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow, streamIdleSeconds: config.api.streamIdleSeconds });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(
@@ -109,13 +109,14 @@ export async function startScheduler(
     },
     serverCredentials(config.tls),
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024, interceptors: [countGrpcRequests(promRegistry)] },
+    { limits: config.connections, log },
   );
   await dispatcher.start();
   journal.start();
   const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }), log);
   registerSystemGauges(promRegistry, view, flow.tenants);
   const http = config.metricsListen
-    ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboardRoutes(view, new DashboardAuth(auth)) }, log)
+    ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboardRoutes(view, new DashboardAuth(auth)) }, log, config.connections)
     : undefined;
   const metricsAddress = http?.address;
   // Reconciles first: jobs whose window opened while no scheduler ran are queued now.
