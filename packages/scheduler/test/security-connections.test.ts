@@ -14,7 +14,7 @@ after(async () => {
   for (const s of stops.reverse()) await s();
 });
 
-const limits = { maxPerAddress: 40, max: 150, firstBytesSeconds: 3 };
+const limits = { maxPerAddress: 40, max: 150, firstBytesSeconds: 5 };
 
 interface Idle {
   socket: Socket;
