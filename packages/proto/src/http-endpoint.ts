@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Logger } from './logger.js';
+import { throttled, type Logger } from './logger.js';
+import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
+
+/** Longest one request may take to arrive, headers and body (the dashboard's login is the largest, and small). */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How long an idle keep-alive connection is kept between requests (Node's default, said aloud). */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 /** Answers one request; the URL is parsed already. A rejection becomes a 500 and a warning. */
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -14,13 +20,20 @@ export interface HttpEndpoint {
 
 /**
  * A small HTTP server for what operators read: GET /metrics, and on the scheduler the dashboard.
- * Routes are matched by exact path; anything else is a 404 that lists them.
+ * Routes are matched by exact path; anything else is a 404 that lists them. Connections are
+ * capped per remote address and in all, and must send their request in time (`limits`).
  */
-export async function listenHttp(address: string, routes: Readonly<Record<string, Route>>, log: Logger): Promise<HttpEndpoint> {
+export async function listenHttp(address: string, routes: Readonly<Record<string, Route>>, log: Logger, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS): Promise<HttpEndpoint> {
   const i = address.lastIndexOf(':');
   const host = address.slice(0, i);
   const known = Object.keys(routes).join(', ');
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({
+    headersTimeout: limits.firstBytesSeconds * 1000,
+    requestTimeout: Math.max(REQUEST_TIMEOUT_MS, limits.firstBytesSeconds * 1000),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // The timeouts above are checked this often (Node's default is 30 s).
+    connectionsCheckingInterval: 1000,
+  }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     if (!route) {
@@ -35,10 +48,19 @@ export async function listenHttp(address: string, routes: Readonly<Record<string
         res.end('internal error\n');
       });
   });
+  server.maxConnections = limits.max;
+  const guard = new ConnectionGuard(limits, log, 'http');
+  // Before the HTTP parser sees it: a socket over a cap is destroyed here, and Node's listener then finds it closed.
+  server.prependListener('connection', (socket: Socket) => void guard.admit(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(address.slice(i + 1)), host, resolve);
+    server.listen(Number(address.slice(i + 1)), host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // accept() fails when descriptors run out (EMFILE): say so, and keep serving those open.
+  server.on('error', (err) => throttled(log, 'error', 'http port: accept failed', { err }));
   return {
     address: `${host}:${(server.address() as AddressInfo).port}`,
     close: async () => {

@@ -1,5 +1,7 @@
 export { loadNightshift, PROTO_DIR, PROTO_FILES, LOADER_OPTIONS, type NightshiftGrpc } from './load.js';
-export { serve, tolerantDecoding, MalformedRequest, type ServingServer } from './serve.js';
+export { serve, tolerantDecoding, MalformedRequest, type ServingServer, type ServeGuard } from './serve.js';
+export { DISPATCH_SECRET_HEADER, hashDispatchSecret, dispatchSecretMatches, isLoopbackListen } from './dispatch-secret.js';
+export { ConnectionGuard, connectionLimitsSchema, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
 export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, type ServerTls, type ClientTls } from './tls.js';
 export { packTokens, unpackTokens, packLe32, unpackLe32 } from './tokens.js';
 export { toTimestamp, fromTimestamp } from './timestamp.js';

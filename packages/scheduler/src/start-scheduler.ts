@@ -14,7 +14,7 @@ import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js
 import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type SpotJob } from './windows/index.js';
 import { JobService } from './api/index.js';
 import { RegistryService, WorkerRegistry } from './registry/index.js';
-import { FlowMetrics, registerSystemGauges, schedulerSources, SystemView } from './metrics/index.js';
+import { FlowMetrics, registerSystemGauges, schedulerSources, SystemView, TenantLabels } from './metrics/index.js';
 import { DashboardAuth, dashboardRoutes } from './dashboard/index.js';
 import { ResultCache } from './cache/index.js';
 import { ApiKeys } from './auth/index.js';
@@ -57,7 +57,8 @@ export async function startScheduler(
   const keys = new Keys(config.prefix);
   // Each scheduler has a registry of its own, so several may run in one process (tests).
   const promRegistry = new Registry();
-  const flow = new FlowMetrics(promRegistry);
+  // Tenants named in auth.keys are labelled first; invented names past the cap share one label.
+  const flow = new FlowMetrics(promRegistry, new TenantLabels(config.metricsMaxTenants, config.auth.keys.filter((k) => k.role === 'tenant').map((k) => k.tenant)));
   const alerts = new Alerts(log, config.limits.alerts.webhookUrl);
   const guardrails = new Guardrails(config, redis, keys, clock, alerts);
   const store = new JobStore(redis, config.prefix, {
@@ -96,7 +97,7 @@ export async function startScheduler(
   queues.onQueue((q) => dispatcher.wake(q));
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
-  const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, streamIdleSeconds: config.api.streamIdleSeconds, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(
@@ -108,13 +109,14 @@ export async function startScheduler(
     },
     serverCredentials(config.tls),
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024, interceptors: [countGrpcRequests(promRegistry)] },
+    { limits: config.connections, log },
   );
   await dispatcher.start();
   journal.start();
   const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }), log);
-  registerSystemGauges(promRegistry, view);
+  registerSystemGauges(promRegistry, view, flow.tenants);
   const http = config.metricsListen
-    ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboardRoutes(view, new DashboardAuth(auth)) }, log)
+    ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboardRoutes(view, new DashboardAuth(auth)) }, log, config.connections)
     : undefined;
   const metricsAddress = http?.address;
   // Reconciles first: jobs whose window opened while no scheduler ran are queued now.

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { loadSchedulerConfig } from '../src/index.js';
 import { loadWorkerConfig } from '@nightshift/worker';
+import { hashDispatchSecret } from '@nightshift/proto';
 import { SCHEDULER_NODE_FLAGS } from '../src/devtools/service-process.js';
 
 const deploy = fileURLToPath(new URL('../../../deploy', import.meta.url));
@@ -44,6 +45,11 @@ test('every deploy/ overlay renders with kubectl kustomize, and holds what it pr
       assert.equal(env(sc, 'NIGHTSHIFT_METRICS_LISTEN').value, `0.0.0.0:${scheduler.spec.template.metadata.annotations['prometheus.io/port']}`);
       assert.ok(named('Service', 'nightshift-scheduler')!.spec.ports.some((p: { name: string }) => p.name === 'metrics'), 'the dashboard can be port-forwarded');
       assert.ok(sc.resources.requests.cpu && sc.resources.limits.memory);
+      // The dispatch secret: the scheduler sends it, the workers check its SHA-256, both from one Secret.
+      const dispatch = named('Secret', 'nightshift-dispatch')!;
+      const secretData = (dispatch as Obj & { stringData: Record<string, string> }).stringData;
+      assert.deepEqual(env(sc, 'NIGHTSHIFT_DISPATCH_SECRET').valueFrom.secretKeyRef, { name: dispatch.metadata.name, key: 'secret' });
+      assert.equal(hashDispatchSecret(secretData.secret!), secretData.sha256);
       const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === scheduler.spec.template.spec.volumes[0].configMap.name)!;
       const file = join(dir, `${overlay}-scheduler.yaml`);
       writeFileSync(file, cm.data!['scheduler.yaml']!);
@@ -65,6 +71,10 @@ test('every deploy/ overlay renders with kubectl kustomize, and holds what it pr
         assert.equal(env(c, 'NIGHTSHIFT_SCHEDULER').value, 'nightshift-scheduler:50051');
         assert.equal(env(c, 'NIGHTSHIFT_WORKER_POOL').value, labels['nightshift.dev/pool']);
         assert.equal(c.readinessProbe.grpc.port, 50061);
+        // It listens beyond loopback, so it must check the dispatch secret the schedulers send (or it would not start).
+        assert.deepEqual(env(c, 'NIGHTSHIFT_DISPATCH_SECRET_SHA256').valueFrom.secretKeyRef, { name: dispatch.metadata.name, key: 'sha256' });
+        const workerEnv = { NIGHTSHIFT_WORKER_LISTEN: env(c, 'NIGHTSHIFT_WORKER_LISTEN').value, NIGHTSHIFT_DISPATCH_SECRET_SHA256: secretData.sha256! };
+        assert.equal(loadWorkerConfig(undefined, workerEnv).dispatchSecretSha256, secretData.sha256);
         // Prometheus scrapes the port the worker serves /metrics on.
         const metricsPort = Number(env(c, 'NIGHTSHIFT_WORKER_METRICS_LISTEN').value.split(':')[1]);
         assert.equal(w.spec.template.metadata.annotations['prometheus.io/scrape'], 'true', `${overlay}: ${w.metadata.name} is scraped`);

@@ -1,4 +1,4 @@
-import { channelCredentials, createLogger, listenHttp, loadNightshift, metricsRoute, OP_NAMES, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
+import { channelCredentials, createLogger, isLoopbackListen, listenHttp, loadNightshift, metricsRoute, OP_NAMES, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
 import { Registration } from './registration/registration.js';
 import type { WorkerConfig } from './config/worker-config.js';
 import type { KernelBackend } from './backend/kernel-backend.js';
@@ -49,10 +49,11 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
   const serving = await serve(config.listen, (server) => {
     server.addService(tolerantDecoding(grpcObject.nightshift.v1.WorkerService.service), service.handlers());
     return ['nightshift.v1.WorkerService'];
-  }, serverCredentials(config.tls), { 'grpc.max_receive_message_length': 256 * 1024 * 1024, interceptors: [metrics.grpcInterceptor] });
+  }, serverCredentials(config.tls), { 'grpc.max_receive_message_length': 256 * 1024 * 1024, interceptors: [metrics.grpcInterceptor] }, { limits: config.connections, log });
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
-  const http = config.metricsListen ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(metrics.registry) }, log) : undefined;
+  const http = config.metricsListen ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(metrics.registry) }, log, config.connections) : undefined;
+  if (!isLoopbackListen(config.listen) && !config.tls?.clientCa && !config.dispatchSecretSha256) log.warn('allowUnauthenticatedDispatch: anyone who reaches this worker can send it batches and read their tokens');
   log.info({ address, metrics: http?.address, backend: backend.name, threads: config.threads, workerClass: config.workerClass, pool: config.pool }, 'worker serving');
   const registration = config.scheduler
     ? new Registration(config.scheduler, {

@@ -42,6 +42,8 @@ export interface JobServiceDeps {
   log: Logger;
   /** Counts what admission and cancels do to jobs. */
   metrics?: Pick<FlowMetrics, 'admitted' | 'job'>;
+  /** A SubmitStream that sends no message this long is ended with DEADLINE_EXCEEDED (default 60). */
+  streamIdleSeconds?: number;
 }
 
 /** The JobService: the API's edge, where requests are checked and errors become statuses. */
@@ -128,7 +130,9 @@ export class JobService {
    * Requests are admitted in groups of what has arrived (up to 256): records in one pipeline and
    * one addBulk per queue, instead of two round trips a job. Reading pauses while much is
    * waiting, so a fast client cannot pile up work. (Not `for await`: its iterator destroys the
-   * call at the end of input, before the replies and the status are out.)
+   * call at the end of input, before the replies and the status are out.) A stream that sends
+   * nothing for streamIdleSeconds, while nothing of its is waiting, is ended with
+   * DEADLINE_EXCEEDED after the replies to what it sent: an open stream holds a connection.
    */
   private submitStream(call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>): void {
     let tenant: string;
@@ -145,6 +149,17 @@ export class JobService {
     const waiting: SubmitStreamRequest__Output[] = [];
     let ended = false;
     let pumping = false;
+    let idledOut = false;
+    const idleSeconds = this.d.streamIdleSeconds ?? 60;
+    const idle = setTimeout(() => {
+      if (ended || call.cancelled) return;
+      // Busy with what it sent (admitting, or waiting for it to read its replies): the wait is ours, not the client's.
+      if (pumping || waiting.length > 0) return idle.refresh();
+      idledOut = true;
+      call.emit('error', toStatus(new ApiError(grpc.status.DEADLINE_EXCEEDED, `SubmitStream sent nothing for ${idleSeconds} s: ended; open a new stream to submit more`), this.d.log, 'SubmitStream'));
+    }, idleSeconds * 1000);
+    idle.unref();
+    call.on('cancelled', () => clearTimeout(idle));
     const reply = (requestId: string, err: unknown): SubmitStreamResponse => {
       const s = toStatus(err, this.d.log, 'SubmitStream');
       const retryAfterSeconds = err instanceof ApiError ? (err.retryAfterSeconds ?? 0) : 0;
@@ -192,6 +207,8 @@ export class JobService {
       }
     };
     call.on('data', (req: SubmitStreamRequest__Output | MalformedRequest) => {
+      if (idledOut) return;
+      idle.refresh();
       // A message that did not decode gets its error in its turn, with no request id to echo (parseRequest
       // refuses the MalformedRequest standing in for its job); the stream goes on.
       waiting.push(req instanceof MalformedRequest ? { requestId: '', job: req as unknown as SubmitStreamRequest__Output['job'] } : req);
@@ -201,6 +218,7 @@ export class JobService {
     });
     call.on('end', () => {
       ended = true;
+      clearTimeout(idle);
       void pump();
     });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientTlsSchema, loadConfig, serverTlsSchema, type EnvOverrides } from '@nightshift/proto';
+import { clientTlsSchema, connectionLimitsSchema, loadConfig, serverTlsSchema, type EnvOverrides } from '@nightshift/proto';
 import { BucketPlan } from '../batching/index.js';
 import { validCron, validTimezone } from '../windows/index.js';
 
@@ -65,10 +65,22 @@ export const schedulerConfigSchema = z.object({
   redisCluster: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
   /** host:port of the Prometheus endpoint (GET /metrics) and of the dashboard (GET /dashboard, admin key only); empty: neither. */
   metricsListen: z.string().regex(/^$|^[^\s/]+:\d{1,5}$/, 'must be host:port, or empty for none').default(''),
+  /** Distinct tenants /metrics labels by name (auth.keys' first); the rest are counted together under tenant="_other". */
+  metricsMaxTenants: z.coerce.number().int().min(1).default(1000),
   /** TLS of the JobService and RegistryService (with clientCa: clients must present certificates that CA signed). Unset: plaintext. */
   tls: serverTlsSchema,
   /** TLS to the workers: their certificates' CA, and this scheduler's client certificate for mutual TLS. Unset: plaintext. */
   workerTls: clientTlsSchema,
+  /** Sent with every RunBatch (x-nightshift-dispatch-secret) to workers whose dispatchSecretSha256 is its hash; unset: none sent. */
+  dispatchSecret: z.string().min(16, 'at least 16 characters').optional(),
+  /** Connections of the gRPC port and of the metrics/dashboard port: caps per address and in all, deadlines, keepalive. */
+  connections: connectionLimitsSchema,
+  api: z
+    .object({
+      /** A SubmitStream that sends no message this long is ended (DEADLINE_EXCEEDED); what it sent before is answered. */
+      streamIdleSeconds: z.coerce.number().gt(0).default(60),
+    })
+    .prefault({}),
   /**
    * API keys, stored as SHA-256 hashes (`nightshift keys new` makes one). With any key here, every
    * call must carry "authorization: Bearer <key>" and acts for its key's tenant; an admin key acts
@@ -282,6 +294,7 @@ export const SCHEDULER_ENV: EnvOverrides = {
   NIGHTSHIFT_PREFIX: 'prefix',
   NIGHTSHIFT_WORKERS: 'workers',
   NIGHTSHIFT_CACHE: 'cache.enabled',
+  NIGHTSHIFT_DISPATCH_SECRET: 'dispatchSecret',
   LOG_LEVEL: 'logLevel',
 };
 

@@ -48,7 +48,7 @@ export class Dispatcher {
     observer: DispatchObserver = NO_OBSERVER,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
-    this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open(), channelCredentials(config.workerTls));
+    this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open(), channelCredentials(config.workerTls), config.dispatchSecret);
     this.opts = {
       prefix: config.prefix,
       lockMs: config.dispatch.lockMs,

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadNightshift, type Logger, type RunBatchRequest, type RunBatchResponse__Output, type WorkerServiceClient } from '@nightshift/proto';
+import { DISPATCH_SECRET_HEADER, loadNightshift, type Logger, type RunBatchRequest, type RunBatchResponse__Output, type WorkerServiceClient } from '@nightshift/proto';
 import type { WorkerEntry } from '../config/scheduler-config.js';
 import type { Pool } from '../pricing/index.js';
 
@@ -73,6 +73,8 @@ export class WorkerPool {
     private readonly spotOpen: () => boolean = () => false,
     /** How to reach workers: plaintext, TLS, or mutual TLS (see workerTls). */
     private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    /** Sent with every RunBatch, for workers that check it (their dispatchSecretSha256). */
+    private readonly dispatchSecret?: string,
   ) {
     this.sync(entries);
   }
@@ -212,7 +214,9 @@ export class WorkerPool {
       workerIdle: () => m.inFlight <= 1,
       run: (request, timeoutMs) =>
         new Promise((resolve, reject) => {
-          const call = m.client.runBatch(request, { deadline: Date.now() + timeoutMs }, (err, res) => {
+          const metadata = new grpc.Metadata();
+          if (this.dispatchSecret) metadata.set(DISPATCH_SECRET_HEADER, this.dispatchSecret);
+          const call = m.client.runBatch(request, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
             m.calls.delete(call);
             if (m.gone) reject(Object.assign(new Error(`worker ${m.entry.id} is gone: ${m.gone}`), { code: grpc.status.UNAVAILABLE, details: `worker ${m.entry.id} is gone: ${m.gone}` }));
             else if (err || !res) reject(err ?? new Error('empty reply'));

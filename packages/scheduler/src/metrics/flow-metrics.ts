@@ -4,6 +4,7 @@ import type { BatchRun, DispatchObserver } from '../dispatch/index.js';
 import type { JobRecord, JobState, Transition, TransitionResult } from '../jobs/index.js';
 import { opOfQueue, type PendingEntry } from '../queueing/index.js';
 import { BatchRing } from './batch-ring.js';
+import { TenantLabels } from './tenant-labels.js';
 
 /** Powers of two from `from` to `to`. */
 const doubling = (from: number, to: number): number[] => Array.from({ length: Math.log2(to / from) + 1 }, (_, i) => from * 2 ** i);
@@ -15,8 +16,8 @@ const SECONDS = doubling(0.001, 1024);
  * between states, batches, their shape, their predicted and measured
  * seconds, and the wait before dispatch. Each event costs a few map lookups
  * and increments; label children are made once per label set. The label
- * sets are bounded: tenants, ops, queues (an op and a range of lengths, a
- * dozen or so per op), worker classes and states. Job ids are never labels.
+ * sets are bounded: tenants (up to a cap, see TenantLabels), ops, queues (an op and a range of
+ * lengths, a dozen or so per op), worker classes and states. Job ids are never labels.
  */
 export class FlowMetrics implements DispatchObserver {
   /** The last settled batches, for the dashboard's chart of the cost model. */
@@ -35,7 +36,11 @@ export class FlowMetrics implements DispatchObserver {
   private readonly predicted: Histogram<'op' | 'worker_class'>;
   private readonly error: Histogram<'op' | 'worker_class'>;
 
-  constructor(registry: Registry) {
+  constructor(
+    registry: Registry,
+    /** Which tenants are labelled by name; the rest share one label. */
+    readonly tenants: TenantLabels = new TenantLabels(1000),
+  ) {
     const registers = [registry];
     this.jobs = new Counter({
       name: 'nightshift_jobs_total',
@@ -63,6 +68,7 @@ export class FlowMetrics implements DispatchObserver {
 
   /** One job moved into `state` (its queue names its op). */
   job(tenant: string, queue: string, state: JobState, n = 1): void {
+    tenant = this.tenants.of(tenant);
     const key = `${tenant}\t${queue}\t${state}`;
     let c = this.jobChildren.get(key);
     if (!c) {
@@ -79,7 +85,7 @@ export class FlowMetrics implements DispatchObserver {
    */
   admitted(tenant: string, results: ReadonlyArray<JobRecord | Error>): void {
     for (const r of results) {
-      if (r instanceof Error) this.refused.inc({ tenant, code: codeName(r) });
+      if (r instanceof Error) this.refused.inc({ tenant: this.tenants.of(tenant), code: codeName(r) });
       else if (r.seq === 1) this.job(tenant, r.queue, r.state);
     }
   }

@@ -1,14 +1,16 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Snapshot, SystemView } from './system-view.js';
+import type { TenantLabels } from './tenant-labels.js';
 
 /**
  * The gauges of what the system holds now, each read from one snapshot at
  * scrape time (see SystemView): nothing on the hot path. Label sets are
- * bounded by queues and buckets, tenants, windows, pools and models. When
+ * bounded by queues and buckets, tenants (up to a cap: the rest are summed under one label, see
+ * TenantLabels), windows, pools and models. When
  * the state cannot be read (Redis away), these gauges are left out of the
  * scrape and nightshift_state_up says 0; the counters are still served.
  */
-export function registerSystemGauges(registry: Registry, view: SystemView): void {
+export function registerSystemGauges(registry: Registry, view: SystemView, tenants: TenantLabels): void {
   const read = () => view.snapshot().catch(() => undefined);
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, s: Snapshot) => void): void => {
     new Gauge({
@@ -38,7 +40,7 @@ export function registerSystemGauges(registry: Registry, view: SystemView): void
     for (const b of s.buckets) g.set({ queue: b.queue, bucket: b.bucket }, b.jobs);
   });
   gauge('nightshift_tenant_jobs', "Jobs each tenant holds in each state now (final ones until their retention ends).", ['tenant', 'state'], (g, s) => {
-    for (const t of s.tenants) for (const [state, n] of Object.entries(t.jobs)) g.set({ tenant: t.tenant, state }, n);
+    for (const t of s.tenants) for (const [state, n] of Object.entries(t.jobs)) g.inc({ tenant: tenants.of(t.tenant), state }, n);
   });
   const money = [
     ['spend', 'spent', "Each tenant's spend in its current budget period, US dollars."],
@@ -47,7 +49,7 @@ export function registerSystemGauges(registry: Registry, view: SystemView): void
   ] as const;
   for (const [name, field, help] of money) {
     gauge(`nightshift_tenant_${name}_dollars`, help, ['tenant'], (g, s) => {
-      for (const t of s.tenants) g.set({ tenant: t.tenant }, t[field]);
+      for (const t of s.tenants) g.inc({ tenant: tenants.of(t.tenant) }, t[field]);
     });
   }
   gauge('nightshift_deferred_jobs', 'Jobs deferred to a later window, not yet released.', [], (g, s) => g.set(s.calendar.deferredJobs));

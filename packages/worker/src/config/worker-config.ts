@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
-import { clientTlsSchema, loadConfig, serverTlsSchema, type EnvOverrides } from '@nightshift/proto';
+import { clientTlsSchema, connectionLimitsSchema, isLoopbackListen, loadConfig, serverTlsSchema, type EnvOverrides } from '@nightshift/proto';
 
 const perOp = (fallback: number, attention = fallback) =>
   z
@@ -51,10 +51,27 @@ export const workerConfigSchema = z.object({
   schedulerTls: clientTlsSchema,
   /** The worker API key it registers with, when the scheduler checks keys (auth.keys, role worker). */
   apiKey: z.string().min(1).optional(),
+  /**
+   * SHA-256 (hex) of the secret schedulers send with every RunBatch (their dispatchSecret): a batch
+   * without it is refused UNAUTHENTICATED. The hash only, as with API keys.
+   */
+  dispatchSecretSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256, 64 hex digits').optional(),
+  /** Take batches from anyone who can reach a non-loopback listen address, with neither mutual TLS nor a dispatch secret. */
+  allowUnauthenticatedDispatch: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
+  /** Connections of the gRPC port and of the metrics port: caps per address and in all, deadlines, keepalive. */
+  connections: connectionLimitsSchema,
   /** Seconds a draining worker gives its batches to finish; the rest are handed back (ABORTED) to run elsewhere. */
   drainSeconds: z.coerce.number().min(0).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+}).refine(
+  // RunBatch carries tenants' tokens and its replies become their results: beyond loopback it needs a proof of the caller.
+  (c) => isLoopbackListen(c.listen) || Boolean(c.tls?.clientCa) || Boolean(c.dispatchSecretSha256) || c.allowUnauthenticatedDispatch,
+  {
+    path: ['dispatchSecretSha256'],
+    message:
+      "the worker listens beyond loopback, where anyone could send it batches: set dispatchSecretSha256 (NIGHTSHIFT_DISPATCH_SECRET_SHA256, the SHA-256 of the schedulers' dispatchSecret), or tls.clientCa (mutual TLS), or allowUnauthenticatedDispatch: true to accept that risk",
+  },
+);
 
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
@@ -69,6 +86,8 @@ export const WORKER_ENV: EnvOverrides = {
   NIGHTSHIFT_WORKER_THREADS: 'threads',
   NIGHTSHIFT_KERNELS: 'kernels',
   NIGHTSHIFT_API_KEY: 'apiKey',
+  NIGHTSHIFT_DISPATCH_SECRET_SHA256: 'dispatchSecretSha256',
+  NIGHTSHIFT_ALLOW_UNAUTHENTICATED_DISPATCH: 'allowUnauthenticatedDispatch',
   LOG_LEVEL: 'logLevel',
 };
 

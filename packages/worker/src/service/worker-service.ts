@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { MalformedRequest, ParamError, type JobOutcome, type Logger, type RunBatchRequest__Output, type RunBatchResponse, type WorkerServiceHandlers } from '@nightshift/proto';
+import { DISPATCH_SECRET_HEADER, dispatchSecretMatches, MalformedRequest, ParamError, type JobOutcome, type Logger, type RunBatchRequest__Output, type RunBatchResponse, type WorkerServiceHandlers } from '@nightshift/proto';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { KernelBackend } from '../backend/kernel-backend.js';
 import { BatchError, checkBatch, selectJobs } from './check-batch.js';
@@ -27,11 +27,23 @@ export class WorkerService {
   handlers(): WorkerServiceHandlers {
     return {
       RunBatch: (call: Call, cb: Callback) => {
+        // Checked first, before the batch is looked at (counted by the gRPC metrics only: its op is the caller's word).
+        const denied = this.unauthenticated(call);
+        if (denied) return cb({ code: grpc.status.UNAUTHENTICATED, details: denied });
         const req: unknown = call.request;
         if (req instanceof MalformedRequest) return cb({ code: grpc.status.INVALID_ARGUMENT, details: req.message });
         void this.runBatch(call, cb);
       },
     };
+  }
+
+  /** Why this call may not send batches (no or a wrong dispatch secret, when one is set); undefined: it may. */
+  private unauthenticated(call: Call): string | undefined {
+    const want = this.config.dispatchSecretSha256;
+    if (!want) return undefined;
+    const sent = call.metadata.get(DISPATCH_SECRET_HEADER)[0];
+    if (dispatchSecretMatches(typeof sent === 'string' ? sent : undefined, want)) return undefined;
+    return `worker ${this.config.id}: RunBatch needs the schedulers' dispatch secret in ${DISPATCH_SECRET_HEADER} metadata (${sent === undefined ? 'none sent' : 'the one sent is wrong'})`;
   }
 
   get batchesInFlight(): number {
