@@ -17,6 +17,8 @@ export class BacklogEstimate {
   private perQueue = new Map<string, number>();
   private perBucket: Array<{ queue: string; bucket: string; jobs: number }> = [];
   private at = 0;
+  /** When the last reading began: jobs queued since may be missing from it. */
+  private readFrom = 0;
   private reading = false;
 
   constructor(
@@ -46,10 +48,10 @@ export class BacklogEstimate {
     return this.perBucket;
   }
 
-  /** Jobs waiting for a batch, all ops and tenants, as last read; and the longest any op's backlog takes. */
-  queued(): { jobs: number; drainSeconds: number } {
+  /** Jobs waiting for a batch, all ops and tenants, as last read, and when that reading began; and the longest any op's backlog takes. */
+  queued(): { jobs: number; readFrom: number; drainSeconds: number } {
     this.maybeRefresh();
-    return { jobs: this.jobs, drainSeconds: Math.max(0, ...this.perOp.values()) };
+    return { jobs: this.jobs, readFrom: this.readFrom, drainSeconds: Math.max(0, ...this.perOp.values()) };
   }
 
   private maybeRefresh(): void {
@@ -58,6 +60,7 @@ export class BacklogEstimate {
 
   async refresh(): Promise<void> {
     this.reading = true;
+    const started = Date.now();
     try {
       const { workerClass, workers } = this.fleet();
       const queues = await this.redis.smembers(this.keys.queues());
@@ -94,6 +97,7 @@ export class BacklogEstimate {
       this.perBucket = [...perBucket.values()];
       this.jobs = counts.reduce((a, b) => a + b, 0);
       this.at = Date.now();
+      this.readFrom = started;
     } finally {
       this.reading = false;
     }
