@@ -163,7 +163,7 @@ test('tokens held by a tenant are bounded, and the count returns to 0 after canc
   assert.equal(await held(), 10_000);
 });
 
-test('a 16 MB text over the tenant limit is tokenized only up to the limit, charged to its rate, and the next is refused untokenized', async () => {
+test('a 16 MB text over the tenant limit is tokenized only up to the limit, charged to its rate, and the next is refused untokenized; a special token is one job\'s error', async () => {
   const per = 250_000;
   const limit = 200_000;
   const sys = await system('texts', {
@@ -206,6 +206,13 @@ test('a 16 MB text over the tenant limit is tokenized only up to the limit, char
   assert.equal((await refusal(c.submit(job(1000, 1)))).code, grpc.status.RESOURCE_EXHAUSTED);
   // Another tenant is not held up.
   assert.equal((await sys.client('other').submit({ op: 'embed', text: 'a short text' })).state, 'JOB_STATE_QUEUED');
+
+  // A special token in a text is that job's error, not the server's nor its group's.
+  const mixed: SubmitStreamResponse__Output[] = [];
+  await sys.client('other').submitMany(['one', 'two <|endoftext|>', 'three'].map((t, i) => ({ requestId: String(i), job: { op: 'embed', text: t } })), (r) => mixed.push(r));
+  assert.deepEqual(mixed.map((r) => (r.job ? 'ok' : `${r.error!.code} ${r.error!.message}`)), [
+    'ok', `${grpc.status.INVALID_ARGUMENT} job.text: holds the special token <|endoftext|>, which a text may not`, 'ok',
+  ]);
 
   // A text longer in bytes than the limit allows at the longest token (128 bytes) is refused unread: nothing to charge.
   const tight = await refusal(sys.client('tight').submit({ op: 'embed', text }));

@@ -75,7 +75,15 @@ export class Admission {
       const n = v.payload.tokens.length;
       return n > max ? invalid(`job.tokens: ${n} tokens, above the limit of ${max} per job`) : v.payload.tokens;
     }
-    const tokens = await this.tokenizer.encode(v.payload.text, max);
+    let tokens;
+    try {
+      tokens = await this.tokenizer.encode(v.payload.text, max);
+    } catch (err) {
+      // A special token (<|endoftext|>…) in the text is the caller's, not the server's, error: this job's alone.
+      const special = /^Disallowed special token found: (.*)$/s.exec((err as Error).message);
+      if (special) return invalid(`job.text: holds the special token ${special[1]}, which a text may not`);
+      throw err;
+    }
     if (tokens instanceof Uint32Array) return tokens;
     wasted.tokens += tokens.counted;
     return invalid(
@@ -132,16 +140,20 @@ export class Admission {
     // Room in the queue, taken now, before any await: only what fits is admitted, in order.
     const q = this.queued();
     const room = this.room.take(q, specs.length);
-    const full = exhausted(`the queue holds ${room.holding} jobs, at its limit of ${q.limit}; retry once it drains`, Math.max(1, q.drainSeconds));
+    const full = () => exhausted(`the queue holds ${room.holding} jobs, at its limit of ${q.limit}; retry once it drains`, Math.max(1, q.drainSeconds));
     const group = { queued: 0, atShare: undefined as Error | undefined };
     try {
-      if (room.granted === 0) return specs.map(() => full);
+      if (room.granted === 0) {
+        const refusal = full();
+        return specs.map(() => refusal);
+      }
       const early = await this.refuseLongTexts(tenant, specs);
       if (early) return specs.map(() => early);
       const admitted = await this.admitWithin(tenant, specs.slice(0, room.granted), group);
       // Past the room: refused as the queue is full, or, when the tenant reached its own share, as that.
-      const rest = group.atShare ?? full;
-      return room.granted < specs.length ? [...admitted, ...specs.slice(room.granted).map(() => rest)] : admitted;
+      if (room.granted === specs.length) return admitted;
+      const rest = group.atShare ?? full();
+      return [...admitted, ...specs.slice(room.granted).map(() => rest)];
     } finally {
       room.done(group.queued);
     }

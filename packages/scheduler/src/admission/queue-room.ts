@@ -41,6 +41,8 @@ export class QueueRoom {
       done: (queued) => {
         entry.jobs = Math.min(granted, queued);
         entry.queuedAt = Date.now();
+        // Nothing queued: nothing to count (and nothing kept while readings fail).
+        if (entry.jobs === 0) this.taken = this.taken.filter((t) => t !== entry);
       },
     };
   }

@@ -109,7 +109,7 @@ for k = 9, #KEYS do
     end
     local held = tonumber(r[14] or "0") or 0
     if final and held > 0 then
-      -- Its tokens go (below): they no longer count against the tenant's tokens held. Zeroed, so only once.
+      -- Its tokens leave with the move (HDEL below) and from the tenant's count; zeroed, so taken off once.
       unheld = unheld + held
       set[#set + 1] = "held"
       set[#set + 1] = 0
