@@ -207,7 +207,7 @@ export const schedulerConfigSchema = z.object({
           tokensPerMinute: z.coerce.number().int().min(0).default(0),
           budget: z.coerce.number().min(0).default(0),
           budgetPeriod: z.enum(['hour', 'day', 'week', 'month']).default('day'),
-          // 50 M tokens: 200 MB of Redis a tenant, far more than a day's backlog of any sane client.
+          // 50 M tokens, 200 MB of Redis a tenant: 50 jobs of the longest (jobs.maxTokensPerJob) waiting at once.
           maxTokensHeld: z.coerce.number().int().min(0).default(50_000_000),
         })
         .prefault({}),

@@ -48,7 +48,8 @@ export class Guardrails {
     // The previous period stays readable (GetUsage) through the whole current one.
     const ttl = Math.ceil((p.end - this.clock.now() + PERIOD_MS[l.budgetPeriod] * 2) / 1000);
     return {
-      tokensPerMinute: l.tokensPerMinute, budget: l.budget, periodId: p.id, ledgerTtlSeconds: ttl, maxQueuedJobs: l.maxQueuedJobs, maxTokensHeld: l.maxTokensHeld,
+      tokensPerMinute: l.tokensPerMinute, budget: l.budget, periodId: p.id, ledgerTtlSeconds: ttl,
+      maxQueuedJobs: l.maxQueuedJobs, maxTokensHeld: l.maxTokensHeld,
     };
   }
 

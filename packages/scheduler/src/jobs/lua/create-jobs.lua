@@ -70,10 +70,10 @@ end
 local ledger = rcall("HMGET", KEYS[5], "spent", "reserved")
 local spent, reserved = tonumber(ledger[1] or "0"), tonumber(ledger[2] or "0")
 local addedTokens, addedJobs, addedReserve = 0, 0, 0
--- The state indexes hold exactly the tenant's unfinished jobs: every move goes through transition.lua.
+-- The QUEUED and DEFERRED indexes hold exactly the tenant's waiting jobs: every move goes through transition.lua.
 local waiting = rcall("ZCARD", KEYS[2]) + rcall("ZCARD", KEYS[6])
+-- Every job created here unfinished holds its tokens (addedTokens, below) until its final move.
 local held = tonumber(rcall("GET", KEYS[8]) or "0")
-local addedHeld = 0
 
 local function create(key, idem, fields, tokens, score, price, result)
   local state = fields.state or "QUEUED"
@@ -126,8 +126,8 @@ for k = 1, n do
     out[#out + 1] = 1
   elseif waiting >= maxWaiting then
     out[#out + 1] = { -4, waiting }
-  elseif maxHeld > 0 and held + addedHeld + need > maxHeld then
-    out[#out + 1] = { -5, held + addedHeld }
+  elseif maxHeld > 0 and held + addedTokens + need > maxHeld then
+    out[#out + 1] = { -5, held + addedTokens }
   -- A job larger than the whole bucket passes when the bucket is full, and leaves it in debt.
   elseif perMinute > 0 and level < math.min(need, perMinute) then
     out[#out + 1] = { -1, math.ceil((math.min(need, perMinute) - level) * 60000 / perMinute) }
@@ -139,7 +139,6 @@ for k = 1, n do
     addedJobs = addedJobs + 1
     addedReserve = addedReserve + price
     waiting = waiting + 1
-    addedHeld = addedHeld + need
     create(key, idem, fields, tokens, score, ARGV[a - 2], "")
     out[#out + 1] = 1
   end
@@ -150,7 +149,7 @@ if perMinute > 0 then
   -- Kept until it would be full again (a missing bucket is a full one), debt included.
   rcall("PEXPIRE", KEYS[4], math.max(120000, math.ceil((perMinute - level) * 60000 / perMinute)))
 end
-if addedHeld > 0 then rcall("INCRBY", KEYS[8], addedHeld) end
+if addedTokens > 0 then rcall("INCRBY", KEYS[8], addedTokens) end
 if addedJobs > 0 then
   rcall("HINCRBYFLOAT", KEYS[5], "reserved", string.format("%.17g", addedReserve))
   rcall("HINCRBY", KEYS[5], "tokens", addedTokens)
