@@ -17,6 +17,9 @@ import type { ResultCache } from '../cache/index.js';
 import { UnqueuedJournal } from './unqueued-journal.js';
 import { QueueRoom, type QueueReading } from './queue-room.js';
 
+/** A count of the queue at least this old (ms) is read again when a group does not fit for this process's own admissions. */
+const RECOUNT_MS = 25;
+
 /** A job measured and quoted, not yet placed. */
 interface Measured {
   tenant: string;
@@ -60,8 +63,8 @@ export class Admission {
     private readonly cache: ResultCache,
     /** Where jobs are noted between their record and their queue entry. */
     private readonly journal: UnqueuedJournal,
-    /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed. */
-    private readonly queued: () => QueueReading & { drainSeconds: number },
+    /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed; and a count now. */
+    private readonly queue: { read(): QueueReading & { drainSeconds: number }; recount(): Promise<void> },
     /** Deferral: its policy, the work planned per window, and the clock windows are read by. */
     private readonly windows: { policy: DeferralPolicy; load: DeferredLoad; clock: Clock; deferredUntil(at: number): void },
   ) {}
@@ -138,8 +141,15 @@ export class Admission {
    */
   async admitMany(tenant: string, specs: readonly ValidJobSpec[]): Promise<Array<JobRecord | Error>> {
     // Room in the queue, taken now, before any await: only what fits is admitted, in order.
-    const q = this.queued();
-    const room = this.room.take(q, specs.length);
+    let q = this.queue.read();
+    let room = this.room.take(q, specs.length);
+    if (room.granted < specs.length && room.unconfirmed > 0 && Date.now() - q.readFrom >= RECOUNT_MS) {
+      // Short of room partly for jobs this process admitted since the count, which may have left the queue: count again.
+      room.done(0);
+      await this.queue.recount().catch(() => undefined);
+      q = this.queue.read();
+      room = this.room.take(q, specs.length);
+    }
     const full = () => exhausted(`the queue holds ${room.holding} jobs, at its limit of ${q.limit}; retry once it drains`, Math.max(1, q.drainSeconds));
     const group = { queued: 0, atShare: undefined as Error | undefined };
     try {
@@ -304,13 +314,13 @@ export class Admission {
       case 'queued':
         return exhausted(
           `tenant ${tenant} may have ${limits.maxQueuedJobs} jobs waiting (queued or deferred), and has ${c.jobs}; retry once they drain`,
-          Math.max(1, this.queued().drainSeconds),
+          Math.max(1, this.queue.read().drainSeconds),
         );
       case 'held': {
         const over = c.tokens + job.tokenCount - limits.maxTokensHeld;
         return exhausted(
           `tenant ${tenant}'s unfinished jobs may hold ${limits.maxTokensHeld} tokens, and hold ${c.tokens}; this job's ${job.tokenCount} tokens would pass it by ${over}`,
-          Math.max(1, this.queued().drainSeconds),
+          Math.max(1, this.queue.read().drainSeconds),
         );
       }
       case 'rate': {

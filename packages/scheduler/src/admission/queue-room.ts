@@ -11,18 +11,21 @@ export interface RoomTicket {
   granted: number;
   /** Jobs waiting, counting this process's admissions since the reading and this group's room. */
   holding: number;
+  /** Of those, this process's admissions since the reading (some may have left the queue already). */
+  unconfirmed: number;
   /** The group's jobs are queued (or refused): `queued` of them went into the queue. */
   done(queued: number): void;
 }
 
 /**
  * Room under the global queue limit (limits.maxQueuedJobs). The count of
- * waiting jobs is read from Redis at most once a second, and a burst could
- * pass the limit many times over in between; so the jobs this process admits
- * are counted here until a reading that began after they were queued
- * includes them. Room is taken before the first await of an admission: two
- * groups at once never take the same room. Replicas each add what they admit
- * within a second of each other's reading.
+ * waiting jobs is read from Redis about once a second, and a burst could pass
+ * the limit many times over in between; so the jobs this process admits are
+ * counted here until a reading that began after they were queued includes
+ * them. Room is taken before the first await of an admission: two groups at
+ * once never take the same room. Some of those jobs may have left the queue
+ * already: admission reads the count again when they are what it lacks room
+ * for. Replicas each add what they admit between two readings.
  */
 export class QueueRoom {
   /** Room this process took: when its jobs were queued (Infinity while on their way), and how many. */
@@ -38,6 +41,7 @@ export class QueueRoom {
     return {
       granted,
       holding: reading.jobs + mine + granted,
+      unconfirmed: mine,
       done: (queued) => {
         entry.jobs = Math.min(granted, queued);
         entry.queuedAt = Date.now();
