@@ -211,7 +211,7 @@ test('a 16 MB text over the tenant limit is tokenized only up to the limit, char
   const mixed: SubmitStreamResponse__Output[] = [];
   await sys.client('other').submitMany(['one', 'two <|endoftext|>', 'three'].map((t, i) => ({ requestId: String(i), job: { op: 'embed', text: t } })), (r) => mixed.push(r));
   assert.deepEqual(mixed.map((r) => (r.job ? 'ok' : `${r.error!.code} ${r.error!.message}`)), [
-    'ok', `${grpc.status.INVALID_ARGUMENT} job.text: holds the special token <|endoftext|>, which a text may not`, 'ok',
+    'ok', `${grpc.status.INVALID_ARGUMENT} job.text: holds the special token <|endoftext|>, which a text may not hold`, 'ok',
   ]);
 
   // A text longer in bytes than the limit allows at the longest token (128 bytes) is refused unread: nothing to charge.

@@ -84,7 +84,7 @@ export class Admission {
     } catch (err) {
       // A special token (<|endoftext|>…) in the text is the caller's, not the server's, error: this job's alone.
       const special = /^Disallowed special token found: (.*)$/s.exec((err as Error).message);
-      if (special) return invalid(`job.text: holds the special token ${special[1]}, which a text may not`);
+      if (special) return invalid(`job.text: holds the special token ${special[1]}, which a text may not hold`);
       throw err;
     }
     if (tokens instanceof Uint32Array) return tokens;
