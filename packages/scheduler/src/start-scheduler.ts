@@ -86,7 +86,7 @@ export async function startScheduler(
   const journal = new UnqueuedJournal(redis, config.prefix, store, queues, log);
   const admission = new Admission(
     store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, cache, journal,
-    () => ({ ...backlog.queued(), limit: config.limits.maxQueuedJobs }),
+    { read: () => ({ ...backlog.queued(), limit: config.limits.maxQueuedJobs }), recount: () => backlog.refresh() },
     { policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 }, load, clock, deferredUntil: (at) => windowEvents.dueAt(at) },
   );
   const events = new EventHub(redis, store.keys, log);

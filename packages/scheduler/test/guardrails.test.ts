@@ -217,7 +217,8 @@ test('budget alerts fire once per threshold and period, to the log count and the
 });
 
 test('the global queue limit answers RESOURCE_EXHAUSTED once the pending jobs reach it (counted once a second)', async () => {
-  const sys = await startSystem('queue-limit', { workers: 0, config: { limits: { maxQueuedJobs: 5 } } });
+  // The whole queue for one tenant (tenantQueueShare 1): the global limit is what is tested here.
+  const sys = await startSystem('queue-limit', { workers: 0, config: { limits: { maxQueuedJobs: 5, tenantQueueShare: 1 } } });
   systems.push(sys);
   const c = sys.client('acme');
   for (let i = 0; i < 5; i++) await c.submit(job(100));

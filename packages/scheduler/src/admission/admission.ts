@@ -7,14 +7,18 @@ import * as grpc from '@grpc/grpc-js';
 import { ApiError, exhausted, invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import type { BucketPlan } from '../batching/index.js';
-import type { Tokenizer } from './tokenizer.js';
+import { INLINE_CHARS, type Tokenizer } from './tokenizer.js';
 import type { Quoter, WindowQuote } from '../pricing/index.js';
 import type { Guardrails } from '../guardrails/index.js';
-import type { Created } from '../jobs/index.js';
+import type { AdmissionLimits, Created } from '../jobs/index.js';
 import { place, type DeferralPolicy, type DeferredLoad } from '../windows/index.js';
 import type { Clock } from '../clock/index.js';
 import type { ResultCache } from '../cache/index.js';
 import { UnqueuedJournal } from './unqueued-journal.js';
+import { QueueRoom, type QueueReading } from './queue-room.js';
+
+/** A count of the queue at least this old (ms) is read again when a group does not fit for this process's own admissions. */
+const RECOUNT_MS = 25;
 
 /** A job measured and quoted, not yet placed. */
 interface Measured {
@@ -35,6 +39,8 @@ interface Measured {
 interface Placed {
   job: NewJob;
   packed: Buffer;
+  /** Its tokens came from a text: admission tokenized it. */
+  fromText: boolean;
 }
 
 /**
@@ -44,6 +50,8 @@ interface Placed {
  * it in its queue and bucket or hold it for its window.
  */
 export class Admission {
+  private readonly room = new QueueRoom();
+
   constructor(
     private readonly store: JobStore,
     private readonly queues: QueueSet,
@@ -55,44 +63,122 @@ export class Admission {
     private readonly cache: ResultCache,
     /** Where jobs are noted between their record and their queue entry. */
     private readonly journal: UnqueuedJournal,
-    /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed. */
-    private readonly queued: () => { jobs: number; limit: number; drainSeconds: number },
+    /** Jobs waiting for a batch now, all tenants together (as last counted), and the most allowed; and a count now. */
+    private readonly queue: { read(): QueueReading & { drainSeconds: number }; recount(): Promise<void> },
     /** Deferral: its policy, the work planned per window, and the clock windows are read by. */
     private readonly windows: { policy: DeferralPolicy; load: DeferredLoad; clock: Clock; deferredUntil(at: number): void },
   ) {}
 
-  /** A job's tokens, checked against the tenant's limit per job. */
-  private async measure(v: ValidJobSpec, max: number): Promise<Uint32Array | Error> {
-    const tokens = 'text' in v.payload ? await this.tokenizer.encode(v.payload.text) : v.payload.tokens;
-    if (tokens.length > max) {
-      return invalid(`job.${'text' in v.payload ? 'text' : 'tokens'}: ${tokens.length} tokens, above the limit of ${max} per job`);
+  /**
+   * A job's tokens, checked against the tenant's limit per job. A text is tokenized only up to
+   * the limit; the tokens counted for one refused are added to `wasted`, to charge to the tenant.
+   */
+  private async measure(v: ValidJobSpec, max: number, wasted: { tokens: number }): Promise<Uint32Array | Error> {
+    if (!('text' in v.payload)) {
+      const n = v.payload.tokens.length;
+      return n > max ? invalid(`job.tokens: ${n} tokens, above the limit of ${max} per job`) : v.payload.tokens;
     }
-    return tokens;
+    let tokens;
+    try {
+      tokens = await this.tokenizer.encode(v.payload.text, max);
+    } catch (err) {
+      // A special token (<|endoftext|>…) in the text is the caller's, not the server's, error: this job's alone.
+      const special = /^Disallowed special token found: (.*)$/s.exec((err as Error).message);
+      if (special) return invalid(`job.text: holds the special token ${special[1]}, which a text may not hold`);
+      throw err;
+    }
+    if (tokens instanceof Uint32Array) return tokens;
+    wasted.tokens += tokens.counted;
+    return invalid(
+      tokens.counted
+        ? `job.text: more than ${max} tokens (counting stopped at ${tokens.counted}), above the limit of ${max} per job`
+        : `job.text: ${Buffer.byteLength(v.payload.text)} bytes, more than ${max} tokens however it is tokenized, above the limit of ${max} per job`,
+    );
+  }
+
+  /**
+   * Tokenizing a long text costs the server more than a round trip: a tenant with a token rate
+   * whose bucket is empty, or in debt from texts it sent that were refused, is refused before
+   * any of its texts is tokenized.
+   */
+  private async refuseLongTexts(tenant: string, specs: readonly ValidJobSpec[]): Promise<Error | undefined> {
+    const per = this.guardrails.limits(tenant).tokensPerMinute;
+    if (per <= 0 || !specs.some((v) => 'text' in v.payload && v.payload.text.length >= INLINE_CHARS)) return undefined;
+    const level = await this.store.takeRate(tenant, per);
+    if (level >= 1) return undefined;
+    const wait = ((1 - level) * 60) / per;
+    return exhausted(
+      `tenant ${tenant} is limited to ${per} tokens a minute, and its bucket is ${level < 0 ? `in debt by ${Math.ceil(-level)} tokens` : 'empty'} (texts it sent that were refused are charged): long texts are refused untokenized for ${wait.toFixed(1)} s`,
+      Math.max(1, wait),
+    );
+  }
+
+  /** Charges tokenizing done for texts that were then refused to the tenant's token rate. */
+  private async charge(tenant: string, tokens: number): Promise<void> {
+    const per = this.guardrails.limits(tenant).tokensPerMinute;
+    if (per > 0 && tokens > 0) await this.store.takeRate(tenant, per, tokens);
   }
 
   /** What a job would cost, in every window, without admitting it. */
   async quote(tenant: string, v: ValidJobSpec): Promise<{ tokenCount: number; bucket: string; windows: WindowQuote[] }> {
-    const tokens = await this.measure(v, this.guardrails.limits(tenant).maxTokensPerJob);
-    if (tokens instanceof Error) throw tokens;
+    const early = await this.refuseLongTexts(tenant, [v]);
+    if (early) throw early;
+    const wasted = { tokens: 0 };
+    const tokens = await this.measure(v, this.guardrails.limits(tenant).maxTokensPerJob, wasted);
+    if (tokens instanceof Error) {
+      await this.charge(tenant, wasted.tokens).catch(() => undefined);
+      throw tokens;
+    }
     const { bucket } = this.buckets.place(v.spec.op, tokens.length);
     return { tokenCount: tokens.length, bucket, windows: this.quoter.quote(v.spec.op, tokens.length, bucket, this.windows.clock.now()) };
   }
 
   /**
-   * Admits several jobs with two round trips in all: the records, with the tenant's rate and
-   * budget checked and the quotes reserved in the same script, then the queue entries. Each job
-   * gets its record or its own error, in order.
+   * Admits several jobs with two round trips in all: the records, with the tenant's jobs waiting,
+   * tokens held, rate and budget checked and the quotes reserved in the same script, then the queue
+   * entries. Each job gets its record or its own error, in order; past the room left under the
+   * global queue limit, the rest of the group is refused.
    */
   async admitMany(tenant: string, specs: readonly ValidJobSpec[]): Promise<Array<JobRecord | Error>> {
+    // Room in the queue, taken now, before any await: only what fits is admitted, in order.
+    let q = this.queue.read();
+    let room = this.room.take(q, specs.length);
+    if (room.granted < specs.length && room.unconfirmed > 0 && Date.now() - q.readFrom >= RECOUNT_MS) {
+      // Short of room partly for jobs this process admitted since the count, which may have left the queue: count again.
+      room.done(0);
+      await this.queue.recount().catch(() => undefined);
+      q = this.queue.read();
+      room = this.room.take(q, specs.length);
+    }
+    const full = () => exhausted(`the queue holds ${room.holding} jobs, at its limit of ${q.limit}; retry once it drains`, Math.max(1, q.drainSeconds));
+    const group = { queued: 0, atShare: undefined as Error | undefined };
+    try {
+      if (room.granted === 0) {
+        const refusal = full();
+        return specs.map(() => refusal);
+      }
+      const early = await this.refuseLongTexts(tenant, specs);
+      if (early) return specs.map(() => early);
+      const admitted = await this.admitWithin(tenant, specs.slice(0, room.granted), group);
+      // Past the room: refused as the queue is full, or, when the tenant reached its own share, as that.
+      if (room.granted === specs.length) return admitted;
+      const rest = group.atShare ?? full();
+      return [...admitted, ...specs.slice(room.granted).map(() => rest)];
+    } finally {
+      room.done(group.queued);
+    }
+  }
+
+  /**
+   * admitMany, for jobs the queue has room for. `group` is told how many went into the queue, and
+   * the refusal of the first job refused for the tenant's share of the queue.
+   */
+  private async admitWithin(tenant: string, specs: readonly ValidJobSpec[], group: { queued: number; atShare: Error | undefined }): Promise<Array<JobRecord | Error>> {
     const createdAt = Date.now();
     const now = this.windows.clock.now();
-    const q = this.queued();
-    if (q.jobs >= q.limit) {
-      const full = exhausted(`the queue holds ${q.jobs} jobs, at its limit of ${q.limit}; retry once it drains`, Math.max(1, q.drainSeconds));
-      return specs.map(() => full);
-    }
     const maxTokens = this.guardrails.limits(tenant).maxTokensPerJob;
-    const measured = await Promise.all(specs.map((v) => this.measureAndQuote(tenant, v, maxTokens, now)));
+    const wasted = { tokens: 0 };
+    const measured = await Promise.all(specs.map((v) => this.measureAndQuote(tenant, v, maxTokens, now, wasted)));
     const hits = await this.cache.lookup(measured.map((m) => (m instanceof Error ? '' : m.cacheKey)));
     measured.forEach((m, i) => {
       if (!(m instanceof Error) && hits[i]) m.cached = hits[i];
@@ -116,15 +202,22 @@ export class Admission {
       const c = created[i]!;
       if (c.ok) return;
       if (c.reason === 'idempotent') earlier.set(m.job.id, c.id);
-      else refused.set(m.job.id, this.refusal(tenant, m.job, c, limits.budget));
+      else refused.set(m.job.id, this.refusal(tenant, m.job, c, limits));
+      if (c.reason === 'queued') group.atShare ??= refused.get(m.job.id);
+      // A text tokenized, then refused by a limit: the tokenizing was for nothing.
+      if (c.reason !== 'idempotent' && c.reason !== 'exists' && m.fromText) wasted.tokens += m.job.tokenCount;
     });
-    const earlierJobs = await this.store.getAcross([...new Set(earlier.values())].map((id) => ({ tenant, id })));
+    const [earlierJobs] = await Promise.all([
+      this.store.getAcross([...new Set(earlier.values())].map((id) => ({ tenant, id }))),
+      // The records are written: a charge that fails must not fail the admission.
+      this.charge(tenant, wasted.tokens).catch(() => undefined),
+    ]);
     // Cached jobs were created SUCCEEDED: nothing to queue.
     const admitted = ok.filter((m) => !refused.has(m.job.id) && !earlier.has(m.job.id) && !m.job.cachedResult);
     for (const m of admitted) this.buckets.observe(m.job.spec.op, [m.job.tokenCount]);
+    const deferred = admitted.filter((m) => m.job.plan);
     try {
       const item = ({ job }: Placed) => ({ queue: job.queue, bucket: job.bucket, spec: job.spec, entry: decodeEntry(job.entry) });
-      const deferred = admitted.filter((m) => m.job.plan);
       await Promise.all([
         this.queues.enqueueMany(admitted.filter((m) => !m.job.plan).map(item)),
         this.queues.deferMany(deferred.map((m) => ({ ...item(m), at: m.job.plan!.start }))),
@@ -137,6 +230,7 @@ export class Admission {
         .catch(() => undefined);
       throw err;
     }
+    group.queued = admitted.length - deferred.length;
     // Queued, or refused: nothing for the sweep. (Left noted if this fails: the sweep finds them queued or absent.)
     await this.journal.done(noted).catch(() => undefined);
     if (limits.budget > 0 && admitted.length) void this.guardrails.checkBudget(tenant).catch(() => undefined);
@@ -152,8 +246,8 @@ export class Admission {
   }
 
   /** Tokens, bucket, quotes and deadline of one job, or why it cannot be admitted. */
-  private async measureAndQuote(tenant: string, v: ValidJobSpec, maxTokens: number, now: number): Promise<Measured | Error> {
-    const tokens = await this.measure(v, maxTokens);
+  private async measureAndQuote(tenant: string, v: ValidJobSpec, maxTokens: number, now: number, wasted: { tokens: number }): Promise<Measured | Error> {
+    const tokens = await this.measure(v, maxTokens, wasted);
     if (tokens instanceof Error) return tokens;
     const deadline = this.deadlineOf(v, now);
     if (deadline instanceof Error) return deadline;
@@ -188,7 +282,7 @@ export class Admission {
       job.state = 'SUCCEEDED';
       job.placement = 'from the result cache: computed before';
       job.cachedResult = m.cached;
-      return { job, packed: m.packed };
+      return { job, packed: m.packed, fromText: 'text' in m.v.payload };
     }
     const p = place(m.quotes, m.deadline, this.windows.policy, this.windows.load);
     if (m.v.maxCost > 0 && p.quote && p.quote.price > m.v.maxCost) {
@@ -209,13 +303,26 @@ export class Admission {
       job.plan = p.plan;
       this.windows.load.reserve(p.quote.window, p.quote.opensAt, p.quote.seconds);
     }
-    return { job, packed: m.packed };
+    return { job, packed: m.packed, fromText: 'text' in m.v.payload };
   }
 
   /** Why the record script refused a job, with which limit and by how much. */
-  private refusal(tenant: string, job: NewJob, c: Exclude<Created, { ok: true }>, budget: number): Error {
+  private refusal(tenant: string, job: NewJob, c: Exclude<Created, { ok: true }>, limits: AdmissionLimits): Error {
     const price = job.quote?.price ?? 0;
+    const budget = limits.budget;
     switch (c.reason) {
+      case 'queued':
+        return exhausted(
+          `tenant ${tenant} may have ${limits.maxQueuedJobs} jobs waiting (queued or deferred), and has ${c.jobs}; retry once they drain`,
+          Math.max(1, this.queue.read().drainSeconds),
+        );
+      case 'held': {
+        const over = c.tokens + job.tokenCount - limits.maxTokensHeld;
+        return exhausted(
+          `tenant ${tenant}'s unfinished jobs may hold ${limits.maxTokensHeld} tokens, and hold ${c.tokens}; this job's ${job.tokenCount} tokens would pass it by ${over}`,
+          Math.max(1, this.queue.read().drainSeconds),
+        );
+      }
       case 'rate': {
         const per = this.guardrails.limits(tenant).tokensPerMinute;
         return exhausted(`tenant ${tenant} is limited to ${per} tokens a minute: this job's ${job.tokenCount} tokens must wait ${(c.retryAfterMs / 1000).toFixed(1)} s for the bucket to refill`, c.retryAfterMs / 1000);

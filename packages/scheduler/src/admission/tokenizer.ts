@@ -1,10 +1,10 @@
 import { Piscina } from 'piscina';
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { encodeWithin, type OverLimit } from './bounded-encode.js';
 
 const threadFile = new URL(`./tokenize-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 /** Texts shorter than this are tokenized inline: a thread hop would cost more than it saves. */
-const INLINE_CHARS = 16 * 1024;
+export const INLINE_CHARS = 16 * 1024;
 
 /**
  * The real BPE tokenizer (o200k_base, as GPT-4o counts), with long texts
@@ -18,9 +18,10 @@ export class Tokenizer {
     this.pool = new Piscina({ filename: threadFile, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
   }
 
-  async encode(text: string): Promise<Uint32Array> {
-    if (text.length < INLINE_CHARS) return Uint32Array.from(encode(text));
-    return (await this.pool.run(text)) as Uint32Array;
+  /** The text's tokens, or, past `limit` of them, where counting stopped (see encodeWithin). */
+  async encode(text: string, limit: number): Promise<Uint32Array | OverLimit> {
+    if (text.length < INLINE_CHARS) return encodeWithin(text, limit);
+    return (await this.pool.run({ text, limit })) as Uint32Array | OverLimit;
   }
 
   /** Several texts, on a thread, whatever their length: for bulk work that must not hold up this thread. */

@@ -15,6 +15,10 @@ const tenantLimits = z.object({
   /** US dollars per budget period; 0: no budget. */
   budget: z.coerce.number().min(0).optional(),
   budgetPeriod: z.enum(['hour', 'day', 'week', 'month']).optional(),
+  /** Jobs the tenant may have waiting (QUEUED or DEFERRED); unset: limits.tenantQueueShare of limits.maxQueuedJobs. */
+  maxQueuedJobs: z.coerce.number().int().positive().optional(),
+  /** Tokens the tenant's unfinished jobs may hold in Redis (a record keeps its tokens until it is final); 0: no limit. */
+  maxTokensHeld: z.coerce.number().int().min(0).optional(),
 });
 
 /** A capacity window of the calendar; its prices are in pricing.classes[class][name]. */
@@ -246,11 +250,15 @@ export const schedulerConfigSchema = z.object({
           tokensPerMinute: z.coerce.number().int().min(0).default(0),
           budget: z.coerce.number().min(0).default(0),
           budgetPeriod: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+          // 50 M tokens, 200 MB of Redis a tenant: 50 jobs of the longest (jobs.maxTokensPerJob) waiting at once.
+          maxTokensHeld: z.coerce.number().int().min(0).default(50_000_000),
         })
         .prefault({}),
       tenants: z.record(z.string(), tenantLimits).default({}),
       /** Jobs waiting for a batch, all tenants together: above it, RESOURCE_EXHAUSTED. */
       maxQueuedJobs: z.coerce.number().int().min(1).default(1_000_000),
+      /** Share of maxQueuedJobs one tenant may hold waiting, unless its maxQueuedJobs says otherwise: one tenant cannot lock out the rest. */
+      tenantQueueShare: z.coerce.number().gt(0).max(1).default(0.5),
       alerts: z
         .object({
           /** POSTed a JSON body for every alert (budget thresholds, model error); retried, never blocking admission. */

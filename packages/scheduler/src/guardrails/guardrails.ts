@@ -47,7 +47,10 @@ export class Guardrails {
     const p = this.period(tenant);
     // The previous period stays readable (GetUsage) through the whole current one.
     const ttl = Math.ceil((p.end - this.clock.now() + PERIOD_MS[l.budgetPeriod] * 2) / 1000);
-    return { tokensPerMinute: l.tokensPerMinute, budget: l.budget, periodId: p.id, ledgerTtlSeconds: ttl };
+    return {
+      tokensPerMinute: l.tokensPerMinute, budget: l.budget, periodId: p.id, ledgerTtlSeconds: ttl,
+      maxQueuedJobs: l.maxQueuedJobs, maxTokensHeld: l.maxTokensHeld,
+    };
   }
 
   async usage(tenant: string): Promise<{ current: PeriodUsage; previous: PeriodUsage }> {

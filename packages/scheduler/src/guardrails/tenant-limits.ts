@@ -9,6 +9,10 @@ export interface TenantLimits {
   /** US dollars; 0: no budget. */
   budget: number;
   budgetPeriod: PeriodUnit;
+  /** Jobs waiting (QUEUED or DEFERRED) at most. */
+  maxQueuedJobs: number;
+  /** Tokens of unfinished jobs at most; 0: no limit. */
+  maxTokensHeld: number;
 }
 
 /** A tenant's own limits over the defaults, the global job length bounding both. */
@@ -20,5 +24,10 @@ export function limitsFor(config: SchedulerConfig, tenant: string): TenantLimits
     tokensPerMinute: own.tokensPerMinute ?? d.tokensPerMinute ?? 0,
     budget: own.budget ?? d.budget ?? 0,
     budgetPeriod: own.budgetPeriod ?? d.budgetPeriod ?? 'day',
+    maxQueuedJobs: Math.min(
+      config.limits.maxQueuedJobs,
+      own.maxQueuedJobs ?? d.maxQueuedJobs ?? Math.ceil(config.limits.maxQueuedJobs * config.limits.tenantQueueShare),
+    ),
+    maxTokensHeld: own.maxTokensHeld ?? d.maxTokensHeld ?? 0,
   };
 }

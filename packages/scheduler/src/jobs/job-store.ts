@@ -11,6 +11,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     nsCreateJobs(...args: (string | number | Buffer)[]): Result<number[], Context>;
     nsTransitionBuffer(...args: (string | number | Buffer)[]): Result<Array<Array<number | Buffer>>, Context>;
+    nsTakeRate(key: string, now: number, perMinute: number, take: number): Result<string, Context>;
   }
 }
 
@@ -47,6 +48,10 @@ export interface AdmissionLimits {
   /** The current budget period, and how long to keep its ledger. */
   periodId: string;
   ledgerTtlSeconds: number;
+  /** Jobs the tenant may have waiting, QUEUED and DEFERRED together. */
+  maxQueuedJobs: number;
+  /** Tokens its unfinished jobs may hold; 0: no limit. */
+  maxTokensHeld: number;
 }
 
 export type Created =
@@ -54,7 +59,9 @@ export type Created =
   | { ok: false; reason: 'exists' }
   | { ok: false; reason: 'idempotent'; id: string }
   | { ok: false; reason: 'rate'; retryAfterMs: number }
-  | { ok: false; reason: 'budget'; spent: number; reserved: number };
+  | { ok: false; reason: 'budget'; spent: number; reserved: number }
+  | { ok: false; reason: 'queued'; jobs: number }
+  | { ok: false; reason: 'held'; tokens: number };
 
 export interface ListPage {
   jobs: JobRecord[];
@@ -84,6 +91,7 @@ export class JobStore {
     // Without numberOfKeys each call passes its own key count first: it grows with the jobs.
     redis.defineCommand('nsCreateJobs', { lua: lua('create-jobs') });
     redis.defineCommand('nsTransition', { lua: lua('transition') });
+    redis.defineCommand('nsTakeRate', { lua: lua('take-rate'), numberOfKeys: 1 });
   }
 
   /** The index score: creation time in µs, with a random tail so that bulk submissions rarely tie. */
@@ -120,6 +128,7 @@ export class JobStore {
       const args: Array<string | number | Buffer> = [
         String(createdAt), this.opts.eventsMaxLen, shared,
         limits.tokensPerMinute, limits.budget, limits.periodId, limits.ledgerTtlSeconds, this.opts.retentionSeconds,
+        limits.maxQueuedJobs, limits.maxTokensHeld,
       ];
       for (const { job, tokens, price } of list) {
         const score = String(JobStore.sortScore(job.createdAt));
@@ -135,9 +144,9 @@ export class JobStore {
       const records = list.map((j) => k.job(tenant, j.job.id));
       batch.add(k.jobs(tenant), (p) =>
         p.nsCreateJobs(
-          7 + 2 * list.length,
+          8 + 2 * list.length,
           k.jobs(tenant), k.state(tenant, 'QUEUED'), k.events(tenant), k.rate(tenant), k.ledger(tenant, limits.periodId), k.state(tenant, 'DEFERRED'),
-          k.state(tenant, 'SUCCEEDED'),
+          k.state(tenant, 'SUCCEEDED'), k.held(tenant),
           ...records,
           ...list.map((j, n) => (j.job.idempotencyKey ? k.idempotency(tenant, j.job.idempotencyKey) : records[n]!)),
           ...args,
@@ -179,7 +188,8 @@ export class JobStore {
         }
         args.push(`${m.from.join(',')}|${m.to}|${m.countAttempt ? 1 : m.returnAttempt ? -1 : 0}|${m.ifAttempts ?? -1}|${m.ifBatch ?? ''}|${m.withTokens ? 1 : 0}`, JSON.stringify(fields), result);
       }
-      batch.add(this.keys.events(tenant), (p) => p.nsTransitionBuffer(1 + JOB_STATES.length + list.length, this.keys.events(tenant), ...this.keys.states(tenant), ...list.map(({ m }) => this.keys.job(tenant, m.id)), ...args));
+      const records = list.map(({ m }) => this.keys.job(tenant, m.id));
+      batch.add(this.keys.events(tenant), (p) => p.nsTransitionBuffer(2 + JOB_STATES.length + list.length, this.keys.events(tenant), ...this.keys.states(tenant), this.keys.held(tenant), ...records, ...args));
     }
     const replies = await batch.exec();
     const results = new Array<TransitionResult>(moves.length);
@@ -193,6 +203,15 @@ export class JobStore {
 
   async transition(move: Transition): Promise<TransitionResult> {
     return (await this.transitionMany([move]))[0]!;
+  }
+
+  /**
+   * The tenant's token bucket now (see create-jobs.lua), after taking `take` tokens from it for
+   * work done on refused jobs; it may be below 0, in debt (see take-rate.lua). Only for a tenant
+   * with a token rate.
+   */
+  async takeRate(tenant: string, perMinute: number, take = 0): Promise<number> {
+    return Number(await this.redis.nsTakeRate(this.keys.rate(tenant), Date.now(), perMinute, Math.ceil(take)));
   }
 
   /** Every tenant that has submitted a job. */
@@ -292,6 +311,8 @@ function createdResult(r: number | Array<number | string | Buffer>): Created {
   if (r === 0 || !Array.isArray(r)) return { ok: false, reason: 'exists' };
   if (Number(r[0]) === -3) return { ok: false, reason: 'idempotent', id: String(r[1]) };
   if (Number(r[0]) === -1) return { ok: false, reason: 'rate', retryAfterMs: Number(r[1]) };
+  if (Number(r[0]) === -4) return { ok: false, reason: 'queued', jobs: Number(r[1]) };
+  if (Number(r[0]) === -5) return { ok: false, reason: 'held', tokens: Number(r[1]) };
   return { ok: false, reason: 'budget', spent: Number(r[1]), reserved: Number(r[2]) };
 }
 

@@ -49,6 +49,11 @@ export class Keys {
     return `${this.tenant(tenant)}:rate`;
   }
 
+  /** Tokens the tenant's unfinished jobs hold (STRING): added by create-jobs.lua, taken off by transition.lua at a final move. */
+  held(tenant: string): string {
+    return `${this.tenant(tenant)}:held`;
+  }
+
   /** The job a tenant's idempotency key names (STRING: its id), kept as long as the job. */
   idempotency(tenant: string, key: string): string {
     return `${this.tenant(tenant)}:idem:${key}`;

@@ -14,7 +14,8 @@
   Input:
     KEYS[1] tenant's events (STREAM)
     KEYS[2..7] tenant's state indexes: QUEUED RUNNING SUCCEEDED FAILED CANCELLED DEFERRED
-    KEYS[8..] the job records (HASH), one per move
+    KEYS[8] tenant's tokens held by unfinished jobs (STRING): a final move takes the job's "held" off it
+    KEYS[9..] the job records (HASH), one per move
 
     ARGV[1] now, ms
     ARGV[2] events stream max length (approximate)
@@ -39,8 +40,8 @@ local ttl = tonumber(ARGV[3])
 local ledger, ledgerPrefix = ARGV[4], ARGV[5]
 
 -- r: what a move reads, in one call: state, attempts, batchId, id, sortKey, seq, error, workerId, plan, cost,
--- reserved, period, idem, and the tokens when the move returns them.
-local READ = { "state", "attempts", "batchId", "id", "sortKey", "seq", "error", "workerId", "plan", "cost", "reserved", "period", "idem" }
+-- reserved, period, idem, held, and the tokens when the move returns them.
+local READ = { "state", "attempts", "batchId", "id", "sortKey", "seq", "error", "workerId", "plan", "cost", "reserved", "period", "idem", "held" }
 local READ_TOKENS = { unpack(READ) }
 READ_TOKENS[#READ_TOKENS + 1] = "tokens"
 
@@ -57,7 +58,7 @@ end
 
 -- The ledgers are written once per call, after the moves: what was spent, and the reservations released
 -- per period (a period's ledger that has expired is left alone, as is then the record's reservation).
-local spent = 0
+local spent, unheld = 0, 0
 local released, ledgerExists = {}, {}
 local function hasLedger(period)
   if ledgerExists[period] == nil then ledgerExists[period] = rcall("EXISTS", ledgerPrefix .. period) == 1 end
@@ -66,7 +67,7 @@ end
 
 local out = {}
 local a = 6
-for k = 8, #KEYS do
+for k = 9, #KEYS do
   local key = KEYS[k]
   local from, to, countAttempt, ifAttempts, ifBatch, wantTokens =
     string.match(ARGV[a], "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$")
@@ -106,6 +107,13 @@ for k = 8, #KEYS do
       set[#set + 1] = "reserved"
       set[#set + 1] = 0
     end
+    local held = tonumber(r[14] or "0") or 0
+    if final and held > 0 then
+      -- Its tokens leave with the move (HDEL below) and from the tenant's count; zeroed, so taken off once.
+      unheld = unheld + held
+      set[#set + 1] = "held"
+      set[#set + 1] = 0
+    end
     rcall("HSET", key, unpack(set))
     if current ~= to then
       rcall("ZREM", STATE_KEYS[current], r[4])
@@ -121,7 +129,7 @@ for k = 8, #KEYS do
         if r[13] then rcall("EXPIRE", r[13], ttl) end
       end
     elseif wantTokens == "1" then
-      reply[3] = r[14]
+      reply[3] = r[15]
     end
     -- One field, "id|state|seq|at|attempts|worker|plan|error" (see parseEntry): the error last, as it
     -- may hold "|"; the plan ("window,start,price") only while DEFERRED.
@@ -133,6 +141,7 @@ for k = 8, #KEYS do
     out[#out + 1] = reply
   end
 end
+if unheld > 0 and rcall("DECRBY", KEYS[8], unheld) <= 0 then rcall("DEL", KEYS[8]) end
 if spent > 0 then rcall("HINCRBYFLOAT", ledger, "spent", string.format("%.17g", spent)) end
 for period, amount in pairs(released) do
   rcall("HINCRBYFLOAT", ledgerPrefix .. period, "reserved", string.format("%.17g", -amount))
