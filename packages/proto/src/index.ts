@@ -1,6 +1,6 @@
 export { loadNightshift, PROTO_DIR, PROTO_FILES, LOADER_OPTIONS, type NightshiftGrpc } from './load.js';
 export { serve, tolerantDecoding, MalformedRequest, type ServingServer } from './serve.js';
-export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, type ServerTls, type ClientTls } from './tls.js';
+export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, httpsServerOptions, type ServerTls, type ClientTls } from './tls.js';
 export { packTokens, unpackTokens, packLe32, unpackLe32 } from './tokens.js';
 export { toTimestamp, fromTimestamp } from './timestamp.js';
 export * from './generated/index.js';
@@ -24,5 +24,5 @@ export { loadConfig, configPathFromArgs, ConfigError, type EnvOverrides } from '
 export { createLogger, throttled, type Logger } from './logger.js';
 export { runServiceMain, type ServiceMain } from './service-main.js';
 export { seededRandom } from './seeded-random.js';
-export { listenHttp, metricsRoute, type Route, type HttpEndpoint } from './http-endpoint.js';
+export { listenHttp, metricsRoute, type Route, type HttpEndpoint, type HttpOptions } from './http-endpoint.js';
 export { countGrpcRequests } from './grpc-metrics.js';
