@@ -2,7 +2,7 @@ export { loadNightshift, PROTO_DIR, PROTO_FILES, LOADER_OPTIONS, type Nightshift
 export { serve, tolerantDecoding, MalformedRequest, type ServingServer, type ServeGuard } from './serve.js';
 export { DISPATCH_SECRET_HEADER, hashDispatchSecret, dispatchSecretMatches, isLoopbackListen } from './dispatch-secret.js';
 export { ConnectionGuard, connectionLimitsSchema, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
-export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, type ServerTls, type ClientTls } from './tls.js';
+export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, httpsServerOptions, type ServerTls, type ClientTls } from './tls.js';
 export { packTokens, unpackTokens, packLe32, unpackLe32 } from './tokens.js';
 export { toTimestamp, fromTimestamp } from './timestamp.js';
 export * from './generated/index.js';
@@ -26,5 +26,5 @@ export { loadConfig, configPathFromArgs, ConfigError, type EnvOverrides } from '
 export { createLogger, throttled, type Logger } from './logger.js';
 export { runServiceMain, type ServiceMain } from './service-main.js';
 export { seededRandom } from './seeded-random.js';
-export { listenHttp, metricsRoute, type Route, type HttpEndpoint } from './http-endpoint.js';
+export { listenHttp, metricsRoute, type Route, type HttpEndpoint, type HttpOptions } from './http-endpoint.js';
 export { countGrpcRequests } from './grpc-metrics.js';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 
@@ -41,4 +42,13 @@ export function serverCredentials(tls: ServerTls): grpc.ServerCredentials {
 export function channelCredentials(tls: ClientTls): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
   return grpc.credentials.createSsl(readFileSync(tls.ca), tls.key ? readFileSync(tls.key) : null, tls.cert ? readFileSync(tls.cert) : null);
+}
+
+/** The same settings for an HTTPS server (the metrics port): with clientCa, clients must present a certificate that CA signed. */
+export function httpsServerOptions(tls: NonNullable<ServerTls>): HttpsServerOptions {
+  return {
+    cert: readFileSync(tls.cert),
+    key: readFileSync(tls.key),
+    ...(tls.clientCa ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: true } : {}),
+  };
 }

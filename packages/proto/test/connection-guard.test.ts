@@ -89,7 +89,7 @@ test('over TLS: the handshake works through the guard, silent connections are cl
 
 test('an HTTP port refuses connections over its per-address cap, closes silent ones, and keeps answering', async () => {
   const limits = connectionLimitsSchema.parse({ maxPerAddress: 4, max: 100, firstBytesSeconds: 1 });
-  const http = await listenHttp('127.0.0.1:0', { '/ok': (_req, res) => void res.end('ok') }, log, limits);
+  const http = await listenHttp('127.0.0.1:0', { '/ok': (_req, res) => void res.end('ok') }, log, { limits });
   const port = Number(http.address.split(':')[1]);
   try {
     const idle = await Promise.all(Array.from({ length: 6 }, () => idleSocket(port)));

@@ -10,6 +10,6 @@ runServiceMain({
   load: (file) => loadSchedulerConfig(file),
   start: async (config, log) => {
     const scheduler = await startScheduler(config, log);
-    return { ready: { address: scheduler.address }, stop: scheduler.stop };
+    return { ready: { address: scheduler.address, ...(scheduler.metricsAddress ? { metricsAddress: scheduler.metricsAddress } : {}) }, stop: scheduler.stop };
   },
 });

@@ -1,7 +1,7 @@
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { connectRedis } from './redis/index.js';
 import { Registry } from 'prom-client';
-import { countGrpcRequests, createLogger, throttled, listenHttp, loadNightshift, metricsRoute, serve, serverCredentials, tolerantDecoding, type Logger } from '@nightshift/proto';
+import { countGrpcRequests, createLogger, throttled, listenHttp, loadNightshift, metricsRoute, serve, serverCredentials, tolerantDecoding, type Logger, type Route } from '@nightshift/proto';
 import { bucketPlan, type SchedulerConfig } from './config/scheduler-config.js';
 import { JobStore, Keys } from './jobs/index.js';
 import { Alerts, Guardrails } from './guardrails/index.js';
@@ -15,7 +15,7 @@ import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type
 import { JobService } from './api/index.js';
 import { RegistryService, WorkerRegistry } from './registry/index.js';
 import { FlowMetrics, registerSystemGauges, schedulerSources, SystemView, TenantLabels } from './metrics/index.js';
-import { DashboardAuth, dashboardRoutes } from './dashboard/index.js';
+import { DashboardAuth, dashboardRoutes, DashboardSessions, FailedLogins } from './dashboard/index.js';
 import { ResultCache } from './cache/index.js';
 import { ApiKeys } from './auth/index.js';
 
@@ -116,7 +116,7 @@ export async function startScheduler(
   const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }), log);
   registerSystemGauges(promRegistry, view, flow.tenants);
   const http = config.metricsListen
-    ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboardRoutes(view, new DashboardAuth(auth)) }, log, config.connections)
+    ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboard(config, view, auth, redis, log) }, log, { tls: config.metricsTls, limits: config.connections })
     : undefined;
   const metricsAddress = http?.address;
   // Reconciles first: jobs whose window opened while no scheduler ran are queued now.
@@ -148,4 +148,15 @@ function windowWorkers(config: SchedulerConfig, window: string): number {
   const w = config.calendar.find((c) => c.name === window);
   if (!w) return 0;
   return w.workers ?? config.workers.filter((x) => x.pool === (w.spot ? 'spot' : 'on-demand')).length;
+}
+
+/** The dashboard's routes: sessions in Redis (shared by every replica), sign-ins guarded by origin and by failures per address. */
+function dashboard(config: SchedulerConfig, view: SystemView, keys: ApiKeys, redis: Redis, log: Logger): Record<string, Route> {
+  const d = config.dashboard;
+  const sessions = new DashboardSessions(redis, config.prefix, d.sessionSeconds);
+  return dashboardRoutes(view, new DashboardAuth(keys, config.auth.keys, sessions, d.sessionSeconds), {
+    origins: { allowed: new Set(d.allowedOrigins), httpsByProxy: d.secureCookies },
+    failedLogins: new FailedLogins(d.maxFailedLogins, d.failedLoginWindowSeconds * 1000),
+    log,
+  });
 }

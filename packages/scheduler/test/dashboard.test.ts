@@ -80,7 +80,7 @@ test('the dashboard: admin key only, its charts hold the running system\'s data 
   assert.equal((await fetch(`${base}/dashboard/state`)).status, 401);
   assert.equal((await fetch(`${base}/dashboard/state`, { headers: { authorization: 'Bearer ns_wrong' } })).status, 401);
   assert.equal((await fetch(`${base}/dashboard/state`, { headers: { authorization: `Bearer ${keys.acme.key}` } })).status, 403, 'a tenant key sees only its own');
-  assert.equal((await fetch(`${base}/dashboard/state`, { headers: { cookie: 'nightshift_key=ns_wrong' } })).status, 401);
+  assert.equal((await fetch(`${base}/dashboard/state`, { headers: { cookie: `nightshift_session=${'A'.repeat(43)}` } })).status, 401);
   const wrongLogin = await fetch(`${base}/dashboard/login`, { method: 'POST', body: new URLSearchParams({ key: 'ns_wrong' }), redirect: 'manual' });
   assert.equal(wrongLogin.status, 401);
   assert.equal(wrongLogin.headers.get('set-cookie'), null);
@@ -104,13 +104,15 @@ test('the dashboard: admin key only, its charts hold the running system\'s data 
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  // A browser signs in once with the key; the cookie carries it from then on.
+  // A browser signs in once with the key; the cookie carries a session token from then on, never the key.
   const login = await page.goto(`${base}/dashboard`);
   assert.equal(login?.status(), 401);
   await page.fill('input[name=key]', keys.admin.key);
   await Promise.all([page.waitForURL(`${base}/dashboard`), page.click('button[type=submit]')]);
-  const cookie = (await browser.cookies(`${base}/dashboard`)).find((c) => c.name === 'nightshift_key');
-  assert.ok(cookie?.httpOnly, 'the key is kept where scripts cannot read it');
+  const cookie = (await browser.cookies(`${base}/dashboard`)).find((c) => c.name === 'nightshift_session');
+  assert.ok(cookie?.httpOnly, 'the session is kept where scripts cannot read it');
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.ok(!cookie.value.includes(keys.admin.key.slice(3)), 'the cookie holds a token, not the key');
 
   // Each chart holds data: marks drawn with values, as many as the state has.
   const count = (selector: string) => page.locator(selector).count();

@@ -134,7 +134,7 @@ test('tokens held by a tenant are bounded, and the count returns to 0 after canc
   const cached = job(3000, 6);
   const cache = new ResultCache(redis, sys.prefix, schedulerConfig({}).cache);
   const spec = resolveOp('embed', null);
-  await cache.store([{ key: cache.keyOf('acme', spec, cached.tokens as Buffer), kind: 'f32', bytes: Buffer.alloc(16) }]);
+  await cache.store([{ key: cache.keyOf('acme', spec, cached.tokens as Buffer), kind: 'f32', bytes: Buffer.alloc(16) }], 'seeded-by-test');
   const hit = await c.submit(cached);
   assert.equal(hit.state, 'JOB_STATE_SUCCEEDED');
   assert.ok(hit.cached);

@@ -52,7 +52,7 @@ export async function startWorker(config: WorkerConfig, log: Logger = createLogg
   }, serverCredentials(config.tls), { 'grpc.max_receive_message_length': 256 * 1024 * 1024, interceptors: [metrics.grpcInterceptor] }, { limits: config.connections, log });
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
-  const http = config.metricsListen ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(metrics.registry) }, log, config.connections) : undefined;
+  const http = config.metricsListen ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(metrics.registry) }, log, { limits: config.connections }) : undefined;
   if (!isLoopbackListen(config.listen) && !config.tls?.clientCa && !config.dispatchSecretSha256) log.warn('allowUnauthenticatedDispatch: anyone who reaches this worker can send it batches and read their tokens');
   log.info({ address, metrics: http?.address, backend: backend.name, threads: config.threads, workerClass: config.workerClass, pool: config.pool }, 'worker serving');
   const registration = config.scheduler

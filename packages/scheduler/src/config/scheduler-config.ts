@@ -34,6 +34,16 @@ const windowSpec = z.object({
   workers: z.coerce.number().int().min(0).optional(),
 });
 
+/** scheme://host[:port], as browsers send it in the Origin header (lower case, no default port, no path). */
+const originSchema = z
+  .string()
+  .url()
+  .refine((o) => {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.hash && !u.username;
+  }, 'must be an origin: http(s)://host[:port], no path')
+  .transform((o) => new URL(o).origin);
+
 const workerEntry = z.object({
   id: z.string().min(1),
   /** host:port of its WorkerService. */
@@ -73,6 +83,8 @@ export const schedulerConfigSchema = z.object({
   metricsMaxTenants: z.coerce.number().int().min(1).default(1000),
   /** TLS of the JobService and RegistryService (with clientCa: clients must present certificates that CA signed). Unset: plaintext. */
   tls: serverTlsSchema,
+  /** TLS of the metrics port (GET /metrics and the dashboard): HTTPS, and the dashboard's cookie is Secure. Unset: plain HTTP. */
+  metricsTls: serverTlsSchema,
   /** TLS to the workers: their certificates' CA, and this scheduler's client certificate for mutual TLS. Unset: plaintext. */
   workerTls: clientTlsSchema,
   /** Sent with every RunBatch (x-nightshift-dispatch-secret) to workers whose dispatchSecretSha256 is its hash; unset: none sent. */
@@ -107,6 +119,20 @@ export const schedulerConfigSchema = z.object({
             .refine((k) => k.role === 'worker' || !k.workers, { message: 'only a worker key lists workers', path: ['workers'] }),
         )
         .default([]),
+    })
+    .prefault({}),
+  /** Sign-in to the dashboard (see dashboard/): sessions, origins, and failed attempts. */
+  dashboard: z
+    .object({
+      /** How long a sign-in lasts: its session's TTL in Redis and its cookie's Max-Age. */
+      sessionSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
+      /** Mark the session cookie Secure, and take the page's origin as https, on a plain-HTTP port: behind a proxy that terminates TLS. */
+      secureCookies: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
+      /** Origins besides the port's own (its scheme and Host header) whose pages may sign in and out, e.g. a proxy's public https://host. */
+      allowedOrigins: z.array(originSchema).default([]),
+      /** Failed sign-ins one address (an IPv6 /64) may make in a window; past it, every sign-in from there is 429 until the window ends. */
+      maxFailedLogins: z.coerce.number().int().min(1).default(10),
+      failedLoginWindowSeconds: z.coerce.number().int().min(1).default(300),
     })
     .prefault({}),
   /** Prefix of every Redis key: BullMQ's queues and nightshift's own keys. */
