@@ -15,6 +15,7 @@ import { Keys } from '../src/jobs/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { startService } from '../src/devtools/service-process.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { refusal } from './helpers/refusal.js';
 
 const systems: TestSystem[] = [];
 after(async () => {
@@ -25,16 +26,6 @@ after(async () => {
 const pricing = { classes: { cpu: { 'on-demand': 36 } } };
 const job = (n: number, extra: Partial<JobSpec> = {}): JobSpec => ({ op: 'embed', tokens: packTokens(new Uint32Array(n).fill(7)), ...extra });
 
-/** A call's error as code, message and retry-after trailer. */
-async function refusal(p: Promise<unknown>): Promise<{ code: number; details: string; retryAfter: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as grpc.ServiceError;
-    return { code: e.code, details: e.details, retryAfter: Number(e.metadata?.get('retry-after')[0] ?? NaN) };
-  }
-  throw new Error('the call was admitted');
-}
 
 test('50 concurrent clients against one budget never overspend it by more than one job', async () => {
   const probe = await startSystem('budget-probe', { workers: 0, config: { pricing } });

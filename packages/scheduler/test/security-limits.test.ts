@@ -13,6 +13,7 @@ import { ResultCache } from '../src/cache/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { startWorkerProcess } from './helpers/processes.js';
 import { REDIS_URL } from './helpers/redis.js';
+import { refusal } from './helpers/refusal.js';
 
 // Issue 26, parts 4 to 6: a tenant's burst, its storage and its refused texts are bounded, and paid for.
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -42,16 +43,6 @@ async function burst(sys: TestSystem, tenant: string, n: number): Promise<Submit
   return replies;
 }
 
-/** A call's error as code, message and retry-after trailer. */
-async function refusal(p: Promise<unknown>): Promise<{ code: number; details: string; retryAfter: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as grpc.ServiceError;
-    return { code: e.code, details: e.details, retryAfter: Number(e.metadata?.get('retry-after')[0] ?? NaN) };
-  }
-  throw new Error('the call was admitted');
-}
 
 test('a 3,000-job SubmitStream against a queue limit of 100 is cut at exactly what fits: the tenant its share, the rest for others', async () => {
   // No workers: every admitted job stays waiting. The default share of a tenant is half the queue.
