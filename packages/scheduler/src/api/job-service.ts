@@ -302,6 +302,8 @@ export class JobService {
       const wanted = req.states.length ? new Set(req.states) : null;
       const watched = new Map<string, number>(ids.map((id) => [id, 0]));
       const maxUnsent = this.d.streams.maxUnsentEvents;
+      // Since when the reader has been behind by maxUnsentEvents or more (0: it is not).
+      const behind = { since: 0 };
       let finals = 0;
       let live = false;
       const early: JobEventEntry[] = [];
@@ -315,8 +317,8 @@ export class JobService {
         }
         // Filtered after the count above: a watch of ids ends at their final states whatever it sends.
         if (!wanted || wanted.has(e.state)) {
-          if (call.writableLength >= maxUnsent) {
-            return end({ code: grpc.status.RESOURCE_EXHAUSTED, details: `watch ended: ${maxUnsent} events were waiting unread; read faster or watch fewer jobs a stream, then watch again (GetJob or ListJobs tell what was missed)` }, true);
+          if (this.tooSlow(call.writableLength, behind)) {
+            return end({ code: grpc.status.RESOURCE_EXHAUSTED, details: `watch ended: ${call.writableLength} events were waiting unread (the limit is ${maxUnsent}); read faster or watch fewer jobs a stream, then watch again (GetJob or ListJobs tell what was missed)` }, true);
           }
           // Bytes where the type says a message: the serializer passes them through (tolerantDecoding).
           call.write(this.eventBytes(e) as JobEvent);
@@ -338,6 +340,23 @@ export class JobService {
     } catch (err) {
       end(toStatus(err, this.d.log, 'WatchJobs'));
     }
+  }
+
+  /**
+   * Whether a watch with `unsent` events waiting is ended: at once past 8 × maxUnsentEvents, or when it
+   * has stayed past maxUnsentEvents for slowReaderSeconds. A busy but honest reader falls behind for a
+   * moment in a burst (grpc-js sends one message per write callback); a reader that stops reading
+   * stays behind.
+   */
+  private tooSlow(unsent: number, behind: { since: number }): boolean {
+    const { maxUnsentEvents, slowReaderSeconds } = this.d.streams;
+    if (unsent < maxUnsentEvents) {
+      behind.since = 0;
+      return false;
+    }
+    const now = Date.now();
+    behind.since ||= now;
+    return unsent >= 8 * maxUnsentEvents || now - behind.since >= slowReaderSeconds * 1000;
   }
 
   /** An event's message bytes, encoded by the first watcher that sends it (the stream's serializer passes bytes through). */

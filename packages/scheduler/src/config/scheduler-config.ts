@@ -190,10 +190,12 @@ export const schedulerConfigSchema = z.object({
       submitStreamsPerTenant: z.coerce.number().int().min(1).default(32),
       submitStreamsPerKey: z.coerce.number().int().min(1).default(64),
       /**
-       * Events a watch may hold unsent (its reader too slow for them): past it the watch ends
-       * RESOURCE_EXHAUSTED. At least a watch's snapshot (1,000 jobs) and a turn of deliveries (256).
+       * Events a watch may hold unsent (its reader too slow for them): past it for slowReaderSeconds,
+       * or past 8 times it at once, the watch ends RESOURCE_EXHAUSTED. At least a watch's snapshot
+       * (1,000 jobs) and a turn of deliveries (256).
        */
       maxUnsentEvents: z.coerce.number().int().min(1536).default(2048),
+      slowReaderSeconds: z.coerce.number().min(0).default(30),
     })
     .prefault({}),
   /** Results kept by content (op, params, tokens): a job computed before takes its result and does not run. */
