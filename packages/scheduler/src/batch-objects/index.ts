@@ -1,0 +1,3 @@
+export { encodeItemChunk, decodeItemChunk, itemOf, type Item, type ItemChunk } from './item-chunk.js';
+export { ItemStore, type UploadProgress } from './item-store.js';
+export { ChunkCutter, DEFAULT_CHUNK_LIMITS, type ChunkLimits } from './chunk-cutter.js';
