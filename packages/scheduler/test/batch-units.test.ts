@@ -1,7 +1,10 @@
 // Issue 18: a closed batch object's items cut into units, by sorted length, where it costs least.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planUnits, type UnitLimits, type UnitPlan } from '../src/batch-objects/index.js';
+import type { OpName } from '@nightshift/proto';
+import { planUnits, priceBatch, type UnitLimits, type UnitPlan } from '../src/batch-objects/index.js';
+import { schedulerConfig } from '../src/config/scheduler-config.js';
+import { fullBatchShare, priorState } from '../src/pricing/index.js';
 import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 import { rng } from './helpers/workload.js';
 
@@ -65,4 +68,20 @@ test('on 20,000 log-normal lengths the units pad at least 0.99, and fill up wher
   assert.deepEqual(over.units.map((u) => u.to - u.from), [2, 1]);
   assert.equal(over.units[1]!.longest, 300_000);
   assert.throws(() => planUnits([1, -2], limits), /item 1: a length must be/);
+});
+
+test('a batch is priced in one pass over its units, in every window, and agrees with what the job path quotes for full batches', () => {
+  const limits = { maxItems: 64, maxPaddedTokens: 262_144, unitCostTokens: 1024 };
+  const config = schedulerConfig({ pricing: { classes: { cpu: { 'on-demand': 0.1, night: 0.04 }, h100: { 'on-demand': 3 } } } });
+  const models = { current: (op: OpName) => priorState(config.pricing.prior[op], config.pricing.priorVariance) };
+  // 6,400 items of 2,000 tokens: 100 full units of 64, the job path's full batch of the same bound.
+  const plan = planUnits(new Array(6400).fill(2000), limits);
+  assert.equal(plan.units.length, 100);
+  const prices = priceBatch('embed', plan, models, config.pricing, ['cpu', 'h100']);
+  assert.deepEqual(prices.map((p) => `${p.workerClass}/${p.window}`), ['cpu/night', 'cpu/on-demand', 'h100/on-demand']);
+  const share = fullBatchShare(models.current('embed'), 2000, { ...config.batching, maxBatchJobs: 64, maxPaddedTokens: 262_144 });
+  const onDemand = prices.find((p) => p.window === 'on-demand' && p.workerClass === 'cpu')!;
+  assert.ok(Math.abs(onDemand.seconds - 6400 * share.seconds) < 1e-9 * onDemand.seconds, `${onDemand.seconds} s against ${6400 * share.seconds} s a job at a time`);
+  assert.ok(Math.abs(onDemand.price - (onDemand.seconds * 0.1) / 3600) < 1e-15);
+  assert.ok(Math.abs(prices[0]!.price / onDemand.price - 0.4) < 1e-12, 'the night at its price');
 });
