@@ -154,7 +154,7 @@ test('tokens held by a tenant are bounded, and the count returns to 0 after canc
   assert.equal(await held(), 10_000);
 });
 
-test('a 16 MB text over the tenant limit is tokenized only up to the limit, charged to its rate, and the next is refused untokenized; a special token is one job\'s error', async () => {
+test('a 16 MB text over the tenant limit is tokenized only up to the limit, charged to its rate, and the next is refused untokenized; special-token strings are plain text', async () => {
   const per = 250_000;
   const limit = 200_000;
   const sys = await system('texts', {
@@ -198,12 +198,12 @@ test('a 16 MB text over the tenant limit is tokenized only up to the limit, char
   // Another tenant is not held up.
   assert.equal((await sys.client('other').submit({ op: 'embed', text: 'a short text' })).state, 'JOB_STATE_QUEUED');
 
-  // A special token in a text is that job's error, not the server's nor its group's.
+  // A special-token string in a text is text, encoded as tiktoken encodes it, never a server error.
+  const special = await sys.client('other').quote({ op: 'embed', text: '<|endoftext|>' });
+  assert.equal(special.tokenCount, 7, '<|endoftext|> is 27,91,419,1440,919,91,29 as plain text');
   const mixed: SubmitStreamResponse__Output[] = [];
   await sys.client('other').submitMany(['one', 'two <|endoftext|>', 'three'].map((t, i) => ({ requestId: String(i), job: { op: 'embed', text: t } })), (r) => mixed.push(r));
-  assert.deepEqual(mixed.map((r) => (r.job ? 'ok' : `${r.error!.code} ${r.error!.message}`)), [
-    'ok', `${grpc.status.INVALID_ARGUMENT} job.text: holds the special token <|endoftext|>, which a text may not hold`, 'ok',
-  ]);
+  assert.deepEqual(mixed.map((r) => (r.job ? 'ok' : `${r.error!.code} ${r.error!.message}`)), ['ok', 'ok', 'ok']);
 
   // A text longer in bytes than the limit allows at the longest token (128 bytes) is refused unread: nothing to charge.
   const tight = await refusal(sys.client('tight').submit({ op: 'embed', text }));
