@@ -97,7 +97,7 @@ export async function startScheduler(
   queues.onQueue((q) => dispatcher.wake(q));
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
-  const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, streamIdleSeconds: config.api.streamIdleSeconds, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(

@@ -91,7 +91,7 @@ test('idle connections over the caps are refused, silent ones are closed, and an
 });
 
 test('a SubmitStream that sends nothing is ended with DEADLINE_EXCEEDED, after the replies to what it sent', async () => {
-  const system = await startSystem('sec-stream', { workers: 1, workerEnv: { NIGHTSHIFT_KERNELS: 'ts' }, config: { api: { streamIdleSeconds: 2 } } });
+  const system = await startSystem('sec-stream', { workers: 1, workerEnv: { NIGHTSHIFT_KERNELS: 'ts' }, config: { streams: { submitIdleSeconds: 2 } } });
   stops.push(() => system.stop());
   const client = system.client('acme');
 

@@ -31,7 +31,7 @@ export interface JobServiceDeps {
   guardrails: Guardrails;
   deferred: DeferredWork;
   maxTextBytes: number;
-  /** Open streams allowed per tenant and key, and how far a watcher may fall behind. */
+  /** Open streams allowed per tenant and key, how long a SubmitStream may be silent, how far a watcher may fall behind. */
   streams: SchedulerConfig['streams'];
   /** Who may call, and for which tenant. */
   auth: ApiKeys;
@@ -42,8 +42,6 @@ export interface JobServiceDeps {
   log: Logger;
   /** Counts what admission and cancels do to jobs. */
   metrics?: Pick<FlowMetrics, 'admitted' | 'job'>;
-  /** A SubmitStream that sends no message this long is ended with DEADLINE_EXCEEDED (default 60). */
-  streamIdleSeconds?: number;
 }
 
 /** The JobService: the API's edge, where requests are checked and errors become statuses. */
@@ -131,7 +129,7 @@ export class JobService {
    * one addBulk per queue, instead of two round trips a job. Reading pauses while much is
    * waiting, so a fast client cannot pile up work. (Not `for await`: its iterator destroys the
    * call at the end of input, before the replies and the status are out.) A stream that sends
-   * nothing for streamIdleSeconds, while nothing of its is waiting, is ended with
+   * nothing for streams.submitIdleSeconds, while nothing of its is waiting, is ended with
    * DEADLINE_EXCEEDED after the replies to what it sent: an open stream holds a connection.
    */
   private submitStream(call: grpc.ServerDuplexStream<SubmitStreamRequest__Output, SubmitStreamResponse>): void {
@@ -150,7 +148,7 @@ export class JobService {
     let ended = false;
     let pumping = false;
     let idledOut = false;
-    const idleSeconds = this.d.streamIdleSeconds ?? 60;
+    const idleSeconds = this.d.streams.submitIdleSeconds;
     const idle = setTimeout(() => {
       if (ended || call.cancelled) return;
       // Busy with what it sent (admitting, or waiting for it to read its replies): the wait is ours, not the client's.

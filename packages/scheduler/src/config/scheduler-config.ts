@@ -91,12 +91,6 @@ export const schedulerConfigSchema = z.object({
   dispatchSecret: z.string().min(16, 'at least 16 characters').optional(),
   /** Connections of the gRPC port and of the metrics/dashboard port: caps per address and in all, deadlines, keepalive. */
   connections: connectionLimitsSchema,
-  api: z
-    .object({
-      /** A SubmitStream that sends no message this long is ended (DEADLINE_EXCEEDED); what it sent before is answered. */
-      streamIdleSeconds: z.coerce.number().gt(0).default(60),
-    })
-    .prefault({}),
   /**
    * API keys, stored as SHA-256 hashes (`nightshift keys new` makes one). With any key here, every
    * call must carry "authorization: Bearer <key>" and acts for its key's tenant; an admin key acts
@@ -178,7 +172,8 @@ export const schedulerConfigSchema = z.object({
     .prefault({}),
   /**
    * Open streams each replica allows, per tenant and per API key (RESOURCE_EXHAUSTED past them),
-   * and how far a watcher may fall behind before its watch is ended.
+   * how long a SubmitStream may send nothing, and how far a watcher may fall behind before its
+   * watch is ended.
    */
   streams: z
     .object({
@@ -189,6 +184,8 @@ export const schedulerConfigSchema = z.object({
       allJobsWatchesPerTenant: z.coerce.number().int().min(1).default(8),
       submitStreamsPerTenant: z.coerce.number().int().min(1).default(32),
       submitStreamsPerKey: z.coerce.number().int().min(1).default(64),
+      /** A SubmitStream that sends no message this long is ended (DEADLINE_EXCEEDED); what it sent before is answered. */
+      submitIdleSeconds: z.coerce.number().gt(0).default(60),
       /**
        * Events a watch may hold unsent (its reader too slow for them): past it for slowReaderSeconds,
        * or past 8 times it at once, the watch ends RESOURCE_EXHAUSTED. At least a watch's snapshot
