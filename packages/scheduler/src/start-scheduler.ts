@@ -154,7 +154,7 @@ function windowWorkers(config: SchedulerConfig, window: string): number {
 function dashboard(config: SchedulerConfig, view: SystemView, keys: ApiKeys, redis: Redis, log: Logger): Record<string, Route> {
   const d = config.dashboard;
   const sessions = new DashboardSessions(redis, config.prefix, d.sessionSeconds);
-  return dashboardRoutes(view, new DashboardAuth(keys, config.auth.keys, sessions, d.sessionSeconds), {
+  return dashboardRoutes(view, new DashboardAuth(keys, sessions, d.sessionSeconds), {
     origins: { allowed: new Set(d.allowedOrigins), httpsByProxy: d.secureCookies },
     failedLogins: new FailedLogins(d.maxFailedLogins, d.failedLoginWindowSeconds * 1000),
     log,

@@ -117,6 +117,11 @@ export class ApiKeys {
     return key.length <= 512 ? this.byHash.get(hashKey(key))?.role : undefined;
   }
 
+  /** The configured key of this SHA-256 (hex), if it is still one: a dashboard session names its key by hash. */
+  entryOfHash(sha256: string): ApiKeyEntry | undefined {
+    return this.byHash.get(sha256.toLowerCase());
+  }
+
   private entryOf(metadata: Metadata): ApiKeyEntry {
     const auth = metadata.get('authorization');
     const m = auth.length === 1 ? /^Bearer (\S{1,512})$/.exec(String(auth[0])) : null;

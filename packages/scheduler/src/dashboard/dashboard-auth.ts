@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { hashKey, type ApiKeyEntry, type ApiKeys } from '../auth/index.js';
+import { hashKey, type ApiKeys } from '../auth/index.js';
 import type { DashboardSessions } from './dashboard-sessions.js';
 
 /** The cookie a browser keeps its session token in after signing in. */
@@ -17,17 +17,11 @@ export type SignIn = { ok: true; token: string; name: string } | { ok: false; st
  * of the API.
  */
 export class DashboardAuth {
-  /** Hash → name of each admin key: a session lives only while its key is still one. */
-  private readonly admins: ReadonlyMap<string, string>;
-
   constructor(
     private readonly keys: ApiKeys,
-    entries: readonly ApiKeyEntry[],
     private readonly sessions: DashboardSessions,
     private readonly sessionSeconds: number,
-  ) {
-    this.admins = new Map(entries.filter((e) => e.role === 'admin').map((e) => [e.sha256.toLowerCase(), e.tenant]));
-  }
+  ) {}
 
   get open(): boolean {
     return !this.keys.enabled;
@@ -41,7 +35,8 @@ export class DashboardAuth {
     const token = cookie(req, SESSION_COOKIE);
     if (token === undefined) return { ok: false, status: 401, reason: 'an admin API key is needed' };
     const keyHash = await this.sessions.lookup(token);
-    if (keyHash === undefined || !this.admins.has(keyHash)) return { ok: false, status: 401, reason: 'this sign-in has ended (signed out, expired, or its key removed): sign in again' };
+    // A session lives only while its key is still an admin key.
+    if (keyHash === undefined || this.keys.entryOfHash(keyHash)?.role !== 'admin') return { ok: false, status: 401, reason: 'this sign-in has ended (signed out, expired, or its key removed): sign in again' };
     return { ok: true };
   }
 
@@ -58,7 +53,7 @@ export class DashboardAuth {
     if (!access.ok) return access;
     await this.signOut(req);
     const keyHash = hashKey(key);
-    return { ok: true, token: await this.sessions.open(keyHash), name: this.admins.get(keyHash) ?? '' };
+    return { ok: true, token: await this.sessions.open(keyHash), name: this.keys.entryOfHash(keyHash)?.tenant ?? '' };
   }
 
   /** Ends the request's session on every replica; rejects when Redis does not answer. */
