@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { throttled, type Logger, type Route } from '@nightshift/proto';
 import type { SystemView } from '../metrics/index.js';
 import { DashboardAuth } from './dashboard-auth.js';
 import type { FailedLogins } from './failed-logins.js';
-import { originAllowed, type OriginPolicy } from './origin-check.js';
+import { originAllowed, servedOverHttps, type OriginPolicy } from './origin-check.js';
 
 const PAGE = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8');
 
@@ -39,8 +38,8 @@ export function dashboardRoutes(view: SystemView, auth: DashboardAuth, { origins
     return { ok: false, status: 503, reason: 'sessions are unavailable (Redis does not answer): try again' } as const;
   };
   const check = (req: IncomingMessage) => auth.check(req).catch(storeDown);
-  // The cookie is Secure wherever the browser reached the page over https: this port's TLS, or a proxy's.
-  const secure = (req: IncomingMessage) => (req.socket as Partial<TLSSocket>).encrypted === true || origins.httpsByProxy;
+  // The cookie is Secure wherever the browser reached the page over https.
+  const secure = (req: IncomingMessage) => servedOverHttps(req, origins);
   return {
     '/dashboard': async (req, res) => {
       if (!allow(req, res, 'GET')) return;

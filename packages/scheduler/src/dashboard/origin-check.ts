@@ -8,12 +8,16 @@ export interface OriginPolicy {
   httpsByProxy: boolean;
 }
 
+/** Whether the browser reached the page over https: this port's TLS, or a proxy's in front of it. */
+export function servedOverHttps(req: IncomingMessage, policy: OriginPolicy): boolean {
+  return (req.socket as Partial<TLSSocket>).encrypted === true || policy.httpsByProxy;
+}
+
 /** The page's own origin as the browser sees it: the port's scheme and the Host header. */
 export function ownOrigin(req: IncomingMessage, policy: OriginPolicy): string | undefined {
   const host = req.headers.host;
   if (!host) return undefined;
-  const https = (req.socket as Partial<TLSSocket>).encrypted === true || policy.httpsByProxy;
-  return `${https ? 'https' : 'http'}://${host.toLowerCase()}`;
+  return `${servedOverHttps(req, policy) ? 'https' : 'http'}://${host.toLowerCase()}`;
 }
 
 /**
