@@ -47,8 +47,6 @@ const FIRST_BYTES = 24;
 export class ConnectionGuard {
   private readonly byAddress = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
-  private refusedCount = 0;
-  private timedOutCount = 0;
 
   constructor(
     private readonly limits: ConnectionLimits,
@@ -57,22 +55,11 @@ export class ConnectionGuard {
     private readonly port: string,
   ) {}
 
-  /** Connections open now. */
-  get open(): number {
-    return this.sockets.size;
-  }
-
-  /** Connections refused over a cap, and closed for not sending in time, since the start. */
-  get closed(): { refused: number; timedOut: number } {
-    return { refused: this.refusedCount, timedOut: this.timedOutCount };
-  }
-
   /** Takes a connection just accepted: false (and the socket destroyed) when it is over a cap. */
   admit(socket: Socket): boolean {
     const address = remoteKey(socket);
     const fromAddress = this.byAddress.get(address) ?? 0;
     if (fromAddress >= this.limits.maxPerAddress || this.sockets.size >= this.limits.max) {
-      this.refusedCount++;
       const cap = fromAddress >= this.limits.maxPerAddress ? `${this.limits.maxPerAddress} per address` : `${this.limits.max} in all`;
       throttled(this.log, 'warn', 'connection refused: over the cap', { port: this.port, address, cap });
       socket.destroy();
@@ -82,7 +69,6 @@ export class ConnectionGuard {
     this.sockets.add(socket);
     const deadline = setTimeout(() => {
       if (socket.bytesRead >= FIRST_BYTES || socket.destroyed) return;
-      this.timedOutCount++;
       throttled(this.log, 'warn', 'connection closed: nothing sent in time', { port: this.port, address, seconds: this.limits.firstBytesSeconds });
       socket.destroy();
     }, this.limits.firstBytesSeconds * 1000);

@@ -35,13 +35,6 @@ export class StreamQuota {
     };
   }
 
-  /** Streams open now, all tenants. */
-  get open(): number {
-    let n = 0;
-    for (const v of this.byTenant.values()) n += v;
-    return n;
-  }
-
   private release(map: Map<string, number>, name: string): void {
     const n = (map.get(name) ?? 1) - 1;
     if (n > 0) map.set(name, n);

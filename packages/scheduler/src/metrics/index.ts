@@ -3,4 +3,4 @@ export { SystemView, type Snapshot, type SystemSources } from './system-view.js'
 export { registerSystemGauges } from './system-gauges.js';
 export type { BatchSample } from './batch-ring.js';
 export { schedulerSources, type SchedulerParts } from './scheduler-sources.js';
-export { TenantLabels, OTHER_TENANTS } from './tenant-labels.js';
+export { TenantLabels } from './tenant-labels.js';
