@@ -24,6 +24,8 @@ async function fleetOf(sys: TestSystem, ids: string[], env: Record<string, strin
   const workers = await Promise.all(ids.map((id) => startWorkerProcess(id, { NIGHTSHIFT_SCHEDULER: sys.scheduler.address, ...env }, args)));
   cleanups.push(() => Promise.all(workers.map((w) => w.kill())));
   await until(async () => (await redis.hlen(`${sys.prefix}:{registry}`)) === ids.length, 'every worker registered');
+  // And in the scheduler's pool (it reads the registry every syncMs): jobs submitted before then could all go to the workers already in it.
+  await until(async () => ids.every((id) => sys.scheduler.fleet().some((w) => w.id === id)), 'every worker in the scheduler\'s fleet');
   return workers;
 }
 
