@@ -9,7 +9,7 @@ node_modules/.bin/proto-loader-gen-types \
   --longs=String --enums=String --defaults --oneofs --includeComments \
   --grpcLib=@grpc/grpc-js --importFileExtension=.js \
   -I proto -O "$out" \
-  nightshift/v1/params.proto nightshift/v1/jobs.proto nightshift/v1/worker.proto nightshift/v1/registry.proto
+  nightshift/v1/params.proto nightshift/v1/jobs.proto nightshift/v1/worker.proto nightshift/v1/registry.proto nightshift/v1/batches.proto
 
 # One module that re-exports every generated type of nightshift.v1.
 {

@@ -19,6 +19,11 @@ export interface RunBatchRequest {
    * job_ids.length + 1 entries, the first 0 and the last the token count.
    */
   'offsets'?: (number)[];
+  /**
+   * A unit of a batch object: job_ids may be empty (the jobs are counted by
+   * offsets), and the reply carries `packed` instead of one outcome a job.
+   */
+  'packed'?: (boolean);
 }
 
 export interface RunBatchRequest__Output {
@@ -38,4 +43,9 @@ export interface RunBatchRequest__Output {
    * job_ids.length + 1 entries, the first 0 and the last the token count.
    */
   'offsets': (number)[];
+  /**
+   * A unit of a batch object: job_ids may be empty (the jobs are counted by
+   * offsets), and the reply carries `packed` instead of one outcome a job.
+   */
+  'packed': (boolean);
 }

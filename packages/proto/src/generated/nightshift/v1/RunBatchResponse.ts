@@ -1,6 +1,7 @@
 // Original file: proto/nightshift/v1/worker.proto
 
 import type { JobOutcome as _nightshift_v1_JobOutcome, JobOutcome__Output as _nightshift_v1_JobOutcome__Output } from '../../nightshift/v1/JobOutcome.js';
+import type { PackedOutcomes as _nightshift_v1_PackedOutcomes, PackedOutcomes__Output as _nightshift_v1_PackedOutcomes__Output } from '../../nightshift/v1/PackedOutcomes.js';
 
 export interface RunBatchResponse {
   'batchId'?: (string);
@@ -17,6 +18,10 @@ export interface RunBatchResponse {
    * Wall seconds of the whole kernel call.
    */
   'kernelSeconds'?: (number | string);
+  /**
+   * For a packed request: every job's outcome in a few fields.
+   */
+  'packed'?: (_nightshift_v1_PackedOutcomes | null);
 }
 
 export interface RunBatchResponse__Output {
@@ -34,4 +39,8 @@ export interface RunBatchResponse__Output {
    * Wall seconds of the whole kernel call.
    */
   'kernelSeconds': (number);
+  /**
+   * For a packed request: every job's outcome in a few fields.
+   */
+  'packed': (_nightshift_v1_PackedOutcomes__Output | null);
 }

@@ -1,0 +1,132 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
+import type { AttentionParams as _nightshift_v1_AttentionParams, AttentionParams__Output as _nightshift_v1_AttentionParams__Output } from './nightshift/v1/AttentionParams.js';
+import type { Batch as _nightshift_v1_Batch, Batch__Output as _nightshift_v1_Batch__Output } from './nightshift/v1/Batch.js';
+import type { BatchGetJobsRequest as _nightshift_v1_BatchGetJobsRequest, BatchGetJobsRequest__Output as _nightshift_v1_BatchGetJobsRequest__Output } from './nightshift/v1/BatchGetJobsRequest.js';
+import type { BatchGetJobsResponse as _nightshift_v1_BatchGetJobsResponse, BatchGetJobsResponse__Output as _nightshift_v1_BatchGetJobsResponse__Output } from './nightshift/v1/BatchGetJobsResponse.js';
+import type { BatchHeader as _nightshift_v1_BatchHeader, BatchHeader__Output as _nightshift_v1_BatchHeader__Output } from './nightshift/v1/BatchHeader.js';
+import type { BatchItem as _nightshift_v1_BatchItem, BatchItem__Output as _nightshift_v1_BatchItem__Output } from './nightshift/v1/BatchItem.js';
+import type { BatchItemCounts as _nightshift_v1_BatchItemCounts, BatchItemCounts__Output as _nightshift_v1_BatchItemCounts__Output } from './nightshift/v1/BatchItemCounts.js';
+import type { BatchItemResult as _nightshift_v1_BatchItemResult, BatchItemResult__Output as _nightshift_v1_BatchItemResult__Output } from './nightshift/v1/BatchItemResult.js';
+import type { BatchItems as _nightshift_v1_BatchItems, BatchItems__Output as _nightshift_v1_BatchItems__Output } from './nightshift/v1/BatchItems.js';
+import type { BatchResults as _nightshift_v1_BatchResults, BatchResults__Output as _nightshift_v1_BatchResults__Output } from './nightshift/v1/BatchResults.js';
+import type { BatchServiceClient as _nightshift_v1_BatchServiceClient, BatchServiceDefinition as _nightshift_v1_BatchServiceDefinition } from './nightshift/v1/BatchService.js';
+import type { CancelBatchRequest as _nightshift_v1_CancelBatchRequest, CancelBatchRequest__Output as _nightshift_v1_CancelBatchRequest__Output } from './nightshift/v1/CancelBatchRequest.js';
+import type { CancelJobRequest as _nightshift_v1_CancelJobRequest, CancelJobRequest__Output as _nightshift_v1_CancelJobRequest__Output } from './nightshift/v1/CancelJobRequest.js';
+import type { CreateBatchRequest as _nightshift_v1_CreateBatchRequest, CreateBatchRequest__Output as _nightshift_v1_CreateBatchRequest__Output } from './nightshift/v1/CreateBatchRequest.js';
+import type { EmbedParams as _nightshift_v1_EmbedParams, EmbedParams__Output as _nightshift_v1_EmbedParams__Output } from './nightshift/v1/EmbedParams.js';
+import type { Error as _nightshift_v1_Error, Error__Output as _nightshift_v1_Error__Output } from './nightshift/v1/Error.js';
+import type { Fleet as _nightshift_v1_Fleet, Fleet__Output as _nightshift_v1_Fleet__Output } from './nightshift/v1/Fleet.js';
+import type { FleetWorker as _nightshift_v1_FleetWorker, FleetWorker__Output as _nightshift_v1_FleetWorker__Output } from './nightshift/v1/FleetWorker.js';
+import type { GetBatchRequest as _nightshift_v1_GetBatchRequest, GetBatchRequest__Output as _nightshift_v1_GetBatchRequest__Output } from './nightshift/v1/GetBatchRequest.js';
+import type { GetBatchResultsRequest as _nightshift_v1_GetBatchResultsRequest, GetBatchResultsRequest__Output as _nightshift_v1_GetBatchResultsRequest__Output } from './nightshift/v1/GetBatchResultsRequest.js';
+import type { GetFleetRequest as _nightshift_v1_GetFleetRequest, GetFleetRequest__Output as _nightshift_v1_GetFleetRequest__Output } from './nightshift/v1/GetFleetRequest.js';
+import type { GetJobRequest as _nightshift_v1_GetJobRequest, GetJobRequest__Output as _nightshift_v1_GetJobRequest__Output } from './nightshift/v1/GetJobRequest.js';
+import type { GetUsageRequest as _nightshift_v1_GetUsageRequest, GetUsageRequest__Output as _nightshift_v1_GetUsageRequest__Output } from './nightshift/v1/GetUsageRequest.js';
+import type { Job as _nightshift_v1_Job, Job__Output as _nightshift_v1_Job__Output } from './nightshift/v1/Job.js';
+import type { JobEvent as _nightshift_v1_JobEvent, JobEvent__Output as _nightshift_v1_JobEvent__Output } from './nightshift/v1/JobEvent.js';
+import type { JobResult as _nightshift_v1_JobResult, JobResult__Output as _nightshift_v1_JobResult__Output } from './nightshift/v1/JobResult.js';
+import type { JobServiceClient as _nightshift_v1_JobServiceClient, JobServiceDefinition as _nightshift_v1_JobServiceDefinition } from './nightshift/v1/JobService.js';
+import type { JobSpec as _nightshift_v1_JobSpec, JobSpec__Output as _nightshift_v1_JobSpec__Output } from './nightshift/v1/JobSpec.js';
+import type { ListBatchesRequest as _nightshift_v1_ListBatchesRequest, ListBatchesRequest__Output as _nightshift_v1_ListBatchesRequest__Output } from './nightshift/v1/ListBatchesRequest.js';
+import type { ListBatchesResponse as _nightshift_v1_ListBatchesResponse, ListBatchesResponse__Output as _nightshift_v1_ListBatchesResponse__Output } from './nightshift/v1/ListBatchesResponse.js';
+import type { ListJobsRequest as _nightshift_v1_ListJobsRequest, ListJobsRequest__Output as _nightshift_v1_ListJobsRequest__Output } from './nightshift/v1/ListJobsRequest.js';
+import type { ListJobsResponse as _nightshift_v1_ListJobsResponse, ListJobsResponse__Output as _nightshift_v1_ListJobsResponse__Output } from './nightshift/v1/ListJobsResponse.js';
+import type { MinhashParams as _nightshift_v1_MinhashParams, MinhashParams__Output as _nightshift_v1_MinhashParams__Output } from './nightshift/v1/MinhashParams.js';
+import type { OpParams as _nightshift_v1_OpParams, OpParams__Output as _nightshift_v1_OpParams__Output } from './nightshift/v1/OpParams.js';
+import type { PeriodUsage as _nightshift_v1_PeriodUsage, PeriodUsage__Output as _nightshift_v1_PeriodUsage__Output } from './nightshift/v1/PeriodUsage.js';
+import type { PurgeCacheRequest as _nightshift_v1_PurgeCacheRequest, PurgeCacheRequest__Output as _nightshift_v1_PurgeCacheRequest__Output } from './nightshift/v1/PurgeCacheRequest.js';
+import type { PurgeCacheResponse as _nightshift_v1_PurgeCacheResponse, PurgeCacheResponse__Output as _nightshift_v1_PurgeCacheResponse__Output } from './nightshift/v1/PurgeCacheResponse.js';
+import type { QuoteRequest as _nightshift_v1_QuoteRequest, QuoteRequest__Output as _nightshift_v1_QuoteRequest__Output } from './nightshift/v1/QuoteRequest.js';
+import type { QuoteResponse as _nightshift_v1_QuoteResponse, QuoteResponse__Output as _nightshift_v1_QuoteResponse__Output } from './nightshift/v1/QuoteResponse.js';
+import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Output as _nightshift_v1_SubmitRequest__Output } from './nightshift/v1/SubmitRequest.js';
+import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from './nightshift/v1/SubmitResponse.js';
+import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from './nightshift/v1/SubmitStreamRequest.js';
+import type { SubmitStreamResponse as _nightshift_v1_SubmitStreamResponse, SubmitStreamResponse__Output as _nightshift_v1_SubmitStreamResponse__Output } from './nightshift/v1/SubmitStreamResponse.js';
+import type { TenantUsage as _nightshift_v1_TenantUsage, TenantUsage__Output as _nightshift_v1_TenantUsage__Output } from './nightshift/v1/TenantUsage.js';
+import type { Usage as _nightshift_v1_Usage, Usage__Output as _nightshift_v1_Usage__Output } from './nightshift/v1/Usage.js';
+import type { WatchBatchRequest as _nightshift_v1_WatchBatchRequest, WatchBatchRequest__Output as _nightshift_v1_WatchBatchRequest__Output } from './nightshift/v1/WatchBatchRequest.js';
+import type { WatchJobsRequest as _nightshift_v1_WatchJobsRequest, WatchJobsRequest__Output as _nightshift_v1_WatchJobsRequest__Output } from './nightshift/v1/WatchJobsRequest.js';
+import type { WindowQuote as _nightshift_v1_WindowQuote, WindowQuote__Output as _nightshift_v1_WindowQuote__Output } from './nightshift/v1/WindowQuote.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  google: {
+    protobuf: {
+      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
+    }
+  }
+  nightshift: {
+    v1: {
+      AttentionParams: MessageTypeDefinition<_nightshift_v1_AttentionParams, _nightshift_v1_AttentionParams__Output>
+      Batch: MessageTypeDefinition<_nightshift_v1_Batch, _nightshift_v1_Batch__Output>
+      BatchGetJobsRequest: MessageTypeDefinition<_nightshift_v1_BatchGetJobsRequest, _nightshift_v1_BatchGetJobsRequest__Output>
+      BatchGetJobsResponse: MessageTypeDefinition<_nightshift_v1_BatchGetJobsResponse, _nightshift_v1_BatchGetJobsResponse__Output>
+      BatchHeader: MessageTypeDefinition<_nightshift_v1_BatchHeader, _nightshift_v1_BatchHeader__Output>
+      BatchItem: MessageTypeDefinition<_nightshift_v1_BatchItem, _nightshift_v1_BatchItem__Output>
+      BatchItemCounts: MessageTypeDefinition<_nightshift_v1_BatchItemCounts, _nightshift_v1_BatchItemCounts__Output>
+      BatchItemResult: MessageTypeDefinition<_nightshift_v1_BatchItemResult, _nightshift_v1_BatchItemResult__Output>
+      BatchItems: MessageTypeDefinition<_nightshift_v1_BatchItems, _nightshift_v1_BatchItems__Output>
+      BatchResults: MessageTypeDefinition<_nightshift_v1_BatchResults, _nightshift_v1_BatchResults__Output>
+      /**
+       * Bulk work: a corpus as one object. A batch carries many items (thousands
+       * to millions) of one op and params; an item is not a job, has no record or
+       * events of its own, and costs the scheduler next to nothing. Items are
+       * stored in packed chunks, run in units (items of near-equal length sent to
+       * one worker together) and their results read back in input order. Every
+       * call acts for the tenant of the request metadata, as the JobService does.
+       */
+      BatchService: SubtypeConstructor<typeof grpc.Client, _nightshift_v1_BatchServiceClient> & { service: _nightshift_v1_BatchServiceDefinition }
+      BatchState: EnumTypeDefinition
+      CancelBatchRequest: MessageTypeDefinition<_nightshift_v1_CancelBatchRequest, _nightshift_v1_CancelBatchRequest__Output>
+      CancelJobRequest: MessageTypeDefinition<_nightshift_v1_CancelJobRequest, _nightshift_v1_CancelJobRequest__Output>
+      CreateBatchRequest: MessageTypeDefinition<_nightshift_v1_CreateBatchRequest, _nightshift_v1_CreateBatchRequest__Output>
+      EmbedParams: MessageTypeDefinition<_nightshift_v1_EmbedParams, _nightshift_v1_EmbedParams__Output>
+      Error: MessageTypeDefinition<_nightshift_v1_Error, _nightshift_v1_Error__Output>
+      Fleet: MessageTypeDefinition<_nightshift_v1_Fleet, _nightshift_v1_Fleet__Output>
+      FleetWorker: MessageTypeDefinition<_nightshift_v1_FleetWorker, _nightshift_v1_FleetWorker__Output>
+      GetBatchRequest: MessageTypeDefinition<_nightshift_v1_GetBatchRequest, _nightshift_v1_GetBatchRequest__Output>
+      GetBatchResultsRequest: MessageTypeDefinition<_nightshift_v1_GetBatchResultsRequest, _nightshift_v1_GetBatchResultsRequest__Output>
+      GetFleetRequest: MessageTypeDefinition<_nightshift_v1_GetFleetRequest, _nightshift_v1_GetFleetRequest__Output>
+      GetJobRequest: MessageTypeDefinition<_nightshift_v1_GetJobRequest, _nightshift_v1_GetJobRequest__Output>
+      GetUsageRequest: MessageTypeDefinition<_nightshift_v1_GetUsageRequest, _nightshift_v1_GetUsageRequest__Output>
+      Job: MessageTypeDefinition<_nightshift_v1_Job, _nightshift_v1_Job__Output>
+      JobEvent: MessageTypeDefinition<_nightshift_v1_JobEvent, _nightshift_v1_JobEvent__Output>
+      JobResult: MessageTypeDefinition<_nightshift_v1_JobResult, _nightshift_v1_JobResult__Output>
+      /**
+       * The API that services and pipelines use to submit and follow jobs.
+       * Every call acts for the tenant named in the request metadata
+       * (`x-nightshift-tenant`); a tenant sees only its own jobs.
+       */
+      JobService: SubtypeConstructor<typeof grpc.Client, _nightshift_v1_JobServiceClient> & { service: _nightshift_v1_JobServiceDefinition }
+      JobSpec: MessageTypeDefinition<_nightshift_v1_JobSpec, _nightshift_v1_JobSpec__Output>
+      JobState: EnumTypeDefinition
+      ListBatchesRequest: MessageTypeDefinition<_nightshift_v1_ListBatchesRequest, _nightshift_v1_ListBatchesRequest__Output>
+      ListBatchesResponse: MessageTypeDefinition<_nightshift_v1_ListBatchesResponse, _nightshift_v1_ListBatchesResponse__Output>
+      ListJobsRequest: MessageTypeDefinition<_nightshift_v1_ListJobsRequest, _nightshift_v1_ListJobsRequest__Output>
+      ListJobsResponse: MessageTypeDefinition<_nightshift_v1_ListJobsResponse, _nightshift_v1_ListJobsResponse__Output>
+      MinhashParams: MessageTypeDefinition<_nightshift_v1_MinhashParams, _nightshift_v1_MinhashParams__Output>
+      OpParams: MessageTypeDefinition<_nightshift_v1_OpParams, _nightshift_v1_OpParams__Output>
+      PeriodUsage: MessageTypeDefinition<_nightshift_v1_PeriodUsage, _nightshift_v1_PeriodUsage__Output>
+      PurgeCacheRequest: MessageTypeDefinition<_nightshift_v1_PurgeCacheRequest, _nightshift_v1_PurgeCacheRequest__Output>
+      PurgeCacheResponse: MessageTypeDefinition<_nightshift_v1_PurgeCacheResponse, _nightshift_v1_PurgeCacheResponse__Output>
+      QuoteRequest: MessageTypeDefinition<_nightshift_v1_QuoteRequest, _nightshift_v1_QuoteRequest__Output>
+      QuoteResponse: MessageTypeDefinition<_nightshift_v1_QuoteResponse, _nightshift_v1_QuoteResponse__Output>
+      SubmitRequest: MessageTypeDefinition<_nightshift_v1_SubmitRequest, _nightshift_v1_SubmitRequest__Output>
+      SubmitResponse: MessageTypeDefinition<_nightshift_v1_SubmitResponse, _nightshift_v1_SubmitResponse__Output>
+      SubmitStreamRequest: MessageTypeDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamRequest__Output>
+      SubmitStreamResponse: MessageTypeDefinition<_nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamResponse__Output>
+      TenantUsage: MessageTypeDefinition<_nightshift_v1_TenantUsage, _nightshift_v1_TenantUsage__Output>
+      Usage: MessageTypeDefinition<_nightshift_v1_Usage, _nightshift_v1_Usage__Output>
+      WatchBatchRequest: MessageTypeDefinition<_nightshift_v1_WatchBatchRequest, _nightshift_v1_WatchBatchRequest__Output>
+      WatchJobsRequest: MessageTypeDefinition<_nightshift_v1_WatchJobsRequest, _nightshift_v1_WatchJobsRequest__Output>
+      WindowQuote: MessageTypeDefinition<_nightshift_v1_WindowQuote, _nightshift_v1_WindowQuote__Output>
+    }
+  }
+}
+
