@@ -15,6 +15,11 @@ export interface BatchOutput {
   jobSeconds: number[];
   /** Wall seconds of the whole batch. */
   seconds: number;
+  /**
+   * Every job's result back to back in one array, when the backend made them so (the native
+   * addon): a packed reply sends its bytes without copying each job's.
+   */
+  values?: Uint32Array | Float32Array;
 }
 
 /** The port through which the service runs kernels; the TypeScript pool is one backend, the native addon others. */

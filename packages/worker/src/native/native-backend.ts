@@ -23,9 +23,11 @@ export class NativeBackend implements KernelBackend {
     const len = resultLength(batch.spec);
     const n = batch.offsets.length - 1;
     return {
-      jobs: Array.from({ length: n }, (_, i) => ({ ok: true as const, value: r.out.slice(i * len, (i + 1) * len) })),
+      // Views, not copies: the results stay in the one array the addon returned.
+      jobs: Array.from({ length: n }, (_, i) => ({ ok: true as const, value: r.out.subarray(i * len, (i + 1) * len) })),
       jobSeconds: Array.from(r.jobSeconds),
       seconds: r.seconds,
+      values: r.out,
     };
   }
 

@@ -7,9 +7,14 @@ export class BatchError extends Error {
 
 export interface CheckedBatch {
   spec: OpSpec;
+  /** One id a job; empty in a packed request that sent none. */
   jobIds: string[];
+  /** Jobs, counted by offsets (offsets.length − 1). */
+  count: number;
   tokens: Uint32Array;
   offsets: Uint32Array;
+  /** A unit of a batch object: answered with PackedOutcomes, not one outcome a job. */
+  packed: boolean;
 }
 
 /** Everything the kernels assume, checked before they run; a BatchError names what is wrong. */
@@ -22,7 +27,16 @@ export function checkBatch(req: RunBatchRequest__Output, limits: WorkerConfig['l
     throw err;
   }
   const jobIds = req.jobIds;
-  if (jobIds.length > limits.maxBatchJobs) throw new BatchError(`job_ids: ${jobIds.length} jobs exceed this worker's limit of ${limits.maxBatchJobs}`);
+  const packed = req.packed;
+  // A packed request counts its jobs by offsets (ids are optional there); checked before the offsets are copied.
+  const count = packed ? req.offsets.length - 1 : jobIds.length;
+  if (packed) {
+    if (count < 0) throw new BatchError('offsets: a packed request needs at least one entry (0 for no jobs)');
+    if (count > limits.maxBatchJobs) throw new BatchError(`offsets: ${count} jobs exceed this worker's limit of ${limits.maxBatchJobs}`);
+    if (jobIds.length > 0 && jobIds.length !== count) throw new BatchError(`job_ids: ${jobIds.length} ids for the ${count} jobs that offsets count (send none, or one a job)`);
+  } else if (jobIds.length > limits.maxBatchJobs) {
+    throw new BatchError(`job_ids: ${jobIds.length} jobs exceed this worker's limit of ${limits.maxBatchJobs}`);
+  }
   let tokens: Uint32Array;
   try {
     tokens = unpackTokens(req.tokens, true);
@@ -31,8 +45,8 @@ export function checkBatch(req: RunBatchRequest__Output, limits: WorkerConfig['l
   }
   if (tokens.length > limits.maxBatchTokens) throw new BatchError(`tokens: ${tokens.length} tokens exceed this worker's limit of ${limits.maxBatchTokens}`);
   const offsets = Uint32Array.from(req.offsets);
-  if (offsets.length !== jobIds.length + 1) {
-    throw new BatchError(`offsets: ${offsets.length} entries for ${jobIds.length} jobs (want ${jobIds.length + 1})`);
+  if (offsets.length !== count + 1) {
+    throw new BatchError(`offsets: ${offsets.length} entries for ${count} jobs (want ${count + 1})`);
   }
   if (offsets[0] !== 0) throw new BatchError('offsets: the first entry must be 0');
   for (let i = 1; i < offsets.length; i++) {
@@ -41,16 +55,18 @@ export function checkBatch(req: RunBatchRequest__Output, limits: WorkerConfig['l
   if (offsets[offsets.length - 1] !== tokens.length) {
     throw new BatchError(`offsets: the last entry (${offsets[offsets.length - 1]}) must equal the token count (${tokens.length})`);
   }
-  return { spec, jobIds, tokens, offsets };
+  return { spec, jobIds, count, tokens, offsets, packed };
 }
 
 /** The jobs of a batch for which `keep` holds, as a batch of their own (the same one when all are kept). */
 export function selectJobs(batch: CheckedBatch, keep: (i: number) => boolean): CheckedBatch {
-  const idx = batch.jobIds.map((_, i) => i).filter(keep);
-  if (idx.length === batch.jobIds.length) return batch;
+  const idx: number[] = [];
+  for (let i = 0; i < batch.count; i++) if (keep(i)) idx.push(i);
+  if (idx.length === batch.count) return batch;
   const offsets = new Uint32Array(idx.length + 1);
   idx.forEach((i, k) => (offsets[k + 1] = offsets[k]! + batch.offsets[i + 1]! - batch.offsets[i]!));
   const tokens = new Uint32Array(new SharedArrayBuffer(offsets[idx.length]! * 4));
   idx.forEach((i, k) => tokens.set(batch.tokens.subarray(batch.offsets[i]!, batch.offsets[i + 1]!), offsets[k]!));
-  return { spec: batch.spec, jobIds: idx.map((i) => batch.jobIds[i]!), tokens, offsets };
+  const jobIds = batch.jobIds.length > 0 ? idx.map((i) => batch.jobIds[i]!) : [];
+  return { spec: batch.spec, jobIds, count: idx.length, tokens, offsets, packed: batch.packed };
 }

@@ -2,14 +2,30 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { DISPATCH_SECRET_HEADER, dispatchSecretMatches, MalformedRequest, ParamError, type JobOutcome, type Logger, type RunBatchRequest__Output, type RunBatchResponse, type WorkerServiceHandlers } from '@nightshift/proto';
 import type { WorkerConfig } from '../config/worker-config.js';
-import type { KernelBackend } from '../backend/kernel-backend.js';
-import { BatchError, checkBatch, selectJobs } from './check-batch.js';
+import type { BatchOutput, KernelBackend } from '../backend/kernel-backend.js';
+import { BatchError, checkBatch, selectJobs, type CheckedBatch } from './check-batch.js';
+import { packOutcomes } from './packed-outcomes.js';
 import type { WorkerMetrics } from '../metrics/index.js';
+
+/** One outcome a job, in order: the refused with their reason, the others as the backend answered. */
+function perJobOutcomes(batch: CheckedBatch, refused: ReadonlyMap<number, string>, output: BatchOutput): JobOutcome[] {
+  let k = 0;
+  return batch.jobIds.map((jobId, i) => {
+    const why = refused.get(i);
+    if (why !== undefined) return { jobId, error: why, kernelSeconds: 0 };
+    const out = output.jobs[k]!;
+    const kernelSeconds = output.jobSeconds[k++] ?? 0;
+    if (!out.ok) return { jobId, error: out.error, kernelSeconds };
+    return out.value instanceof Uint32Array
+      ? { jobId, result: { signature: Array.from(out.value) }, kernelSeconds }
+      : { jobId, result: { vector: Array.from(out.value) }, kernelSeconds };
+  });
+}
 
 type Call = grpc.ServerUnaryCall<RunBatchRequest__Output, RunBatchResponse>;
 type Callback = grpc.sendUnaryData<RunBatchResponse>;
 
-/** The WorkerService: checks a batch, runs it on the backend, reports per job. */
+/** The WorkerService: checks a batch, runs it on the backend, reports per job (or, for a unit, packed). */
 export class WorkerService {
   private inFlight = 0;
   private draining = false;
@@ -70,6 +86,22 @@ export class WorkerService {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
 
+  /** The jobs this worker does not run, by index, with why; the rest of the batch runs. */
+  private refusals(batch: CheckedBatch): Map<number, string> {
+    const op = batch.spec.op;
+    const limit = this.config.limits.maxSequenceLength[op];
+    const refused = new Map<number, string>();
+    for (let i = 0; i < batch.count; i++) {
+      const length = batch.offsets[i + 1]! - batch.offsets[i]!;
+      // The limit is this worker's (its memory), so such a job fails here and may succeed elsewhere.
+      if (length > limit) refused.set(i, `sequence of ${length} tokens exceeds this worker's ${op} limit of ${limit}`);
+      // The kernels answer 0 tokens by definition (minhash 0xFFFFFFFF, embed and attention zeros), a
+      // result that says nothing about the item; the job path refuses empty input at admission, a unit here.
+      else if (length === 0 && batch.packed) refused.set(i, 'empty item: 0 tokens');
+    }
+    return refused;
+  }
+
   private async runBatch(call: Call, reply: Callback): Promise<void> {
     if (this.draining) {
       this.metrics?.refused(call.request.op, 'draining');
@@ -86,28 +118,20 @@ export class WorkerService {
     this.inFlight++;
     try {
       const batch = checkBatch(call.request, this.config.limits);
-      const limit = this.config.limits.maxSequenceLength[batch.spec.op];
-      // The limit is this worker's (its memory), so such a job fails here and may succeed elsewhere.
-      const tooLong = (i: number): number => {
-        const length = batch.offsets[i + 1]! - batch.offsets[i]!;
-        return length > limit ? length : 0;
-      };
-      const runnable = selectJobs(batch, (i) => tooLong(i) === 0);
-      const output = await this.backend.run(runnable);
-      let k = 0;
-      const outcomes: JobOutcome[] = batch.jobIds.map((jobId, i) => {
-        const length = tooLong(i);
-        if (length) return { jobId, error: `sequence of ${length} tokens exceeds this worker's ${batch.spec.op} limit of ${limit}`, kernelSeconds: 0 };
-        const out = output.jobs[k]!;
-        const kernelSeconds = output.jobSeconds[k++] ?? 0;
-        if (!out.ok) return { jobId, error: out.error, kernelSeconds };
-        return out.value instanceof Uint32Array
-          ? { jobId, result: { signature: Array.from(out.value) }, kernelSeconds }
-          : { jobId, result: { vector: Array.from(out.value) }, kernelSeconds };
-      });
-      this.log.debug({ batchId, op: batch.spec.op, jobs: batch.jobIds.length, tokens: batch.tokens.length, seconds: output.seconds }, 'batch done');
-      this.metrics?.ran(batch.spec.op, outcomes.length, outcomes.filter((o) => o.error !== undefined).length, output.seconds);
-      cb(null, { batchId, workerId: this.config.id, backend: this.backend.name, outcomes, kernelSeconds: output.seconds });
+      const refused = this.refusals(batch);
+      const output = await this.backend.run(refused.size > 0 ? selectJobs(batch, (i) => !refused.has(i)) : batch);
+      const res: RunBatchResponse = { batchId, workerId: this.config.id, backend: this.backend.name, kernelSeconds: output.seconds };
+      let failed: number;
+      if (batch.packed) {
+        res.packed = packOutcomes(batch.spec, batch.count, refused, output);
+        failed = res.packed.failed!.length;
+      } else {
+        res.outcomes = perJobOutcomes(batch, refused, output);
+        failed = res.outcomes.filter((o) => o.error !== undefined).length;
+      }
+      this.log.debug({ batchId, op: batch.spec.op, jobs: batch.count, packed: batch.packed, tokens: batch.tokens.length, seconds: output.seconds }, 'batch done');
+      this.metrics?.ran(batch.spec.op, batch.count, failed, output.seconds);
+      cb(null, res);
     } catch (err) {
       const invalid = err instanceof BatchError || err instanceof ParamError;
       this.metrics?.refused(call.request.op, invalid ? 'invalid' : 'error');
