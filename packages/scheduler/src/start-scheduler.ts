@@ -18,6 +18,9 @@ import { FlowMetrics, registerSystemGauges, schedulerSources, SystemView, Tenant
 import { DashboardAuth, dashboardRoutes, DashboardSessions, FailedLogins } from './dashboard/index.js';
 import { ResultCache } from './cache/index.js';
 import { ApiKeys } from './auth/index.js';
+import { BatchAdmission, BatchKeys, BatchLedger, BatchPlanner, BatchResultsReader, BatchStore, BatchSweeper, ItemStore, UnitQueue } from './batch-objects/index.js';
+import { BatchService } from './api/batch-service.js';
+import { LockKeeper, UnitPuller } from './dispatch/index.js';
 
 export interface RunningScheduler {
   /** host:port of the JobService. */
@@ -95,6 +98,7 @@ export async function startScheduler(
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   }, flow);
   queues.onQueue((q) => dispatcher.wake(q));
+  const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, log });
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
   const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
@@ -105,13 +109,16 @@ export async function startScheduler(
     (server) => {
       server.addService(tolerantDecoding(grpcObject.nightshift.v1.JobService.service), api.handlers());
       server.addService(tolerantDecoding(grpcObject.nightshift.v1.RegistryService.service), new RegistryService(registry, config.registry.heartbeatSeconds, auth, log).handlers());
-      return ['nightshift.v1.JobService', 'nightshift.v1.RegistryService'];
+      server.addService(tolerantDecoding(grpcObject.nightshift.v1.BatchService.service), new BatchService({ ...batches.service, auth, streams: config.streams, log }).handlers());
+      return ['nightshift.v1.JobService', 'nightshift.v1.RegistryService', 'nightshift.v1.BatchService'];
     },
     serverCredentials(config.tls),
     { 'grpc.max_receive_message_length': config.jobs.maxTextBytes + 1024 * 1024, interceptors: [countGrpcRequests(promRegistry)] },
     { limits: config.connections, log },
   );
   await dispatcher.start();
+  await batches.puller.start();
+  batches.sweeper.start();
   journal.start();
   const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }), log);
   registerSystemGauges(promRegistry, view, flow.tenants);
@@ -134,9 +141,11 @@ export async function startScheduler(
       journal.stop();
       await windowEvents.stop();
       await http?.close();
-      await dispatcher.stop(config.drainSeconds * 1000);
+      await batches.sweeper.stop();
+      await Promise.all([dispatcher.stop(config.drainSeconds * 1000), batches.puller.stop(config.drainSeconds * 1000)]);
+      batches.locks.stop();
       await closing;
-      await Promise.all([queues.close(), tokenizer.close(), alerts.flush()]);
+      await Promise.all([queues.close(), batches.units.close(), tokenizer.close(), alerts.flush()]);
       await Promise.all([redis.quit(), bullRedis.quit(), costRedis.quit()]);
       log.info('scheduler stopped');
     })());
@@ -148,6 +157,46 @@ function windowWorkers(config: SchedulerConfig, window: string): number {
   const w = config.calendar.find((c) => c.name === window);
   if (!w) return 0;
   return w.workers ?? config.workers.filter((x) => x.pool === (w.spot ? 'spot' : 'on-demand')).length;
+}
+
+/** Batch objects' parts: their store, admission, unit queue and puller (sharing the dispatcher's workers), and sweeper. */
+function wireBatches(
+  config: SchedulerConfig,
+  d: {
+    redis: Redis; bullRedis: Redis; keys: Keys; guardrails: Guardrails; models: CostModels; calendar: Calendar; load: DeferredLoad; clock: Clock;
+    tokenizer: Tokenizer; dispatcher: Dispatcher; log: Logger;
+  },
+) {
+  const c = config.batches;
+  const batchKeys = new BatchKeys(config.prefix);
+  const store = new BatchStore(d.redis, batchKeys);
+  const ledger = new BatchLedger(d.redis, d.keys, batchKeys, config.jobs.retentionSeconds);
+  const units = new UnitQueue(d.bullRedis, config.prefix, store, { ahead: c.unitsAhead, backoffMs: config.jobs.backoffMs });
+  const classes = () => [...new Set(config.workers.length ? config.workers.map((w) => w.workerClass) : Object.keys(config.pricing.classes))];
+  const planner = new BatchPlanner(d.redis, batchKeys, d.models, classes);
+  const pool = d.dispatcher.pool;
+  const admission = new BatchAdmission({
+    store, planner, ledger, units, guardrails: d.guardrails, models: d.models, prices: config.pricing, calendar: d.calendar, load: d.load, clock: d.clock, log: d.log,
+    policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 },
+    workers: (window) => (window === 'on-demand' ? Math.max(1, pool.fleet().filter((w) => w.pool === 'on-demand').length) : d.load.workers(window)),
+    limits: (op) => ({
+      windowItems: c.planWindowItems,
+      windowBytes: c.planWindowBytes,
+      unit: { maxItems: c.unitMaxItems, maxPaddedTokens: Math.min(c.unitMaxPaddedTokens, pool.budget('on-demand', op) ?? Infinity), unitCostTokens: c.unitCostTokens },
+    }),
+  });
+  const locks = new LockKeeper(config.dispatch.lockMs, d.log);
+  const puller = new UnitPuller(d.bullRedis, store, ledger, units, d.models, pool, locks, {
+    prefix: config.prefix, lockMs: config.dispatch.lockMs, maxStalledCount: config.dispatch.maxStalledCount, batchTimeoutMs: config.dispatch.batchTimeoutMs,
+    billing: new Billing(config.pricing, d.calendar, d.clock), periodOf: (tenant) => d.guardrails.period(tenant).id,
+    onFinished: (b) => d.log.info({ batchId: b.id, tenant: b.tenant, items: b.items, succeeded: b.succeeded, failed: b.failed, cost: b.cost }, 'batch finished'),
+  }, d.log);
+  const sweeper = new BatchSweeper(store, admission, units, d.clock, c.pollMs, d.log);
+  const service = {
+    items: new ItemStore(d.redis, config.prefix), store, admission, tokenizer: d.tokenizer, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
+    limits: { maxItems: c.maxItems, maxTokensPerItem: config.jobs.maxTokensPerJob }, resultsPerMessage: c.resultsPerMessage, pollMs: c.pollMs,
+  };
+  return { service, puller, sweeper, units, locks };
 }
 
 /** The dashboard's routes: sessions in Redis (shared by every replica), sign-ins guarded by origin and by failures per address. */

@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OpName } from '@nightshift/proto';
-import { planUnits, priceBatch, type UnitLimits, type UnitPlan } from '../src/batch-objects/index.js';
+import { planUnits, batchQuotes, type UnitLimits, type UnitPlan } from '../src/batch-objects/index.js';
 import { schedulerConfig } from '../src/config/scheduler-config.js';
-import { fullBatchShare, priorState } from '../src/pricing/index.js';
+import { fullBatchShare, predictSeconds, priorState } from '../src/pricing/index.js';
+import { Calendar } from '../src/windows/index.js';
 import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 import { rng } from './helpers/workload.js';
 
@@ -70,18 +71,22 @@ test('on 20,000 log-normal lengths the units pad at least 0.99, and fill up wher
   assert.throws(() => planUnits([1, -2], limits), /item 1: a length must be/);
 });
 
-test('a batch is priced in one pass over its units, in every window, and agrees with what the job path quotes for full batches', () => {
+test('a batch is priced from its units\' predicted seconds, in every class and window, and agrees with what the job path quotes for full batches', () => {
   const limits = { maxItems: 64, maxPaddedTokens: 262_144, unitCostTokens: 1024 };
-  const config = schedulerConfig({ pricing: { classes: { cpu: { 'on-demand': 0.1, night: 0.04 }, h100: { 'on-demand': 3 } } } });
+  const config = schedulerConfig({ pricing: { classes: { cpu: { 'on-demand': 0.1 }, h100: { 'on-demand': 3 } } } });
   const models = { current: (op: OpName) => priorState(config.pricing.prior[op], config.pricing.priorVariance) };
   // 6,400 items of 2,000 tokens: 100 full units of 64, the job path's full batch of the same bound.
   const plan = planUnits(new Array(6400).fill(2000), limits);
   assert.equal(plan.units.length, 100);
-  const prices = priceBatch('embed', plan, models, config.pricing, ['cpu', 'h100']);
-  assert.deepEqual(prices.map((p) => `${p.workerClass}/${p.window}`), ['cpu/night', 'cpu/on-demand', 'h100/on-demand']);
+  let seconds = 0;
+  for (const u of plan.units) seconds += predictSeconds(models.current('embed'), { paddedTokens: u.paddedTokens, maxLength: u.longest });
+  const now = Date.parse('2026-12-04T12:00:00Z');
+  const quotes = batchQuotes('embed', { cpu: seconds, h100: seconds }, config.pricing, new Calendar([]), () => 4, models, now);
+  assert.deepEqual(quotes.map((q) => `${q.workerClass}/${q.window}`), ['cpu/on-demand', 'h100/on-demand']);
   const share = fullBatchShare(models.current('embed'), 2000, { ...config.batching, maxBatchJobs: 64, maxPaddedTokens: 262_144 });
-  const onDemand = prices.find((p) => p.window === 'on-demand' && p.workerClass === 'cpu')!;
-  assert.ok(Math.abs(onDemand.seconds - 6400 * share.seconds) < 1e-9 * onDemand.seconds, `${onDemand.seconds} s against ${6400 * share.seconds} s a job at a time`);
-  assert.ok(Math.abs(onDemand.price - (onDemand.seconds * 0.1) / 3600) < 1e-15);
-  assert.ok(Math.abs(prices[0]!.price / onDemand.price - 0.4) < 1e-12, 'the night at its price');
+  const cpu = quotes[0]!;
+  assert.ok(Math.abs(cpu.seconds - 6400 * share.seconds) < 1e-9 * cpu.seconds, `${cpu.seconds} s against ${6400 * share.seconds} s a job at a time`);
+  assert.ok(Math.abs(cpu.price - (cpu.seconds * 0.1) / 3600) < 1e-15);
+  assert.equal(cpu.startAt, now);
+  assert.equal(cpu.finishAt, Math.round(now + (cpu.seconds / 4) * 1000), 'its seconds spread over the window\'s 4 workers');
 });

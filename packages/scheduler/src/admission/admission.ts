@@ -8,7 +8,7 @@ import { ApiError, exhausted, invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import type { BucketPlan } from '../batching/index.js';
 import { INLINE_CHARS, type Tokenizer } from './tokenizer.js';
-import type { Quoter, WindowQuote } from '../pricing/index.js';
+import { usd, type Quoter, type WindowQuote } from '../pricing/index.js';
 import type { Guardrails } from '../guardrails/index.js';
 import type { AdmissionLimits, Created } from '../jobs/index.js';
 import { place, type DeferralPolicy, type DeferredLoad } from '../windows/index.js';
@@ -351,6 +351,3 @@ function createdRecord(job: NewJob): JobRecord {
 }
 
 /** Dollars as the API's messages show them: enough digits for sub-cent job prices. */
-function usd(v: number): string {
-  return `$${v >= 1 ? v.toFixed(2) : v.toPrecision(3)}`;
-}

@@ -1,32 +1,35 @@
 import type { OpName } from '@nightshift/proto';
-import { predictSeconds, priceOf, type ModelSource, type PriceList } from '../pricing/index.js';
-import type { UnitPlan } from './unit-plan.js';
-
-/** A batch object's predicted worker-seconds and price on one worker class in one window. */
-export interface BatchPrice {
-  workerClass: string;
-  window: string;
-  /** Worker-seconds: every unit's predicted seconds, added up. */
-  seconds: number;
-  /** US dollars. */
-  price: number;
-}
+import { ON_DEMAND, priceOf, type ModelSource, type PriceList, type WindowQuote } from '../pricing/index.js';
+import type { Calendar } from '../windows/index.js';
 
 /**
- * Prices a planned batch object in one pass over its units per worker class: each unit's seconds
- * by the class's cost model (the unit's padded tokens and longest item), then priced in every
- * window the class has a price in. Cheapest first. When it finishes depends on the windows'
- * workers and what else they run: that is the placement's business, not the price's.
+ * A planned batch object's quotes, one per worker class and window with a price: the predicted
+ * worker-seconds of all its units (summed as it was planned, in one pass over its lengths), their
+ * price there, and when it would finish: from now (on-demand) or the window's next opening, its
+ * seconds spread over the window's workers. Cheapest first.
  */
-export function priceBatch(op: OpName, plan: UnitPlan, models: ModelSource, prices: PriceList, classes: readonly string[]): BatchPrice[] {
-  const out: BatchPrice[] = [];
-  for (const workerClass of classes) {
+export function batchQuotes(
+  op: OpName,
+  seconds: Record<string, number>,
+  prices: PriceList,
+  calendar: Calendar,
+  workers: (window: string) => number,
+  models: ModelSource,
+  now: number,
+): WindowQuote[] {
+  const out: WindowQuote[] = [];
+  for (const [workerClass, s] of Object.entries(seconds)) {
     const model = models.current(op, workerClass);
-    let seconds = 0;
-    for (const u of plan.units) seconds += predictSeconds(model, { paddedTokens: u.paddedTokens, maxLength: u.longest });
     for (const window of Object.keys(prices.classes[workerClass] ?? {})) {
-      out.push({ workerClass, window, seconds, price: priceOf(prices, workerClass, window, seconds)! });
+      const opening = window === ON_DEMAND ? { start: now, end: 0, spot: false } : calendar.nextOpening(window, now);
+      if (!opening) continue;
+      const startAt = Math.max(now, opening.start);
+      const span = (s / Math.max(1, workers(window))) * 1000;
+      out.push({
+        window, workerClass, seconds: s, price: priceOf(prices, workerClass, window, s)!, startAt, finishAt: Math.round(startAt + span),
+        opensAt: opening.start, closesAt: opening.end, openNow: opening.start <= now, spot: opening.spot, modelError: model.mape, modelBatches: model.n,
+      });
     }
   }
-  return out.sort((a, b) => a.price - b.price);
+  return out.sort((a, b) => a.price - b.price || a.finishAt - b.finishAt);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { decodeItemChunk, encodeItemChunk, type Item, type ItemChunk } from './item-chunk.js';
+import { BatchKeys } from './batch-keys.js';
 
 /** What a batch object's upload has stored: items and chunks so far, and its state. */
 export interface UploadProgress {
@@ -26,10 +27,15 @@ redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[5])
 return {1, items + tonumber(ARGV[4]), chunks + 1}
 `;
 
-/** Makes the batch's record in state UPLOADING with the fields ARGV (name, value, …), unless it exists; 1 when made. */
+/**
+ * Makes the batch's record in state UPLOADING with the fields ARGV[3…] (name, value, …), unless it
+ * exists, and lists it as active (ARGV[1]: id, ARGV[2]: creation time); 1 when made.
+ * KEYS: meta, active. (The tenant's list is written apart: it sits under the tenant's tag.)
+ */
 const OPEN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'UPLOADING', unpack(ARGV))
+redis.call('HSET', KEYS[1], 'state', 'UPLOADING', unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return 1
 `;
 
@@ -41,25 +47,32 @@ return 1
  * the client sends the rest and nothing is stored twice.
  */
 export class ItemStore {
+  private readonly keys: BatchKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    prefix: string,
+  ) {
+    this.keys = new BatchKeys(prefix);
+  }
 
   /**
    * The batch of `tenant` with this idempotency key, made now (state UPLOADING, with `header`)
    * unless it exists. Safe to repeat after a crash between its two writes.
    */
   async open(tenant: string, idempotencyKey: string, header: Record<string, string>): Promise<{ id: string; created: boolean }> {
-    const idem = `${this.prefix}:{t:${tenant}}:batch-idem:${idempotencyKey}`;
+    const idem = this.keys.idempotency(tenant, idempotencyKey);
     const fresh = randomUUID();
     const won = (await this.redis.set(idem, fresh, 'NX')) === 'OK';
     const id = won ? fresh : (await this.redis.get(idem))!;
     if (!id) throw new Error(`batch idempotency key ${idempotencyKey}: its batch vanished while it was opened; open it again`);
     // One script: a batch already made (or closed) keeps what it has; a new one gets all its fields at once.
-    const fields = Object.entries({ ...header, tenant, items: '0', chunks: '0', tokens: '0', createdAt: String(Date.now()) }).flat();
-    const made = await this.redis.eval(OPEN, 1, this.meta(id), ...fields);
-    return { id, created: made === 1 };
+    const now = Date.now();
+    const fields = Object.entries({ ...header, id, tenant, idempotencyKey, items: '0', chunks: '0', tokens: '0', createdAt: String(now) }).flat();
+    const made = (await this.redis.eval(OPEN, 2, this.meta(id), this.keys.active(), id, now, ...fields)) === 1;
+    // Listed after it exists, so that a list never names a batch that is not there (a repeat lists it again).
+    if (made || won) await this.redis.zadd(this.keys.list(tenant), 'NX', now, id);
+    return { id, created: made };
   }
 
   async progress(id: string): Promise<UploadProgress | undefined> {
@@ -97,10 +110,10 @@ export class ItemStore {
   }
 
   private meta(id: string): string {
-    return `${this.prefix}:{bo:${id}}:meta`;
+    return this.keys.meta(id);
   }
 
   private chunk(id: string, k: number): string {
-    return `${this.prefix}:{bo:${id}}:items:${k}`;
+    return this.keys.items(id, k);
   }
 }

@@ -237,6 +237,29 @@ export const schedulerConfigSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** Batch objects (BatchService): corpora as one object, stored in chunks and run in units. */
+  batches: z
+    .object({
+      /** Items one batch may hold. */
+      maxItems: z.coerce.number().int().min(1).max(16_777_216).default(10_000_000),
+      /** Items sorted and cut into units at once (whole upload chunks of up to 4096); memory holds one such window. */
+      planWindowItems: z.coerce.number().int().min(1).default(32_768),
+      /** Token bytes a planning window holds at most. */
+      planWindowBytes: z.coerce.number().int().min(1).default(16 * 1024 * 1024),
+      /** Items in one unit. */
+      unitMaxItems: z.coerce.number().int().min(1).max(4096).default(4096),
+      /** Padded tokens in one unit (lowered to the smallest budget a worker of the op advertises). */
+      unitMaxPaddedTokens: z.coerce.number().int().min(1).default(2_097_152),
+      /** What one more unit costs, in padded tokens (its call, its Redis round trips): higher makes fewer, fuller units. */
+      unitCostTokens: z.coerce.number().int().min(0).default(16_384),
+      /** Units of one batch released to the queue ahead of those done: batches alternate on the workers. */
+      unitsAhead: z.coerce.number().int().min(1).default(4),
+      /** Results in one GetBatchResults message. */
+      resultsPerMessage: z.coerce.number().int().min(1).max(4096).default(256),
+      /** How often WatchBatch and GetBatchResults look again, and the sweeper releases units and deferred batches, ms. */
+      pollMs: z.coerce.number().int().min(10).default(250),
+    })
+    .prefault({}),
   dispatch: z
     .object({
       /** Lock on a batch while it is out; renewed every third of it. */

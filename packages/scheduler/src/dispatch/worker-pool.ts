@@ -20,6 +20,8 @@ interface Member {
   entry: FleetEntry;
   client: WorkerServiceClient;
   inFlight: number;
+  /** Of inFlight: bulk units. */
+  bulk: number;
   failures: number;
   suspectUntil: number;
   /** Takes no new batch (it is draining). */
@@ -105,6 +107,7 @@ export class WorkerPool {
           'grpc.max_receive_message_length': MAX_MESSAGE,
         }),
         inFlight: 0,
+        bulk: 0,
         failures: 0,
         suspectUntil: 0,
         draining: entry.draining ?? false,
@@ -146,14 +149,15 @@ export class WorkerPool {
   /**
    * Waits for a free slot on a healthy worker of `pool` that fits the batch: it runs the op and takes
    * its padded tokens (least loaded first). If no worker of the pool could ever fit it, any will do:
-   * the worker then says why it cannot run it. Null once the pool is closed.
+   * the worker then says why it cannot run it. Null once the pool is closed. `bulk` work (a batch
+   * object's unit) leaves one slot of every worker that has several to interactive batches.
    */
-  async acquire(pool: Pool, needs?: BatchNeeds): Promise<WorkerSlot | null> {
+  async acquire(pool: Pool, needs?: BatchNeeds, bulk = false): Promise<WorkerSlot | null> {
     for (;;) {
       if (this.closed) return null;
       const fits = needs && this.members.some((m) => m.entry.pool === pool && !m.draining && this.fits(m, needs)) ? needs : undefined;
-      const best = this.freest(pool, fits);
-      if (best) return this.slot(best);
+      const best = this.freest(pool, fits, bulk);
+      if (best) return this.slot(best, bulk);
       await this.changed();
     }
   }
@@ -163,8 +167,8 @@ export class WorkerPool {
    * waits here before it fetches, so that jobs stay in their queue (and
    * cancellable) while no worker could take them.
    */
-  async waitForCapacity(pool: Pool): Promise<boolean> {
-    while (!this.closed && !this.freest(pool)) await this.changed();
+  async waitForCapacity(pool: Pool, bulk = false): Promise<boolean> {
+    while (!this.closed && !this.freest(pool, undefined, bulk)) await this.changed();
     return !this.closed;
   }
 
@@ -172,13 +176,24 @@ export class WorkerPool {
     return (!m.entry.ops || m.entry.ops.includes(needs.op)) && needs.paddedTokens <= (m.entry.maxPaddedTokens ?? Infinity);
   }
 
-  private freest(pool: Pool, needs?: BatchNeeds): Member | undefined {
+  /** The largest padded-token budget every worker of `pool` that runs `op` takes (undefined: none known). */
+  budget(pool: Pool, op: string): number | undefined {
+    let least: number | undefined;
+    for (const m of this.members) {
+      if (m.entry.pool !== pool || (m.entry.ops && !m.entry.ops.includes(op))) continue;
+      least = Math.min(least ?? Infinity, m.entry.maxPaddedTokens ?? Infinity);
+    }
+    return least;
+  }
+
+  private freest(pool: Pool, needs?: BatchNeeds, bulk = false): Member | undefined {
     const now = Date.now();
     if (pool === 'spot' && !this.spotOpen()) return undefined;
     let best: Member | undefined;
     for (const m of this.members) {
       if (m.entry.pool !== pool || m.draining || m.suspectUntil > now || m.inFlight >= m.entry.maxBatchesInFlight) continue;
       if (needs && !this.fits(m, needs)) continue;
+      if (bulk && m.bulk >= Math.max(1, m.entry.maxBatchesInFlight - 1)) continue;
       if (!best || m.inFlight / m.entry.maxBatchesInFlight < best.inFlight / best.entry.maxBatchesInFlight) best = m;
     }
     return best;
@@ -203,8 +218,9 @@ export class WorkerPool {
     for (const m of this.members) m.client.close();
   }
 
-  private slot(m: Member): WorkerSlot {
+  private slot(m: Member, bulk = false): WorkerSlot {
     m.inFlight++;
+    if (bulk) m.bulk++;
     let released = false;
     return {
       workerId: m.entry.id,
@@ -228,6 +244,7 @@ export class WorkerPool {
         if (released) return;
         released = true;
         m.inFlight--;
+        if (bulk) m.bulk--;
         if (failed) {
           m.failures++;
           const wait = Math.min(this.backoffMs * 2 ** (m.failures - 1), 60_000);

@@ -11,3 +11,8 @@ export function priceOf(prices: PriceList, workerClass: string, window: string, 
   const perHour = prices.classes[workerClass]?.[window];
   return perHour === undefined ? undefined : (seconds * perHour) / 3600;
 }
+
+/** Dollars as messages show them: cents from $1 up, three significant digits below. */
+export function usd(v: number): string {
+  return `$${v >= 1 ? v.toFixed(2) : v.toPrecision(3)}`;
+}

@@ -1,4 +1,4 @@
-import { ON_DEMAND } from '../pricing/prices.js';
+import { ON_DEMAND, usd } from '../pricing/prices.js';
 import type { WindowQuote } from '../pricing/quoter.js';
 import type { Plan } from '../jobs/index.js';
 
@@ -71,6 +71,3 @@ export function cheapestOpen(quotes: readonly WindowQuote[]): WindowQuote | unde
   return quotes.find((q) => q.window === ON_DEMAND || (q.openNow && !q.spot));
 }
 
-function usd(v: number): string {
-  return `$${v >= 1 ? v.toFixed(2) : v.toPrecision(3)}`;
-}

@@ -48,8 +48,8 @@ export interface BatchServiceClient extends grpc.Client {
    * Resumable: an upload cut off is continued by a new call with the same
    * idempotency key. Once it has read the header, the server sends initial
    * metadata `x-nightshift-items-stored`: items stored so far. The client
-   * sends from there (header.first_item set to it), or from 0: items already
-   * stored are skipped. Nothing is stored twice. A key whose batch is closed
+   * sends from there (its first items message's first_index set to it), or
+   * from 0: items already stored are skipped. Nothing is stored twice. A key whose batch is closed
    * returns that batch.
    */
   CreateBatch(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Batch__Output>): grpc.ClientWritableStream<_nightshift_v1_CreateBatchRequest>;
@@ -66,8 +66,8 @@ export interface BatchServiceClient extends grpc.Client {
    * Resumable: an upload cut off is continued by a new call with the same
    * idempotency key. Once it has read the header, the server sends initial
    * metadata `x-nightshift-items-stored`: items stored so far. The client
-   * sends from there (header.first_item set to it), or from 0: items already
-   * stored are skipped. Nothing is stored twice. A key whose batch is closed
+   * sends from there (its first items message's first_index set to it), or
+   * from 0: items already stored are skipped. Nothing is stored twice. A key whose batch is closed
    * returns that batch.
    */
   createBatch(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_nightshift_v1_Batch__Output>): grpc.ClientWritableStream<_nightshift_v1_CreateBatchRequest>;
@@ -154,8 +154,8 @@ export interface BatchServiceHandlers extends grpc.UntypedServiceImplementation 
    * Resumable: an upload cut off is continued by a new call with the same
    * idempotency key. Once it has read the header, the server sends initial
    * metadata `x-nightshift-items-stored`: items stored so far. The client
-   * sends from there (header.first_item set to it), or from 0: items already
-   * stored are skipped. Nothing is stored twice. A key whose batch is closed
+   * sends from there (its first items message's first_index set to it), or
+   * from 0: items already stored are skipped. Nothing is stored twice. A key whose batch is closed
    * returns that batch.
    */
   CreateBatch: grpc.handleClientStreamingCall<_nightshift_v1_CreateBatchRequest__Output, _nightshift_v1_Batch>;

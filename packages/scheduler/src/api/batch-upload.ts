@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { opKey, unpackTokens, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
+import { ChunkCutter, type BatchAdmission, type BatchStore, type Item, type ItemStore } from '../batch-objects/index.js';
+import type { Tokenizer } from '../admission/index.js';
+import { ApiError, invalid } from './api-error.js';
+import { batchHeader, type ValidBatchHeader } from './batch-requests.js';
+import { parseRequest } from './requests.js';
+import { batchView } from './batch-view.js';
+
+export const ITEMS_STORED_HEADER = 'x-nightshift-items-stored';
+export const BATCH_ID_HEADER = 'x-nightshift-batch-id';
+
+export interface UploadDeps {
+  items: ItemStore;
+  store: BatchStore;
+  admission: BatchAdmission;
+  tokenizer: Tokenizer;
+  limits: { maxItems: number; maxTokensPerItem: number };
+  log: Logger;
+}
+
+/**
+ * One CreateBatch stream: the header opens (or finds again) the batch, the server tells how many
+ * items it holds, and the items that follow are tokenized, cut into chunks and appended, a chunk
+ * at a time, in order. Messages are handled one after the other; reading pauses while a few wait,
+ * so a fast client cannot pile up memory. The end of the stream closes the upload and admits the
+ * batch. A stream cut off stores the whole items it sent (the last partial chunk too), so that
+ * the next stream with the same key sends only the rest.
+ */
+export class BatchUpload {
+  private header: ValidBatchHeader | undefined;
+  private id = '';
+  private at = { items: 0, chunks: 0 };
+  /** The upload index of the next item this stream sends. */
+  private next = 0;
+  /** The upload index of the first item the cutter holds. */
+  private chunkFrom = 0;
+  private readonly cutter = new ChunkCutter();
+  private chain: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private answered = false;
+
+  constructor(
+    private readonly d: UploadDeps,
+    private readonly tenant: string,
+    private readonly call: grpc.ServerReadableStream<CreateBatchRequest__Output, Batch>,
+    private readonly reply: grpc.sendUnaryData<Batch>,
+    private readonly fail: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.call.on('data', (msg: CreateBatchRequest__Output) => this.enqueue(() => this.onMessage(msg)));
+    this.call.on('end', () => this.enqueue(() => this.onEnd()));
+    // Cut off: keep what whole items arrived, for the stream that resumes.
+    this.call.on('cancelled', () => this.enqueue(() => this.store(this.cutter.flush())));
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    if (++this.waiting > 4) this.call.pause();
+    this.chain = this.chain
+      .then(step)
+      .catch((err: unknown) => this.answer(err))
+      .finally(() => {
+        if (--this.waiting <= 2) this.call.resume();
+      });
+  }
+
+  private answer(err: unknown, batch?: Batch): void {
+    if (this.answered) return;
+    this.answered = true;
+    if (err) this.fail(err);
+    else this.reply(null, batch);
+  }
+
+  private async onMessage(msg: CreateBatchRequest__Output): Promise<void> {
+    if (this.answered) return;
+    if (!this.header) {
+      if (msg.part !== 'header' || !msg.header) throw invalid('CreateBatch: the first message must be the header');
+      return this.open(parseRequest(batchHeader, msg.header, 'header'));
+    }
+    if (msg.part !== 'items' || !msg.items) throw invalid('CreateBatch: after the header, every message is items');
+    if (msg.items.firstIndex != null) this.startAt(Number(msg.items.firstIndex));
+    await this.add(msg.items.items);
+  }
+
+  private async open(h: ValidBatchHeader): Promise<void> {
+    this.header = h;
+    const key = h.idempotencyKey || `auto-${randomUUID()}`;
+    const fields: Record<string, string> = {
+      spec: JSON.stringify(h.spec), priority: String(h.priority), labels: JSON.stringify(h.labels), maxCost: String(h.maxCost),
+      maxAttempts: String(h.maxAttempts || 3), deadline: String(this.deadlineOf(h)),
+    };
+    const { id } = await this.d.items.open(this.tenant, key, fields);
+    this.id = id;
+    const b = await this.d.store.get(id);
+    if (!b) throw new ApiError(grpc.status.ABORTED, `batch ${id} vanished while it was opened; send again`);
+    if (opKey(b.spec) !== opKey(h.spec)) {
+      throw new ApiError(grpc.status.FAILED_PRECONDITION, `idempotency key ${key} names batch ${id} of ${opKey(b.spec)}, not ${opKey(h.spec)}`);
+    }
+    this.at = { items: b.items, chunks: b.chunks };
+    const md = new grpc.Metadata();
+    md.set(ITEMS_STORED_HEADER, String(b.items));
+    md.set(BATCH_ID_HEADER, id);
+    this.call.sendMetadata(md);
+    if (b.state !== 'UPLOADING') {
+      // Closed before: this stream adds nothing; the batch as it stands (admitted again if a crash stopped its admission).
+      this.answer(null, batchView(b.state === 'VALIDATING' ? await this.d.admission.admit(id, true) : b));
+      return;
+    }
+    this.startAt(h.firstItem);
+  }
+
+  /** The stream's next item is upload item `index`: at most the next one the batch lacks (no gap). */
+  private startAt(index: number): void {
+    const accepted = this.at.items + this.cutter.waiting;
+    if (index > accepted) {
+      throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id} holds ${accepted} items; this stream goes on at item ${index}: send from item ${accepted}`);
+    }
+    this.next = index;
+  }
+
+  /** The batch's deadline in ms (0: none): its deadline or its completion window from now, the earlier. */
+  private deadlineOf(h: ValidBatchHeader): number {
+    const now = Date.now();
+    const fromWindow = h.completionWindowSeconds > 0 ? now + h.completionWindowSeconds * 1000 : 0;
+    if (h.deadline !== 0 && h.deadline <= now) throw invalid(`header.deadline: ${new Date(h.deadline).toISOString()} is in the past`);
+    return [h.deadline, fromWindow].filter((d) => d > 0).reduce((a, b) => Math.min(a, b), Infinity) || 0;
+  }
+
+  private async add(items: BatchItem__Output[]): Promise<void> {
+    // Items the batch holds already (a resumed stream sent from before where it stopped) are skipped.
+    const skip = Math.min(items.length, Math.max(0, this.at.items + this.cutter.waiting - this.next));
+    const fresh = items.slice(skip);
+    this.next += skip;
+    if (fresh.length === 0) return;
+    if (this.next + fresh.length > this.d.limits.maxItems) throw invalid(`a batch holds at most ${this.d.limits.maxItems} items`);
+    const texts: string[] = [];
+    for (const [i, it] of fresh.entries()) {
+      const where = `items[${this.next + i}]`;
+      if (Buffer.byteLength(it.customId) > 256) throw invalid(`${where}.custom_id: must be at most 256 bytes`);
+      if (it.payload === 'text') texts.push(it.text ?? '');
+      else if (it.payload !== 'tokens') throw invalid(`${where}: text or tokens is required`);
+    }
+    const encoded = texts.length ? await this.d.tokenizer.encodeMany(texts) : [];
+    let t = 0;
+    const out: Item[] = fresh.map((it, i) => {
+      let tokens: Uint32Array;
+      if (it.payload === 'text') tokens = encoded[t++]!;
+      else {
+        try {
+          tokens = unpackTokens(it.tokens!);
+        } catch (err) {
+          throw invalid(`items[${this.next + i}].tokens: ${(err as Error).message}`);
+        }
+      }
+      if (tokens.length > this.d.limits.maxTokensPerItem) {
+        throw invalid(`items[${this.next + i}] (custom_id ${JSON.stringify(it.customId)}): ${tokens.length} tokens, above the limit of ${this.d.limits.maxTokensPerItem}`);
+      }
+      return { customId: it.customId, tokens };
+    });
+    if (this.cutter.waiting === 0) this.chunkFrom = this.next;
+    this.next += fresh.length;
+    await this.store(this.cutter.add(out));
+  }
+
+  /**
+   * Appends chunks in order. Another stream of the same upload may store items meanwhile (the
+   * stream of a client that crashed keeps its last items as it closes): the items it stored are
+   * the same ones, so they are dropped from ours and the rest appended after them.
+   */
+  private async store(chunks: Item[][]): Promise<void> {
+    if (!this.id) return;
+    for (let chunk of chunks) {
+      let first = this.chunkFrom;
+      this.chunkFrom += chunk.length;
+      for (;;) {
+        if (this.at.items > first) {
+          chunk = chunk.slice(this.at.items - first);
+          first = this.at.items;
+        }
+        if (chunk.length === 0) break;
+        if (this.at.items < first) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id} holds ${this.at.items} items; the next this stream has is item ${first}`);
+        const r = await this.d.items.append(this.id, this.at, chunk);
+        if (!r.open) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id}: its upload is closed`);
+        const before = this.at.items;
+        this.at = { items: r.items, chunks: r.chunks };
+        if (r.stored) break;
+        if (r.items <= before) throw new ApiError(grpc.status.ABORTED, `batch ${this.id}: another upload with the same key is storing items (${r.items} now); resume from there`);
+      }
+    }
+  }
+
+  private async onEnd(): Promise<void> {
+    // A client that cancels may half-close first: the cancel follows at once, and then the upload stays open.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (this.answered || this.call.cancelled) return;
+    if (!this.header) throw invalid('CreateBatch: the stream ended before its header');
+    await this.store(this.cutter.flush());
+    await this.d.items.close(this.id);
+    this.d.log.info({ batchId: this.id, tenant: this.tenant, items: this.at.items }, 'batch uploaded');
+    this.answer(null, batchView(await this.d.admission.admit(this.id, true)));
+  }
+}

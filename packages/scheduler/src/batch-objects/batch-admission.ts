@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '@nightshift/proto';
+import { ApiError } from '../api/api-error.js';
+import { usd, type ModelSource, type PriceList, type WindowQuote } from '../pricing/index.js';
+import { place, type Calendar, type DeferralPolicy, type DeferredLoad } from '../windows/index.js';
+import type { Guardrails } from '../guardrails/index.js';
+import type { Clock } from '../clock/index.js';
+import type { BatchPlanner, PlanLimits } from './batch-planner.js';
+import type { BatchLedger } from './batch-ledger.js';
+import type { BatchRecord, BatchStore } from './batch-record.js';
+import type { UnitQueue } from './unit-queue.js';
+import { batchQuotes } from './batch-price.js';
+
+/** How long a replica's claim to admit a batch lasts unless renewed (it is, while planning). */
+const LOCK_MS = 30_000;
+
+export interface BatchAdmissionDeps {
+  store: BatchStore;
+  planner: BatchPlanner;
+  ledger: BatchLedger;
+  units: UnitQueue;
+  guardrails: Guardrails;
+  models: ModelSource;
+  prices: PriceList;
+  calendar: Calendar;
+  load: DeferredLoad;
+  policy: DeferralPolicy;
+  clock: Clock;
+  /** Workers that serve a window at once (on-demand: the fleet's). */
+  workers: (window: string) => number;
+  /** The unit limits now: the workers' padded-token budget may have changed since the last batch. */
+  limits: (op: string) => PlanLimits;
+  log: Logger;
+}
+
+/**
+ * Takes a closed upload to QUEUED or DEFERRED, or refuses it whole: planned into units (see
+ * BatchPlanner), priced in every window, placed (now, or the cheapest window that finishes it
+ * before its deadline), held to its max_cost, and its whole quote reserved against the tenant's
+ * budget. Every step may run again after a crash: planning resumes where it stopped, a
+ * reservation already held is kept, and the move from VALIDATING happens once.
+ */
+export class BatchAdmission {
+  constructor(private readonly d: BatchAdmissionDeps) {}
+
+  /**
+   * Admits the batch if it is VALIDATING and no other replica is admitting it; `wait` waits for one
+   * that is (the upload's own stream answers with the outcome), else returns the batch as it stands.
+   */
+  async admit(id: string, wait = false): Promise<BatchRecord> {
+    const lock = this.d.store.keys.planner(id);
+    const me = randomUUID();
+    for (;;) {
+      const b = await this.d.store.get(id);
+      if (!b) throw new ApiError(grpc.status.NOT_FOUND, `batch ${id} is gone`);
+      if (b.state !== 'VALIDATING') return b;
+      if ((await this.d.store.redis.set(lock, me, 'PX', LOCK_MS, 'NX')) === 'OK') break;
+      if (!wait) return b;
+      await sleep(200);
+    }
+    const renew = setInterval(() => void this.d.store.redis.pexpire(lock, LOCK_MS).catch(() => undefined), LOCK_MS / 3);
+    try {
+      return await this.admitLocked(id);
+    } finally {
+      clearInterval(renew);
+      await this.d.store.redis.del(lock).catch(() => undefined);
+    }
+  }
+
+  private async admitLocked(id: string): Promise<BatchRecord> {
+    const b = await this.d.store.get(id);
+    if (!b) throw new ApiError(grpc.status.NOT_FOUND, `batch ${id} is gone`);
+    if (b.state !== 'VALIDATING') return b;
+    const totals = await this.d.planner.plan(id, b.spec.op, this.d.limits(b.spec.op));
+    const now = this.d.clock.now();
+    if (totals.units === 0) {
+      await this.d.store.move(id, ['VALIDATING'], 'SUCCEEDED', { startedAt: now, finishedAt: now, placement: 'nothing to run: the batch holds no items' });
+      return (await this.d.store.get(id))!;
+    }
+    const quotes = batchQuotes(b.spec.op, totals.seconds, this.d.prices, this.d.calendar, this.d.workers, this.d.models, now);
+    // place() adds a window's spread to its start itself; the quotes' finishAt is for showing.
+    const p = place(quotes.map((q) => ({ ...q, finishAt: q.startAt })), b.deadline, this.d.policy, this.d.load);
+    const quote = p.quote && quotes.find((q) => q.window === p.quote!.window && q.workerClass === p.quote!.workerClass);
+    if (!quote) return this.refuse(b, new ApiError(grpc.status.FAILED_PRECONDITION, `no worker class has a price for ${b.spec.op} in any open window`));
+    if (b.maxCost > 0 && quote.price > b.maxCost) {
+      return this.refuse(b, new ApiError(grpc.status.FAILED_PRECONDITION, `batch.max_cost: quoted ${usd(quote.price)} (${quote.window}, ${totals.units} units), above its max_cost of ${usd(b.maxCost)} by ${usd(quote.price - b.maxCost)}`));
+    }
+    const limits = this.d.guardrails.limits(b.tenant);
+    const period = this.d.guardrails.period(b.tenant);
+    const held = await this.d.ledger.reserve(b.tenant, id, { price: quote.price, budget: limits.budget, period: period.id, tokens: b.tokens });
+    if (!held.ok) {
+      const over = held.spent + held.reserved + quote.price - limits.budget;
+      return this.refuse(
+        b,
+        new ApiError(
+          grpc.status.RESOURCE_EXHAUSTED,
+          `tenant ${b.tenant}'s budget for ${period.id} is ${usd(limits.budget)}: spent ${usd(held.spent)} and reserved ${usd(held.reserved)}; this batch's quote of ${usd(quote.price)} would pass it by ${usd(over)}`,
+        ),
+      );
+    }
+    const span = quote.finishAt - quote.startAt;
+    const common = {
+      quote: JSON.stringify(quoteFields(quote)), plannedWindow: quote.window, placement: p.reason, admittedAt: now,
+    };
+    if (p.kind === 'defer') {
+      await this.d.store.move(id, ['VALIDATING'], 'DEFERRED', { ...common, plannedStart: p.plan.start, eta: p.plan.start + span });
+      await this.d.load.persist([{ window: quote.window, opensAt: quote.opensAt, closesAt: quote.closesAt, seconds: quote.seconds }]);
+    } else {
+      await this.d.store.move(id, ['VALIDATING'], 'QUEUED', { ...common, plannedStart: now, eta: now + span });
+    }
+    const admitted = (await this.d.store.get(id))!;
+    if (admitted.state === 'QUEUED') await this.d.units.release(admitted);
+    this.d.log.info({ batchId: id, tenant: b.tenant, items: b.items, units: totals.units, state: admitted.state, window: quote.window, price: quote.price }, 'batch admitted');
+    return admitted;
+  }
+
+  /** FAILED with the refusal's message; the refusal is thrown for the caller. */
+  private async refuse(b: BatchRecord, err: ApiError): Promise<never> {
+    await this.d.store.move(b.id, ['VALIDATING'], 'FAILED', { error: err.message, finishedAt: this.d.clock.now() });
+    await this.d.ledger.release(b.tenant, b.id);
+    this.d.log.info({ batchId: b.id, tenant: b.tenant, error: err.message }, 'batch refused');
+    throw err;
+  }
+}
+
+function quoteFields(q: WindowQuote): NonNullable<BatchRecord['quote']> {
+  return { window: q.window, workerClass: q.workerClass, seconds: q.seconds, price: q.price, modelError: q.modelError, modelBatches: q.modelBatches };
+}

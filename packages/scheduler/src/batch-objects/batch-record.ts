@@ -1,0 +1,190 @@
+import type { Redis } from 'ioredis';
+import type { OpSpec } from '@nightshift/proto';
+import type { BatchKeys } from './batch-keys.js';
+
+export const BATCH_STATES = ['UPLOADING', 'VALIDATING', 'QUEUED', 'DEFERRED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type BatchState = (typeof BATCH_STATES)[number];
+export const FINAL_BATCH_STATES: ReadonlySet<BatchState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** A batch object's record as stored (the `meta` hash), parsed. */
+export interface BatchRecord {
+  id: string;
+  tenant: string;
+  state: BatchState;
+  spec: OpSpec;
+  priority: number;
+  labels: Record<string, string>;
+  idempotencyKey: string;
+  maxAttempts: number;
+  maxCost: number;
+  /** ms since the epoch; 0: none. */
+  deadline: number;
+  items: number;
+  chunks: number;
+  tokens: number;
+  units: number;
+  unitsDone: number;
+  unitsReleased: number;
+  succeeded: number;
+  failed: number;
+  cached: number;
+  duplicates: number;
+  paddedTokens: number;
+  paddedDone: number;
+  cost: number;
+  /** The admitted quote (whole batch): window, class, seconds, price. */
+  quote?: { window: string; workerClass: string; seconds: number; price: number; modelError: number; modelBatches: number };
+  plannedWindow: string;
+  plannedStart: number;
+  placement: string;
+  eta: number;
+  error: string;
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+}
+
+const num = (v: string | undefined): number => (v ? Number(v) : 0);
+
+export function parseBatch(h: Record<string, string>): BatchRecord | undefined {
+  if (!h.state || !h.spec) return undefined;
+  return {
+    id: h.id ?? '',
+    tenant: h.tenant ?? '',
+    state: h.state as BatchState,
+    spec: JSON.parse(h.spec) as OpSpec,
+    priority: num(h.priority),
+    labels: h.labels ? (JSON.parse(h.labels) as Record<string, string>) : {},
+    idempotencyKey: h.idempotencyKey ?? '',
+    maxAttempts: num(h.maxAttempts),
+    maxCost: num(h.maxCost),
+    deadline: num(h.deadline),
+    items: num(h.items),
+    chunks: num(h.chunks),
+    tokens: num(h.tokens),
+    units: num(h.units),
+    unitsDone: num(h.unitsDone),
+    unitsReleased: num(h.released),
+    succeeded: num(h.succeeded),
+    failed: num(h.failed),
+    cached: num(h.cached),
+    duplicates: num(h.duplicates),
+    paddedTokens: num(h.paddedTokens),
+    paddedDone: num(h.paddedDone),
+    cost: num(h.cost),
+    ...(h.quote ? { quote: JSON.parse(h.quote) as BatchRecord['quote'] } : {}),
+    plannedWindow: h.plannedWindow ?? '',
+    plannedStart: num(h.plannedStart),
+    placement: h.placement ?? '',
+    eta: num(h.eta),
+    error: h.error ?? '',
+    createdAt: num(h.createdAt),
+    startedAt: num(h.startedAt),
+    finishedAt: num(h.finishedAt),
+  };
+}
+
+/** Moves the batch from one of ARGV[1] (comma-separated) to ARGV[2] with the fields ARGV[3…]; 1 when moved. KEYS: meta, active. */
+const MOVE = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return -1 end
+local ok = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then ok = true end end
+if not ok then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 3))
+if ARGV[2] == 'SUCCEEDED' or ARGV[2] == 'FAILED' or ARGV[2] == 'CANCELLED' then redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id')) end
+return 1
+`;
+
+/**
+ * Stores unit ARGV[1]'s results once: a unit run again (its dispatcher died after the store)
+ * changes nothing. Counts its items, adds its cost, and moves the batch on: RUNNING at its first
+ * unit, SUCCEEDED at its last (unless cancelled meanwhile: a cancelled batch keeps the results it
+ * got). KEYS: meta, done, results, unit, active. ARGV: unit, results, succeeded, failed, cost,
+ * padded, now. {stored (0|1), finished (0|1)}.
+ */
+const SETTLE = `
+if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return {0, 0} end
+redis.call('SET', KEYS[3], ARGV[2])
+redis.call('DEL', KEYS[4])
+redis.call('HINCRBY', KEYS[1], 'succeeded', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'failed', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'paddedDone', ARGV[6])
+if tonumber(ARGV[5]) > 0 then redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[5]) end
+local done = redis.call('HINCRBY', KEYS[1], 'unitsDone', 1)
+local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'id')
+if m[1] == 'QUEUED' then redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'startedAt', ARGV[7]) m[1] = 'RUNNING' end
+if m[1] == 'RUNNING' and done >= tonumber(m[2]) then
+  redis.call('HSET', KEYS[1], 'state', 'SUCCEEDED', 'finishedAt', ARGV[7])
+  redis.call('ZREM', KEYS[5], m[3])
+  return {1, 1}
+end
+return {1, 0}
+`;
+
+/**
+ * Lets more units of a QUEUED or RUNNING batch go to the workers: up to ARGV[1] ahead of those
+ * done. {from, to}: the units released now (from = to: none). KEYS: meta.
+ */
+const RELEASE = `
+local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'unitsDone', 'released')
+if m[1] ~= 'QUEUED' and m[1] ~= 'RUNNING' then return {0, 0} end
+local units, done, released = tonumber(m[2] or '0'), tonumber(m[3] or '0'), tonumber(m[4] or '0')
+local want = math.min(units, done + tonumber(ARGV[1]))
+if released >= want then return {released, released} end
+redis.call('HSET', KEYS[1], 'released', want)
+return {released, want}
+`;
+
+/** A batch object's record and its moves, each one script under the batch's tag. */
+export class BatchStore {
+  constructor(
+    readonly redis: Redis,
+    readonly keys: BatchKeys,
+  ) {}
+
+  async get(id: string): Promise<BatchRecord | undefined> {
+    return parseBatch(await this.redis.hgetall(this.keys.meta(id)));
+  }
+
+  /** The batch, if it is `tenant`'s (another tenant's batch is as good as missing). */
+  async getOf(tenant: string, id: string): Promise<BatchRecord | undefined> {
+    const b = await this.get(id);
+    return b?.tenant === tenant ? b : undefined;
+  }
+
+  async move(id: string, from: readonly BatchState[], to: BatchState, fields: Record<string, string | number> = {}): Promise<boolean> {
+    const r = await this.redis.eval(MOVE, 2, this.keys.meta(id), this.keys.active(), from.join(','), to, ...Object.entries(fields).flat());
+    return r === 1;
+  }
+
+  async settle(id: string, unit: number, r: { results: Buffer; succeeded: number; failed: number; cost: number; padded: number }): Promise<{ stored: boolean; finished: boolean }> {
+    const k = this.keys;
+    const out = (await this.redis.eval(
+      SETTLE, 5, k.meta(id), k.done(id), k.results(id, unit), k.unit(id, unit), k.active(),
+      unit, r.results, r.succeeded, r.failed, r.cost, r.padded, Date.now(),
+    )) as [number, number];
+    return { stored: out[0] === 1, finished: out[1] === 1 };
+  }
+
+  async release(id: string, ahead: number): Promise<{ from: number; to: number }> {
+    const [from, to] = (await this.redis.eval(RELEASE, 1, this.keys.meta(id), ahead)) as [number, number];
+    return { from, to };
+  }
+
+  /** Whether unit u's results are stored. */
+  async isDone(id: string, unit: number): Promise<boolean> {
+    return (await this.redis.getbit(this.keys.done(id), unit)) === 1;
+  }
+
+  /** Which units have their results stored, read at once (a bit a unit, first bit the high one, as Redis numbers them). */
+  async doneUnits(id: string): Promise<(unit: number) => boolean> {
+    const bits = (await this.redis.getBuffer(this.keys.done(id))) ?? Buffer.alloc(0);
+    return (u) => u >> 3 < bits.length && (bits[u >> 3]! & (0x80 >> (u & 7))) !== 0;
+  }
+
+  /** Every batch not yet final, all tenants. */
+  async active(): Promise<string[]> {
+    return this.redis.zrange(this.keys.active(), 0, -1);
+  }
+}

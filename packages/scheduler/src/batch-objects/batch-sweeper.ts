@@ -1,0 +1,58 @@
+import type { Logger } from '@nightshift/proto';
+import { throttled } from '@nightshift/proto';
+import type { Clock } from '../clock/index.js';
+import type { BatchAdmission } from './batch-admission.js';
+import type { BatchStore } from './batch-record.js';
+import type { UnitQueue } from './unit-queue.js';
+
+/**
+ * Keeps every active batch moving, on every replica: admits batches whose admission stopped (a
+ * scheduler killed while planning), releases deferred batches whose turn came, tops up units of
+ * running batches, and now and then queues again units a dead replica released but never queued.
+ * Each step is safe on several replicas at once.
+ */
+export class BatchSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeps = 0;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: BatchStore,
+    private readonly admission: BatchAdmission,
+    private readonly units: UnitQueue,
+    private readonly clock: Clock,
+    private readonly everyMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .catch((err: unknown) => throttled(this.log, 'warn', 'batch sweep failed', { err }))
+        .finally(() => (this.running = undefined));
+    }, this.everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(): Promise<void> {
+    const deep = this.sweeps++ % 20 === 0;
+    for (const id of await this.store.active()) {
+      const b = await this.store.get(id);
+      if (!b) continue;
+      if (b.state === 'VALIDATING') {
+        await this.admission.admit(id).catch((err: unknown) => this.log.debug({ err, batchId: id }, 'batch not admitted in the sweep'));
+      } else if (b.state === 'DEFERRED' && b.plannedStart <= this.clock.now()) {
+        if (await this.store.move(id, ['DEFERRED'], 'QUEUED')) this.log.info({ batchId: id, window: b.plannedWindow }, 'deferred batch released');
+        await this.units.release(b);
+      } else if (b.state === 'QUEUED' || b.state === 'RUNNING') {
+        await this.units.release(b);
+        if (deep) await this.units.requeue(b);
+      }
+    }
+  }
+}

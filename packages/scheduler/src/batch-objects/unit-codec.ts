@@ -1,0 +1,140 @@
+import { packLe32, unpackLe32 } from '@nightshift/proto';
+
+/*
+ * The packed values a batch object keeps in Redis besides its uploaded chunks: units (items sent
+ * to a worker together), their results, and planning windows (where each item's result is). All
+ * are little-endian 32-bit words from a 4-byte aligned start, so each part decodes in one copy.
+ */
+
+/**
+ * A unit: n items of one planning window, the longest last; item k is window item indices[k], and
+ * copies[k] later items of the batch are identical to it (they take its outcome).
+ */
+export interface UnitItems {
+  offsets: Uint32Array;
+  indices: Uint32Array;
+  copies: Uint32Array;
+  tokens: Uint32Array;
+}
+
+/** n | offsets[0 … n] | indices[0 … n − 1] | copies[0 … n − 1] | tokens … */
+export function encodeUnit(u: UnitItems): Buffer {
+  const n = u.indices.length;
+  const head = new Uint32Array(1 + (n + 1) + 2 * n);
+  head[0] = n;
+  head.set(u.offsets, 1);
+  head.set(u.indices, n + 2);
+  head.set(u.copies, 2 * n + 2);
+  return Buffer.concat([packLe32(head), packLe32(u.tokens)]);
+}
+
+export function decodeUnit(bytes: Uint8Array): UnitItems {
+  const words = unpackLe32(bytes, 'u32') as Uint32Array;
+  const n = words[0] ?? 0;
+  if (words.length < 3 * n + 2) throw new RangeError(`a unit of ${n} items is cut short`);
+  const offsets = words.subarray(1, n + 2);
+  const tokens = words.subarray(3 * n + 2);
+  if (tokens.length !== offsets[n]) throw new RangeError(`a unit of ${offsets[n]} tokens holds ${tokens.length}`);
+  return { offsets, indices: words.subarray(n + 2, 2 * n + 2), copies: words.subarray(2 * n + 2, 3 * n + 2), tokens };
+}
+
+/** Where a unit's tokens sit in its encoding, to send them without a copy. */
+export function unitTokenBytes(bytes: Buffer, n: number): Buffer {
+  return bytes.subarray(4 * (3 * n + 2));
+}
+
+/** The outcomes of n items: results back to back (an item that failed has an empty one and an error). */
+export interface ItemResults {
+  kind: 'u32' | 'f32';
+  offsets: Uint32Array;
+  values: Uint32Array | Float32Array;
+  failed: Uint32Array;
+  errors: string[];
+  /** What running them cost (US dollars), shared equally by the items run. */
+  cost: number;
+}
+
+const HEAD = 5;
+
+/** n | kind | failures | cost (float64) | offsets[0 … n] | failed[…] | errorEnds[…] | values … | errors (UTF-8) */
+export function encodeResults(r: ItemResults): Buffer {
+  const n = r.offsets.length - 1;
+  const f = r.failed.length;
+  const errors = Buffer.from(r.errors.join(''), 'utf8');
+  const head = new Uint32Array(HEAD + (n + 1) + 2 * f);
+  head[0] = n;
+  head[1] = r.kind === 'u32' ? 0 : 1;
+  head[2] = f;
+  new DataView(head.buffer).setFloat64(12, r.cost, true);
+  head.set(r.offsets, HEAD);
+  head.set(r.failed, HEAD + n + 1);
+  let end = 0;
+  r.errors.forEach((e, i) => (head[HEAD + n + 1 + f + i] = end += Buffer.byteLength(e, 'utf8')));
+  return Buffer.concat([packLe32(head), packLe32(r.values), errors]);
+}
+
+export function decodeResults(bytes: Uint8Array): ItemResults {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, true);
+  const kind = view.getUint32(4, true) === 0 ? 'u32' : 'f32';
+  const f = view.getUint32(8, true);
+  const cost = view.getFloat64(12, true);
+  const headWords = HEAD + (n + 1) + 2 * f;
+  const head = unpackLe32(bytes.subarray(0, headWords * 4), 'u32') as Uint32Array;
+  const offsets = head.subarray(HEAD, HEAD + n + 1);
+  const failed = head.subarray(HEAD + n + 1, HEAD + n + 1 + f);
+  const valuesEnd = (headWords + offsets[n]!) * 4;
+  const values = unpackLe32(bytes.subarray(headWords * 4, valuesEnd), kind);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + valuesEnd, bytes.byteLength - valuesEnd);
+  const errors: string[] = [];
+  let from = 0;
+  for (let i = 0; i < f; i++) {
+    const to = head[HEAD + n + 1 + f + i]!;
+    errors.push(text.toString('utf8', from, to));
+    from = to;
+  }
+  return { kind, offsets, values, failed, errors, cost };
+}
+
+/** Where an item's result is: in a unit of its window, a copy of an earlier item's, or cached. */
+export const DUPLICATE = 0xffff_ffff;
+export const CACHED = 0xffff_fffe;
+
+/**
+ * A planning window: items [first, first + count) of the upload, cut into units [unitFrom, unitTo).
+ * Item i's result is at (where[2i], where[2i+1]): (unit − unitFrom, position), (DUPLICATE, the
+ * earlier window item it equals), or (CACHED, its index in the window's cached results).
+ */
+export interface PlanWindow {
+  first: number;
+  unitFrom: number;
+  unitTo: number;
+  where: Uint32Array;
+  customIds: string[];
+}
+
+/** count | first | unitFrom | unitTo | where[0 … 2·count) | idEnds[0 … count) | ids (UTF-8) */
+export function encodeWindow(w: PlanWindow): Buffer {
+  const count = w.customIds.length;
+  const ids = w.customIds.map((s) => Buffer.from(s, 'utf8'));
+  const head = new Uint32Array(4 + 3 * count);
+  head.set([count, w.first, w.unitFrom, w.unitTo]);
+  head.set(w.where, 4);
+  let end = 0;
+  ids.forEach((b, i) => (head[4 + 2 * count + i] = end += b.length));
+  return Buffer.concat([packLe32(head), ...ids]);
+}
+
+export function decodeWindow(bytes: Uint8Array): PlanWindow {
+  const count = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  const head = unpackLe32(bytes.subarray(0, (4 + 3 * count) * 4), 'u32') as Uint32Array;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + head.byteLength, bytes.byteLength - head.byteLength);
+  const customIds = new Array<string>(count);
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const to = head[4 + 2 * count + i]!;
+    customIds[i] = text.toString('utf8', from, to);
+    from = to;
+  }
+  return { first: head[1]!, unitFrom: head[2]!, unitTo: head[3]!, where: head.subarray(4, 4 + 2 * count), customIds };
+}

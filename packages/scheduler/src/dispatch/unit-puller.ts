@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { throttled, toOpParams, unpackLe32, type Logger, type PackedOutcomes__Output } from '@nightshift/proto';
+import type { Billing, CostModels } from '../pricing/index.js';
+import {
+  decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUE,
+  type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitJobData, type UnitQueue,
+} from '../batch-objects/index.js';
+import type { LockKeeper } from './lock-keeper.js';
+import type { WorkerPool, WorkerSlot } from './worker-pool.js';
+
+type UnitJob = Job<UnitJobData>;
+
+export interface UnitPullerOptions {
+  prefix: string;
+  lockMs: number;
+  maxStalledCount: number;
+  batchTimeoutMs: number;
+  billing: Billing;
+  /** The tenant's budget period now, where a unit's cost is charged. */
+  periodOf: (tenant: string) => string;
+  /** Called when a batch reaches a final state through its last unit. */
+  onFinished: (batch: BatchRecord) => void;
+}
+
+/**
+ * Runs batch objects' units: takes the next unit from BullMQ (its own, or one a dead replica left
+ * stalled), a worker slot that bulk work may take (interactive batches keep one on every worker),
+ * sends the unit's items in one packed RunBatch, and settles: the ledger charged, the results
+ * stored as one value, the batch's next unit released. Nothing here is per item but copies.
+ */
+export class UnitPuller {
+  private readonly bull: Worker<UnitJobData>;
+  private readonly token = `units-${randomUUID()}`;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The batches whose units pass here: their record as it was when first seen (what does not change). */
+  private readonly batches = new Map<string, BatchRecord>();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    connection: Redis,
+    private readonly store: BatchStore,
+    private readonly ledger: BatchLedger,
+    private readonly units: UnitQueue,
+    private readonly models: CostModels,
+    private readonly pool: WorkerPool,
+    private readonly locks: LockKeeper,
+    private readonly opts: UnitPullerOptions,
+    private readonly log: Logger,
+  ) {
+    this.bull = new Worker<UnitJobData>(UNIT_QUEUE, null, {
+      connection,
+      prefix: opts.prefix,
+      autorun: false,
+      lockDuration: opts.lockMs,
+      maxStalledCount: opts.maxStalledCount,
+      // A blocking wait for the next unit ends at least this often (seconds), so that a stop is not held up.
+      drainDelay: 1,
+    });
+    this.bull.on('error', (err) => throttled(this.log, 'warn', 'unit queue error', { err }));
+  }
+
+  async start(): Promise<void> {
+    await this.bull.startStalledCheckTimer();
+    this.loop = this.run();
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const timeout = new AbortController();
+    await Promise.race([Promise.all([...this.inFlight]), sleep(graceMs, undefined, { signal: timeout.signal }).catch(() => undefined)]);
+    timeout.abort();
+    await this.bull.close(true);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.cycle();
+      } catch (err) {
+        if (this.stopping) break;
+        throttled(this.log, 'error', 'unit dispatch cycle failed', { err });
+        await sleep(500);
+      }
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    if (!(await this.pool.waitForCapacity('on-demand', true)) || this.stopping) return;
+    const job = await this.bull.getNextJob(this.token, { block: true });
+    if (!job?.id || this.stopping) {
+      if (job?.id) await this.finish(job, () => job.moveToWait(this.token));
+      return;
+    }
+    this.locks.hold(this.bull, job.id, this.token);
+    const batch = await this.batch(job.data.batchId);
+    const bytes = batch && !isStopped(batch.state) ? await this.store.redis.getBuffer(this.store.keys.unit(batch.id, job.data.unit)) : null;
+    // Settled already (run again after a crash), or its batch cancelled or gone: nothing to run.
+    if (!batch || !bytes) {
+      await this.finish(job, () => job.moveToCompleted('', this.token, false));
+      return;
+    }
+    const n = bytes.readUInt32LE(0);
+    const { offsets } = decodeUnit(bytes);
+    let longest = 0;
+    for (let i = 0; i < n; i++) longest = Math.max(longest, offsets[i + 1]! - offsets[i]!);
+    const slot = await this.pool.acquire('on-demand', { op: batch.spec.op, paddedTokens: n * longest }, true);
+    if (!slot || this.stopping) {
+      slot?.release(false);
+      await this.finish(job, () => job.moveToWait(this.token));
+      return;
+    }
+    const sent = this.runUnit(job, batch, bytes, n, longest, slot)
+      .catch((err: unknown) => {
+        this.log.error({ err, batchId: batch.id, unit: job.data.unit }, 'unit not settled; it runs again once its lock expires');
+        this.locks.release(this.bull, job.id!);
+      })
+      .finally(() => this.inFlight.delete(sent));
+    this.inFlight.add(sent);
+  }
+
+  private async runUnit(job: UnitJob, batch: BatchRecord, bytes: Buffer, n: number, longest: number, slot: WorkerSlot): Promise<void> {
+    const { unit } = job.data;
+    const { offsets, copies } = decodeUnit(bytes);
+    let results: ItemResults;
+    try {
+      const res = await slot.run(
+        { batchId: `${batch.id}.${unit}`, op: batch.spec.op, params: toOpParams(batch.spec), jobIds: [], tokens: unitTokenBytes(bytes, n), offsets: Array.from(offsets), packed: true },
+        this.opts.batchTimeoutMs,
+      );
+      slot.release(false);
+      const cost = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds);
+      results = fromPacked(res.packed, n, cost, slot.workerId);
+      void this.models.learn(batch.spec.op, slot.workerClass, { paddedTokens: n * longest, maxLength: longest }, res.kernelSeconds).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
+    } catch (err) {
+      const e = err as grpc.ServiceError;
+      const why = `worker ${slot.workerId}: ${e.code !== undefined ? `${grpc.status[e.code]}: ${e.details || e.message}` : e.message}`;
+      const refused = e.code === grpc.status.INVALID_ARGUMENT;
+      // A unit the worker refused as malformed says nothing about the worker's health.
+      slot.release(!refused);
+      const attempts = job.opts.attempts ?? 1;
+      this.log.warn({ batchId: batch.id, unit, workerId: slot.workerId, items: n, attempt: job.attemptsMade + 1, attempts, error: why }, 'unit failed');
+      if (!refused && job.attemptsMade + 1 < attempts) {
+        // BullMQ brings it back after its backoff.
+        await this.finish(job, () => job.moveToFailed(new Error(why), this.token, false));
+        return;
+      }
+      results = allFailed(n, `unit failed on ${job.attemptsMade + 1} attempt(s); last: ${why}`);
+    }
+    await this.settle(job, batch, results, n, n * longest, copies);
+  }
+
+  /** Ledger first, then the results: each is safe to repeat, so a crash between them is made good by the unit's next run. */
+  private async settle(job: UnitJob, batch: BatchRecord, r: ItemResults, n: number, padded: number, copies: Uint32Array): Promise<void> {
+    const { unit } = job.data;
+    const share = batch.quote && batch.paddedTokens > 0 ? (batch.quote.price * padded) / batch.paddedTokens : 0;
+    await this.ledger.charge(batch.tenant, batch.id, unit, { cost: r.cost, share, units: batch.units, period: this.opts.periodOf(batch.tenant) });
+    // Items identical to one of the unit's take its outcome: counted with it.
+    let failed = 0;
+    for (const i of r.failed) failed += 1 + copies[i]!;
+    let all = n;
+    for (let i = 0; i < n; i++) all += copies[i]!;
+    const { finished } = await this.store.settle(batch.id, unit, { results: encodeResults(r), succeeded: all - failed, failed, cost: r.cost, padded });
+    if (finished) {
+      this.batches.delete(batch.id);
+      await this.ledger.release(batch.tenant, batch.id);
+      const done = await this.store.get(batch.id);
+      if (done) this.opts.onFinished(done);
+    } else {
+      await this.units.release(batch);
+    }
+    await this.finish(job, () => job.moveToCompleted('', this.token, false));
+  }
+
+  private async batch(id: string): Promise<BatchRecord | undefined> {
+    const known = this.batches.get(id);
+    if (known) {
+      // Its state may have moved to cancelled: read that alone.
+      const state = await this.store.redis.hget(this.store.keys.meta(id), 'state');
+      return state ? { ...known, state: state as BatchRecord['state'] } : undefined;
+    }
+    const b = await this.store.get(id);
+    if (b) {
+      if (this.batches.size > 1000) this.batches.clear();
+      this.batches.set(id, b);
+    }
+    return b;
+  }
+
+  private async finish(job: UnitJob, move: () => Promise<unknown>): Promise<void> {
+    this.locks.release(this.bull, job.id!);
+    try {
+      await move();
+    } catch (err) {
+      this.log.warn({ err, batchId: job.data.batchId, unit: job.data.unit }, 'could not settle unit in its queue');
+    }
+  }
+}
+
+function isStopped(state: BatchRecord['state']): boolean {
+  return state === 'CANCELLED' || state === 'FAILED';
+}
+
+/** The worker's packed outcomes, checked against the unit they answer; as results to store. */
+function fromPacked(p: PackedOutcomes__Output | null, n: number, cost: number, workerId: string): ItemResults {
+  if (!p || p.offsets.length !== n + 1 || p.failed.length !== p.errors.length || (p.kind !== 'u32' && p.kind !== 'f32')) {
+    throw Object.assign(new Error(`worker ${workerId} answered a unit of ${n} items with ${p ? `${p.offsets.length - 1} outcomes` : 'no packed outcomes'}`), { code: grpc.status.INTERNAL });
+  }
+  const offsets = Uint32Array.from(p.offsets);
+  if (p.values.length !== offsets[n]! * 4) throw Object.assign(new Error(`worker ${workerId}: packed values of ${p.values.length} bytes for ${offsets[n]} elements`), { code: grpc.status.INTERNAL });
+  return { kind: p.kind, offsets, values: unpackLe32(p.values, p.kind), failed: Uint32Array.from(p.failed), errors: p.errors, cost };
+}
+
+function allFailed(n: number, error: string): ItemResults {
+  return { kind: 'u32', offsets: new Uint32Array(n + 1), values: new Uint32Array(0), failed: Uint32Array.from({ length: n }, (_, i) => i), errors: new Array<string>(n).fill(error), cost: 0 };
+}

@@ -1,0 +1,169 @@
+// Issue 18: corpora as batch objects, end to end through real workers, a real Redis and real gRPC.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { packTokens, resolveOp, type BatchItem, type BatchItemResult__Output, type OpSpec } from '@nightshift/proto';
+import { runOp } from '@nightshift/worker/kernels';
+import { BatchClient } from '../src/index.js';
+import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
+import { startSystem, type TestSystem } from './helpers/system.js';
+import { rng } from './helpers/workload.js';
+import { refusal } from './helpers/refusal.js';
+
+const systems: TestSystem[] = [];
+const clients: BatchClient[] = [];
+after(async () => {
+  for (const c of clients) c.close();
+  for (const s of systems) await s.stop();
+});
+
+const spec = resolveOp('minhash', { minhash: { numPerm: '32' } }) as OpSpec;
+const header = { op: 'minhash', params: { minhash: { numPerm: '32' } } };
+
+/** n items of log-normal lengths (median 120), every 50th a copy of an earlier one. */
+function corpus(n: number, seed: number): Array<{ customId: string; tokens: Uint32Array }> {
+  const rand = rng(seed);
+  const lengths = logNormalLengths(n, seed, { median: 120, max: 3000 });
+  const out: Array<{ customId: string; tokens: Uint32Array }> = [];
+  for (let i = 0; i < n; i++) {
+    const tokens = i % 50 === 49 ? out[Math.floor(rand() * i)]!.tokens : Uint32Array.from({ length: Math.max(1, lengths[i]!) }, () => Math.floor(rand() * 200_000));
+    out.push({ customId: `doc-${i}`, tokens });
+  }
+  return out;
+}
+
+const wire = (items: Array<{ customId: string; tokens: Uint32Array }>): BatchItem[] => items.map((it) => ({ customId: it.customId, tokens: packTokens(it.tokens) }));
+
+async function collect(client: BatchClient, id: string, from = 0): Promise<BatchItemResult__Output[]> {
+  const out: BatchItemResult__Output[] = [];
+  for await (const r of client.results(id, from)) out.push(r);
+  return out;
+}
+
+function assertResults(got: BatchItemResult__Output[], items: Array<{ customId: string; tokens: Uint32Array }>, from = 0): void {
+  assert.equal(got.length, items.length - from);
+  for (let k = 0; k < got.length; k++) {
+    const i = from + k;
+    const r = got[k]!;
+    assert.equal(Number(r.index), i, `result ${k} is item ${i}'s`);
+    assert.equal(r.customId, items[i]!.customId);
+    assert.equal(r.error, undefined, `item ${i}: ${r.error}`);
+    assert.deepEqual(r.result?.signature, Array.from(runOp(spec, items[i]!.tokens)), `item ${i}'s signature`);
+  }
+}
+
+test('a batch of 20,000 items of mixed lengths runs on two workers in units; every result equals the reference, in input order, and a bad item fails alone', async () => {
+  const sys = await startSystem('batch-20k', { workers: 2, config: { batches: { unitMaxPaddedTokens: 131_072 } } });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const items = corpus(20_000, 18);
+  // An empty item: the worker refuses it, alone.
+  items[777] = { customId: 'empty', tokens: new Uint32Array(0) };
+  const created = await client.create({ ...header, idempotencyKey: 'corpus-20k', labels: { run: 'nightly' } }, wire(items), { itemsPerMessage: 700 });
+  assert.equal(created.state, 'BATCH_STATE_QUEUED');
+  assert.equal(created.items?.total, '20000');
+  assert.ok(created.units > 20, `${created.units} units`);
+  // Copies within a planning window (32,768 items or 16 MiB of tokens) are found; across windows they run again.
+  const dups = Number(created.items?.duplicates);
+  assert.ok(dups >= 200 && dups <= 400, `${dups} of the 400 copies found`);
+  assert.ok(created.quote && created.quote.price > 0, 'quoted');
+  assert.deepEqual(created.labels, { run: 'nightly' });
+
+  // Results stream as units finish, in input order.
+  const got = await collect(client, created.id);
+  const empty = got[777]!;
+  assert.match(empty.error ?? '', /empty item/);
+  got.splice(777, 1);
+  const rest = items.filter((_, i) => i !== 777);
+  assert.equal(got.length, rest.length);
+  for (let k = 0; k < got.length; k++) {
+    const r = got[k]!;
+    const it = rest[k]!;
+    assert.equal(r.customId, it.customId);
+    assert.deepEqual(r.result?.signature, Array.from(runOp(spec, it.tokens)), `${it.customId}'s signature`);
+  }
+  assert.equal(got.filter((r) => r.cost === 0).length, dups, 'a copy costs nothing');
+
+  const done = await client.wait(created.id);
+  assert.equal(done.state, 'BATCH_STATE_SUCCEEDED');
+  assert.equal(done.items?.succeeded, '19999');
+  assert.equal(done.items?.failed, '1');
+  assert.equal(done.items?.pending, '0');
+  assert.equal(done.unitsDone, done.units);
+  assert.ok(done.cost > 0);
+  const total = got.reduce((a, r) => a + r.cost, 0) + empty.cost;
+  assert.ok(Math.abs(total - done.cost) < 1e-9 * done.cost + 1e-15, `item shares add up to the batch's cost: ${total} vs ${done.cost}`);
+
+  // Resumed from an index; and the same key finds the same batch.
+  assertResults((await collect(client, created.id, 19_990)), items, 19_990);
+  const again = await client.create({ ...header, idempotencyKey: 'corpus-20k' }, wire(items.slice(0, 10)));
+  assert.equal(again.id, created.id);
+  const listed = await client.listBatches({ states: [], pageSize: 10, pageToken: '' });
+  assert.deepEqual(listed.batches.map((b) => b.id), [created.id]);
+});
+
+test('an upload cut off mid-stream resumes with the same key: the server says what it holds, and no item is lost or stored twice', async () => {
+  const sys = await startSystem('batch-resume', { workers: 1 });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const items = corpus(9000, 7);
+  const cut = 3000 + Math.floor(rng(Date.now())() * 4000);
+  // The first stream sends `cut` items and dies (a client crash): its call is cancelled mid-upload.
+  const first = client.create({ ...header, idempotencyKey: 'resume-me' }, (async function* () {
+    for (let i = 0; i < cut; i++) yield wire([items[i]!])[0]!;
+    await new Promise((r) => setTimeout(r, 300));
+    throw new Error('client crashed');
+  })(), { itemsPerMessage: 100 });
+  await assert.rejects(first, /client crashed/);
+  let stored = -1;
+  const b = await client.create({ ...header, idempotencyKey: 'resume-me' }, wire(items), { onStored: (n) => (stored = n) });
+  assert.ok(stored > 0 && stored <= cut, `the server held ${stored} of the ${cut} items sent before the cut`);
+  assert.equal(b.items?.total, '9000');
+  await client.wait(b.id);
+  assertResults(await collect(client, b.id), items);
+});
+
+test('a batch over its budget is refused whole, naming the budget and by how much; over its max_cost likewise; nothing stays reserved', async () => {
+  const sys = await startSystem('batch-refused', { workers: 1, config: { limits: { defaults: { budget: 1e-9 } } } });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const items = wire(corpus(2000, 3));
+  const over = await refusal(client.create({ ...header, idempotencyKey: 'too-dear' }, items));
+  assert.equal(over.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(over.details, /budget for .* is \$1\.00e-9: .*this batch's quote of \$\S+ would pass it by \$\S+/);
+  const capped = await refusal(client.create({ ...header, idempotencyKey: 'capped', maxCost: 1e-12 }, items));
+  assert.equal(capped.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(capped.details, /max_cost: quoted \$\S+ .* above its max_cost of \$1\.00e-12 by \$/);
+  const listed = await client.listBatches({ states: ['BATCH_STATE_FAILED'], pageSize: 0, pageToken: '' });
+  assert.equal(listed.batches.length, 2);
+  for (const b of listed.batches) assert.ok(b.error.length > 0);
+  const usage = await sys.client('acme').getUsage();
+  assert.equal(usage.current?.reserved, 0);
+});
+
+test('a batch cancelled mid-run stops its units, releases its reservation, and keeps the results it got', async () => {
+  const sys = await startSystem('batch-cancel', { workers: 1, config: { batches: { unitMaxPaddedTokens: 16_384, unitsAhead: 1 } } });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const items = corpus(6000, 11);
+  const b = await client.create({ ...header, idempotencyKey: 'cancel-me' }, wire(items));
+  for await (const w of client.watch(b.id)) if (w.unitsDone >= 2) break;
+  const cancelled = await client.cancelBatch(b.id);
+  assert.equal(cancelled.state, 'BATCH_STATE_CANCELLED');
+  const results = await collect(client, b.id);
+  assert.equal(results.length, 6000);
+  const ran = results.filter((r) => r.result);
+  const skipped = results.filter((r) => r.error);
+  assert.ok(ran.length > 0 && skipped.length > 0, `${ran.length} ran, ${skipped.length} not`);
+  for (const r of skipped) assert.match(r.error!, /not run/);
+  for (const r of ran) assert.deepEqual(r.result?.signature, Array.from(runOp(spec, items[Number(r.index)]!.tokens)));
+  const final = await client.getBatch(b.id);
+  assert.equal(Number(final.items?.cancelled), skipped.length);
+  const usage = await sys.client('acme').getUsage();
+  assert.equal(usage.current?.reserved, 0, 'its reservation released');
+  assert.ok((usage.current?.spent ?? 0) > 0, 'what ran is charged');
+});
