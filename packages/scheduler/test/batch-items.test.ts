@@ -107,9 +107,9 @@ test('an upload stores whole chunks once, refuses a chunk sent twice, resumes fr
   assertSame(back, all);
   const stored = (await store.progress(id))!;
   assert.equal(stored.tokens, all.reduce((n, it) => n + it.tokens.length, 0));
-  // No key per item: the record, the idempotency key and the chunks.
+  // No key per item: the record, the idempotency key, the tenant's list, the active batches and the chunks.
   const keys = await redis.keys(`${prefix}:*`);
-  assert.equal(keys.length, 1 + 1 + stored.chunks);
+  assert.equal(keys.length, 1 + 1 + 2 + stored.chunks);
   // Another tenant's key is its own batch.
   assert.notEqual((await store.open('globex', 'nightly-2026-12-04', header)).id, id);
 });
