@@ -10,7 +10,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { packTokens, resolveOp, seededRandom, type Job__Output, type OpName } from '@nightshift/proto';
 import { loadNative, nativeParams } from '@nightshift/worker';
-import { FINAL_API_STATES, JobClient } from '../src/index.js';
+import { BatchClient, FINAL_API_STATES, JobClient } from '../src/index.js';
 import { table } from './table.js';
 import { runInProcess } from './in-process.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
@@ -160,6 +160,47 @@ async function runNightshift(url: string, redisPid: number, op: OpName, seqs: Ui
   return { seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: real / padded, batches, submitSeconds, cpu, schedulerSyscalls };
 }
 
+/**
+ * The same documents as one batch object: uploaded in one CreateBatch stream, run in units, and
+ * every result read back in input order (GetBatchResults). From the first byte sent to the last
+ * result read.
+ */
+async function runBatchObject(url: string, redisPid: number, op: OpName, seqs: Uint32Array[], workers: ServiceProcess[], tag: string): Promise<RunFigures & { units: number }> {
+  const prefix = `bench-${tag}`;
+  const redis = new Redis(url);
+  const scheduler = await startSchedulerProcess(url, prefix, workers, process.env.BENCH_PROFILE ? { NIGHTSHIFT_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {});
+  const client = new BatchClient(scheduler.ready.address, 'bench');
+  await redis.config('RESETSTAT');
+  const pids = { scheduler: [scheduler.child.pid!], workers: workers.map((w) => w.child.pid!), redis: [redisPid] };
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((a, p) => a + cpuSeconds(p), 0)]));
+  const syscalls0 = syscalls(scheduler.child.pid!);
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+  const b = await client.create({ op, params: { [op]: {} }, idempotencyKey: tag }, seqs.map((s, i) => ({ customId: String(i), tokens: packTokens(s) })), { itemsPerMessage: 1024 });
+  const submitSeconds = (performance.now() - t0) / 1000;
+  let results = 0;
+  for await (const r of client.results(b.id)) {
+    if (r.error !== undefined || Number(r.index) !== results) throw new Error(`item ${results}: ${r.error ?? `index ${r.index}`}`);
+    results++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const clientCpu = process.cpuUsage(client0);
+  const schedulerSyscalls = syscalls(scheduler.child.pid!) - syscalls0;
+  const cpu: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((a, p) => a + cpuSeconds(p), 0) - cpuBefore[k]!]));
+  cpu.client = (clientCpu.user + clientCpu.system) / 1e6;
+  const stats = await commandStats(redis);
+  if (process.env.BENCH_DEBUG) process.stderr.write((await redis.info('commandstats')).split('\n').filter((l) => /calls=\d{2,}/.test(l)).join('\n') + '\n');
+  const done = await client.getBatch(b.id);
+  if (results !== seqs.length) throw new Error(`${results} results for ${seqs.length} documents`);
+  client.close();
+  await scheduler.stop();
+  redis.disconnect();
+  return {
+    seconds, jobs: seqs.length, tokens: seqs.reduce((s, q) => s + q.length, 0), ...stats, efficiency: Number(done.tokens) / Number(done.paddedTokens),
+    submitSeconds, cpu, schedulerSyscalls, units: done.units,
+  };
+}
+
 /** What a user would write with BullMQ alone: addBulk, then Workers running the kernel one job at a time. */
 async function runPlainBullmq(url: string, redisPid: number, op: OpName, seqs: Uint32Array[], concurrency: number, tag: string): Promise<RunFigures> {
   const addon = loadNative().addon!;
@@ -224,6 +265,18 @@ async function main(): Promise<void> {
       workers.push(await startWorkerProcess(`w${i}`));
     }
     const quick = process.env.BENCH_QUICK as OpName | undefined;
+    if (quick && process.env.BENCH_BATCH) {
+      // A development aid: the batch object alone on one op, one line.
+      const b = await runBatchObject(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, `quick-batch-${quick}`);
+      say(`${quick} as one batch: ${b.seconds.toFixed(2)} s (uploaded and admitted at ${b.submitSeconds!.toFixed(2)} s), ${(b.jobs / b.seconds).toFixed(0)} docs/s, ${b.units} units, padding ${b.efficiency!.toFixed(3)}, ${(b.commands / b.jobs).toFixed(3)} commands and ${(b.scripts / b.jobs).toFixed(4)} scripts a document`);
+      say(`CPU µs a document: ${Object.entries(b.cpu!).map(([k, v]) => `${k} ${((v / b.jobs) * 1e6).toFixed(1)}`).join(', ')}`);
+      const c = Number(process.env.BENCH_PLAIN ?? 0);
+      if (c > 0) {
+        const plain = await runPlainBullmq(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), c, `quick-${quick}-${c}`);
+        say(`plain BullMQ (c=${c}): ${plain.seconds.toFixed(2)} s, ${(plain.jobs / plain.seconds).toFixed(0)} jobs/s; batch ÷ BullMQ ${(plain.seconds / b.seconds).toFixed(2)}×`);
+      }
+      return;
+    }
     if (quick) {
       // A development aid: nightshift alone on one op, one line.
       const ns = await runNightshift(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, Number(process.env.BENCH_MAX_JOBS ?? 64), `quick-${quick}`);

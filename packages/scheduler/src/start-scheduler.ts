@@ -179,11 +179,6 @@ function wireBatches(
     store, planner, ledger, units, guardrails: d.guardrails, models: d.models, prices: config.pricing, calendar: d.calendar, load: d.load, clock: d.clock, log: d.log,
     policy: { heavyPrice: config.deferral.heavyPrice, marginMs: config.deferral.marginMinutes * 60_000 },
     workers: (window) => (window === 'on-demand' ? Math.max(1, pool.fleet().filter((w) => w.pool === 'on-demand').length) : d.load.workers(window)),
-    limits: (op) => ({
-      windowItems: c.planWindowItems,
-      windowBytes: c.planWindowBytes,
-      unit: { maxItems: c.unitMaxItems, maxPaddedTokens: Math.min(c.unitMaxPaddedTokens, pool.budget('on-demand', op) ?? Infinity), unitCostTokens: c.unitCostTokens },
-    }),
   });
   const locks = new LockKeeper(config.dispatch.lockMs, d.log);
   const puller = new UnitPuller(d.bullRedis, store, ledger, units, d.models, pool, locks, {
@@ -193,7 +188,12 @@ function wireBatches(
   }, d.log);
   const sweeper = new BatchSweeper(store, admission, units, d.clock, c.pollMs, d.log);
   const service = {
-    items: new ItemStore(d.redis, config.prefix), store, admission, tokenizer: d.tokenizer, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
+    items: new ItemStore(d.redis, config.prefix), planner, store, admission,
+    planLimits: (op: string) => ({
+      windowItems: c.planWindowItems,
+      windowBytes: c.planWindowBytes,
+      unit: { maxItems: c.unitMaxItems, maxPaddedTokens: Math.min(c.unitMaxPaddedTokens, pool.budget('on-demand', op) ?? Infinity), unitCostTokens: c.unitCostTokens },
+    }), tokenizer: d.tokenizer, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
     limits: { maxItems: c.maxItems, maxTokensPerItem: config.jobs.maxTokensPerJob }, resultsPerMessage: c.resultsPerMessage, pollMs: c.pollMs,
   };
   return { service, puller, sweeper, units, locks };

@@ -1,8 +1,12 @@
-// Issue 18, first step: a batch object's items stored as packed chunks, resumable, never a key per item.
+// Issue 18: a batch object's items stored as planned windows of packed units, resumable, never a key per item.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { ChunkCutter, decodeItemChunk, encodeItemChunk, itemOf, ItemStore, type Item } from '../src/batch-objects/index.js';
+import { priorState } from '../src/pricing/index.js';
+import { schedulerConfig } from '../src/config/scheduler-config.js';
+import {
+  BatchKeys, BatchPlanner, decodeResults, decodeUnit, decodeWindow, DUPLICATE, encodeResults, ItemStore, type Item,
+} from '../src/batch-objects/index.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { rng } from './helpers/workload.js';
 
@@ -22,94 +26,88 @@ function items(n: number, from = 0): Item[] {
   }));
 }
 
-function assertSame(got: Item[], want: Item[]): void {
-  assert.equal(got.length, want.length);
-  for (let i = 0; i < want.length; i++) {
-    assert.equal(got[i]!.customId, want[i]!.customId, `item ${i}'s id`);
-    assert.deepEqual(Array.from(got[i]!.tokens), Array.from(want[i]!.tokens), `item ${i}'s tokens`);
+const config = schedulerConfig({});
+const models = { current: () => priorState(config.pricing.prior.minhash, config.pricing.priorVariance) };
+const unit = { maxItems: 64, maxPaddedTokens: 16_384, unitCostTokens: 256 };
+
+/** Every item back from the windows and units, in input order: ids from the window records, tokens from the units (or the item a copy names). */
+async function readBack(keys: BatchKeys, id: string, windows: number): Promise<Item[]> {
+  const out: Item[] = [];
+  for (let w = 0; w < windows; w++) {
+    const win = decodeWindow((await redis.getBuffer(keys.window(id, w)))!);
+    const units = await Promise.all(Array.from({ length: win.unitTo - win.unitFrom }, async (_, u) => decodeUnit((await redis.getBuffer(keys.unit(id, win.unitFrom + u)))!)));
+    const start = out.length;
+    win.customIds.forEach((customId, i) => {
+      let at = i;
+      if (win.where[2 * i] === DUPLICATE) at = win.where[2 * i + 1]!;
+      const u = units[win.where[2 * at]!]!;
+      const p = win.where[2 * at + 1]!;
+      assert.equal(u.indices[p], at, 'a unit names its items');
+      out.push({ customId, tokens: u.tokens.slice(u.offsets[p]!, u.offsets[p + 1]!) });
+    });
+    assert.equal(win.first, start);
   }
+  return out;
 }
 
-test('a chunk packs items and gives them back exactly; a chunk cut short or padded is refused', () => {
-  const want = items(500);
-  const bytes = encodeItemChunk(want);
-  const tokenBytes = want.reduce((n, it) => n + it.tokens.length * 4, 0);
-  const idBytes = want.reduce((n, it) => n + Buffer.byteLength(it.customId), 0);
-  assert.equal(bytes.length, 4 * (1 + 501 + 500) + tokenBytes + idBytes, 'header, tokens and ids, nothing else');
-  const chunk = decodeItemChunk(bytes);
-  assertSame(want.map((_, i) => itemOf(chunk, i)), want);
-  // Unaligned, as a Buffer from a pool may be.
-  const shifted = Buffer.alloc(bytes.length + 1);
-  bytes.copy(shifted, 1);
-  assertSame(want.map((_, i) => itemOf(decodeItemChunk(shifted.subarray(1)), i)), want);
-  assert.deepEqual(decodeItemChunk(encodeItemChunk([])).customIds, []);
-  assert.throws(() => decodeItemChunk(bytes.subarray(0, bytes.length - 1)), /is \d+ bytes, not \d+/);
-  assert.throws(() => decodeItemChunk(Buffer.concat([bytes, Buffer.from('x')])), /is \d+ bytes, not \d+/);
-  assert.throws(() => decodeItemChunk(bytes.subarray(0, 100)), /cut short/);
-});
-
-test('items however grouped in messages are cut into chunks by count and bytes; an oversized item is a chunk alone', () => {
-  const cutter = new ChunkCutter({ maxItems: 100, maxBytes: 8000 });
-  const all = items(1000);
-  const chunks: Item[][] = [];
-  for (let i = 0; i < all.length; ) {
-    const n = 1 + Math.floor(rand() * 57);
-    chunks.push(...cutter.add(all.slice(i, i + n)));
-    i += n;
-  }
-  chunks.push(...cutter.flush());
-  assert.equal(cutter.waiting, 0);
-  assertSame(chunks.flat(), all);
-  for (const c of chunks) {
-    const bytes = c.reduce((n, it) => n + it.tokens.length * 4 + Buffer.byteLength(it.customId), 0);
-    assert.ok(c.length <= 100 && (bytes <= 8000 || c.length === 1), `a chunk of ${c.length} items and ${bytes} bytes`);
-  }
-  const big = { customId: 'big', tokens: new Uint32Array(5000) };
-  assert.deepEqual(new ChunkCutter({ maxItems: 100, maxBytes: 8000 }).add([all[1]!, big, all[2]!]).map((c) => c.length), [1, 1]);
-});
-
-test('an upload stores whole chunks once, refuses a chunk sent twice, resumes from what is stored, and reads back in order', async () => {
+test('an upload commits whole windows once, refuses a window sent twice, resumes from what is stored, and reads back exactly, with no key per item', async () => {
+  const keys = new BatchKeys(prefix);
   const store = new ItemStore(redis, prefix);
-  const header = { op: 'minhash', spec: '{}' };
+  const planner = new BatchPlanner(redis, keys, models, () => ['cpu']);
+  const header = { spec: '{}', priority: '0' };
   const { id, created } = await store.open('acme', 'nightly-2026-12-04', header);
   assert.equal(created, true);
-  const all = items(10_000);
-  const cutter = new ChunkCutter({ maxItems: 1000, maxBytes: 1 << 20 });
-  const chunks = [...cutter.add(all), ...cutter.flush()];
-  // The first client stores four chunks, then dies.
-  let at = { items: 0, chunks: 0 };
-  for (const c of chunks.slice(0, 4)) {
-    const r = await store.append(id, at, c);
-    assert.equal(r.stored, true);
-    at = r;
-  }
-  // A retry of the fourth (its reply was lost) is refused, and says where the upload is.
-  const again = await store.append(id, { items: at.items - chunks[3]!.length, chunks: 3 }, chunks[3]!);
-  assert.deepEqual(again, { stored: false, open: true, items: at.items, chunks: 4 });
+  assert.deepEqual(await store.open('acme', 'nightly-2026-12-04', header), { id, created: false }, 'the key finds the same batch');
 
-  // The client comes back with the same key: the same batch, and how much it has.
-  const reopened = await store.open('acme', 'nightly-2026-12-04', header);
-  assert.deepEqual(reopened, { id, created: false });
-  const p = (await store.progress(id))!;
-  assert.deepEqual([p.state, p.items, p.chunks], ['UPLOADING', chunks.slice(0, 4).flat().length, 4]);
-  // It sends the rest, cut again from there (its own grouping may differ).
-  const rest = new ChunkCutter({ maxItems: 700, maxBytes: 1 << 20 });
-  at = { items: p.items, chunks: p.chunks };
-  for (const c of [...rest.add(all.slice(p.items)), ...rest.flush()]) at = await store.append(id, at, c);
-  assert.equal(at.items, 10_000);
+  const all = items(2500);
+  // A few copies: computed once, read back as themselves.
+  all[1700] = { customId: 'copy', tokens: all[10]!.tokens };
+  let at = { items: 0, windows: 0, units: 0 };
+  for (let from = 0; from < 2000; from += 700) {
+    const p = planner.plan(all.slice(from, Math.min(2000, from + 700)), at.items, at.units, 'minhash', unit);
+    const r = await planner.commit(id, at.windows, p);
+    assert.equal(r.stored, true);
+    // Sent again (a client that resumed while its dead stream committed): refused, and told where the upload stands.
+    assert.deepEqual(await planner.commit(id, at.windows, p), { stored: false, open: true, items: r.items, windows: r.windows });
+    at = { items: r.items, windows: r.windows, units: at.units + p.units.length };
+  }
+  assert.deepEqual(await store.progress(id), { state: 'UPLOADING', ...at });
+  // Resumed: the rest.
+  const last = planner.plan(all.slice(2000), at.items, at.units, 'minhash', unit);
+  assert.equal((await planner.commit(id, at.windows, last)).items, 2500);
   assert.equal(await store.close(id), true);
   assert.equal(await store.close(id), false, 'closed once');
-  assert.equal((await store.append(id, at, items(1))).open, false, 'nothing is appended once closed');
+  const late = planner.plan(items(3, 2500), 2500, at.units + last.units.length, 'minhash', unit);
+  assert.equal((await planner.commit(id, at.windows + 1, late)).open, false, 'nothing is committed once closed');
 
-  // Every item once, in input order, read a chunk at a time.
-  const back: Item[] = [];
-  for await (const chunk of store.chunks(id)) for (let i = 0; i < chunk.customIds.length; i++) back.push(itemOf(chunk, i));
-  assertSame(back, all);
-  const stored = (await store.progress(id))!;
-  assert.equal(stored.tokens, all.reduce((n, it) => n + it.tokens.length, 0));
-  // No key per item: the record, the idempotency key, the tenant's list, the active batches and the chunks.
-  const keys = await redis.keys(`${prefix}:*`);
-  assert.equal(keys.length, 1 + 1 + 2 + stored.chunks);
-  // Another tenant's key is its own batch.
-  assert.notEqual((await store.open('globex', 'nightly-2026-12-04', header)).id, id);
+  const totals = await planner.totals(id);
+  assert.equal(totals.items, 2500);
+  // Copies are found within a window (the empty items too: they are all alike).
+  const windowOf = (i: number) => (i < 2000 ? Math.floor(i / 700) : 3);
+  const same = (a: Item, b: Item) => a.tokens.length === b.tokens.length && a.tokens.every((t, k) => t === b.tokens[k]);
+  assert.equal(totals.duplicates, [...all.keys()].filter((i) => all.findIndex((x, j) => windowOf(j) === windowOf(i) && same(x, all[i]!)) < i).length);
+  assert.equal(totals.tokens, all.reduce((n, it) => n + it.tokens.length, 0));
+  assert.ok(totals.paddedTokens >= totals.tokens && totals.seconds.cpu! > 0);
+  const back = await readBack(keys, id, 4);
+  assert.equal(back.length, all.length);
+  for (let i = 0; i < all.length; i++) {
+    assert.equal(back[i]!.customId, all[i]!.customId, `item ${i}'s id`);
+    assert.deepEqual(Array.from(back[i]!.tokens), Array.from(all[i]!.tokens), `item ${i}'s tokens`);
+  }
+  // No key per item: the record, the idempotency key, the tenant's list, the active batches, the windows and the units.
+  const stored = await redis.keys(`${prefix}:*`);
+  assert.equal(stored.length, 4 + 4 + totals.units);
+  assert.notEqual((await store.open('globex', 'nightly-2026-12-04', header)).id, id, "another tenant's key is its own batch");
+});
+
+test('a unit\'s results pack into one value and come back exactly, failures and cost included', () => {
+  const values = Float32Array.from({ length: 12 }, (_, i) => i / 3);
+  const r = { kind: 'f32' as const, offsets: Uint32Array.of(0, 4, 4, 8, 12), values, failed: Uint32Array.of(1), errors: ['empty item: 0 tokens ☃'], cost: 1.25e-7 };
+  const back = decodeResults(encodeResults(r));
+  assert.deepEqual(back.kind, 'f32');
+  assert.deepEqual(Array.from(back.offsets), [0, 4, 4, 8, 12]);
+  assert.deepEqual(Array.from(back.values), Array.from(values));
+  assert.deepEqual(Array.from(back.failed), [1]);
+  assert.deepEqual(back.errors, ['empty item: 0 tokens ☃']);
+  assert.equal(back.cost, 1.25e-7);
 });

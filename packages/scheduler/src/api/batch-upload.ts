@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { opKey, unpackTokens, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
-import { ChunkCutter, type BatchAdmission, type BatchStore, type Item, type ItemStore } from '../batch-objects/index.js';
+import type { BatchAdmission, BatchPlanner, BatchStore, Item, ItemStore, PlanLimits } from '../batch-objects/index.js';
 import type { Tokenizer } from '../admission/index.js';
 import { ApiError, invalid } from './api-error.js';
 import { batchHeader, type ValidBatchHeader } from './batch-requests.js';
@@ -13,6 +13,9 @@ export const BATCH_ID_HEADER = 'x-nightshift-batch-id';
 
 export interface UploadDeps {
   items: ItemStore;
+  planner: BatchPlanner;
+  /** How large a planning window and a unit may be now (the workers' budgets may have changed). */
+  planLimits: (op: string) => PlanLimits;
   store: BatchStore;
   admission: BatchAdmission;
   tokenizer: Tokenizer;
@@ -22,21 +25,25 @@ export interface UploadDeps {
 
 /**
  * One CreateBatch stream: the header opens (or finds again) the batch, the server tells how many
- * items it holds, and the items that follow are tokenized, cut into chunks and appended, a chunk
- * at a time, in order. Messages are handled one after the other; reading pauses while a few wait,
- * so a fast client cannot pile up memory. The end of the stream closes the upload and admits the
- * batch. A stream cut off stores the whole items it sent (the last partial chunk too), so that
- * the next stream with the same key sends only the rest.
+ * items it holds, and the items that follow are tokenized and gathered into a planning window;
+ * a full window is cut into units and committed (BatchPlanner). Messages are handled one after
+ * the other; reading pauses while a few wait, so a fast client cannot pile up memory: a stream
+ * holds one window. The end of the stream commits the last window, closes the upload and admits
+ * the batch. A stream cut off commits the whole items it got, so that the next stream with the
+ * same key sends only the rest.
  */
 export class BatchUpload {
   private header: ValidBatchHeader | undefined;
   private id = '';
-  private at = { items: 0, chunks: 0 };
+  /** What the batch holds: items and windows committed, units planned. */
+  private at = { items: 0, windows: 0, units: 0 };
   /** The upload index of the next item this stream sends. */
   private next = 0;
-  /** The upload index of the first item the cutter holds. */
-  private chunkFrom = 0;
-  private readonly cutter = new ChunkCutter();
+  /** Items gathered for the next window, from upload index `pendingFrom`. */
+  private pending: Item[] = [];
+  private pendingBytes = 0;
+  private pendingFrom = 0;
+  private limits!: PlanLimits;
   private chain: Promise<void> = Promise.resolve();
   private waiting = 0;
   private answered = false;
@@ -53,7 +60,7 @@ export class BatchUpload {
     this.call.on('data', (msg: CreateBatchRequest__Output) => this.enqueue(() => this.onMessage(msg)));
     this.call.on('end', () => this.enqueue(() => this.onEnd()));
     // Cut off: keep what whole items arrived, for the stream that resumes.
-    this.call.on('cancelled', () => this.enqueue(() => this.store(this.cutter.flush())));
+    this.call.on('cancelled', () => this.enqueue(() => this.commit()));
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -98,7 +105,8 @@ export class BatchUpload {
     if (opKey(b.spec) !== opKey(h.spec)) {
       throw new ApiError(grpc.status.FAILED_PRECONDITION, `idempotency key ${key} names batch ${id} of ${opKey(b.spec)}, not ${opKey(h.spec)}`);
     }
-    this.at = { items: b.items, chunks: b.chunks };
+    this.at = { items: b.items, windows: b.windows, units: b.units };
+    this.limits = this.d.planLimits(h.spec.op);
     const md = new grpc.Metadata();
     md.set(ITEMS_STORED_HEADER, String(b.items));
     md.set(BATCH_ID_HEADER, id);
@@ -113,7 +121,7 @@ export class BatchUpload {
 
   /** The stream's next item is upload item `index`: at most the next one the batch lacks (no gap). */
   private startAt(index: number): void {
-    const accepted = this.at.items + this.cutter.waiting;
+    const accepted = this.at.items + this.pending.length;
     if (index > accepted) {
       throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id} holds ${accepted} items; this stream goes on at item ${index}: send from item ${accepted}`);
     }
@@ -130,7 +138,7 @@ export class BatchUpload {
 
   private async add(items: BatchItem__Output[]): Promise<void> {
     // Items the batch holds already (a resumed stream sent from before where it stopped) are skipped.
-    const skip = Math.min(items.length, Math.max(0, this.at.items + this.cutter.waiting - this.next));
+    const skip = Math.min(items.length, Math.max(0, this.at.items + this.pending.length - this.next));
     const fresh = items.slice(skip);
     this.next += skip;
     if (fresh.length === 0) return;
@@ -159,35 +167,45 @@ export class BatchUpload {
       }
       return { customId: it.customId, tokens };
     });
-    if (this.cutter.waiting === 0) this.chunkFrom = this.next;
     this.next += fresh.length;
-    await this.store(this.cutter.add(out));
+    for (const it of out) {
+      const bytes = it.tokens.byteLength;
+      if (this.pending.length > 0 && (this.pending.length >= this.limits.windowItems || this.pendingBytes + bytes > this.limits.windowBytes)) await this.commit();
+      if (this.pending.length === 0) this.pendingFrom = this.at.items;
+      this.pending.push(it);
+      this.pendingBytes += bytes;
+    }
   }
 
   /**
-   * Appends chunks in order. Another stream of the same upload may store items meanwhile (the
-   * stream of a client that crashed keeps its last items as it closes): the items it stored are
-   * the same ones, so they are dropped from ours and the rest appended after them.
+   * Plans and commits the gathered window. Another stream of the same upload may have committed
+   * meanwhile (the stream of a client that crashed commits what it got as it closes): the items it
+   * stored are the same ones, so they are dropped from ours and the rest planned after them.
    */
-  private async store(chunks: Item[][]): Promise<void> {
-    if (!this.id) return;
-    for (let chunk of chunks) {
-      let first = this.chunkFrom;
-      this.chunkFrom += chunk.length;
-      for (;;) {
-        if (this.at.items > first) {
-          chunk = chunk.slice(this.at.items - first);
-          first = this.at.items;
-        }
-        if (chunk.length === 0) break;
-        if (this.at.items < first) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id} holds ${this.at.items} items; the next this stream has is item ${first}`);
-        const r = await this.d.items.append(this.id, this.at, chunk);
-        if (!r.open) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id}: its upload is closed`);
-        const before = this.at.items;
-        this.at = { items: r.items, chunks: r.chunks };
-        if (r.stored) break;
-        if (r.items <= before) throw new ApiError(grpc.status.ABORTED, `batch ${this.id}: another upload with the same key is storing items (${r.items} now); resume from there`);
+  private async commit(): Promise<void> {
+    if (!this.id || !this.header) return;
+    let items = this.pending;
+    let first = this.pendingFrom;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (;;) {
+      if (this.at.items > first) {
+        items = items.slice(this.at.items - first);
+        first = this.at.items;
       }
+      if (items.length === 0) return;
+      if (this.at.items < first) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id} holds ${this.at.items} items; the next this stream has is item ${first}`);
+      const planned = this.d.planner.plan(items, first, this.at.units, this.header.spec.op, this.limits.unit);
+      const r = await this.d.planner.commit(this.id, this.at.windows, planned);
+      if (!r.open) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id}: its upload is closed`);
+      if (r.stored) {
+        this.at = { items: r.items, windows: r.windows, units: this.at.units + planned.units.length };
+        return;
+      }
+      const before = this.at.items;
+      const now = await this.d.items.progress(this.id);
+      this.at = { items: now?.items ?? 0, windows: now?.windows ?? 0, units: now?.units ?? 0 };
+      if (this.at.items <= before) throw new ApiError(grpc.status.ABORTED, `batch ${this.id}: another upload with the same key is storing items (${this.at.items} now); resume from there`);
     }
   }
 
@@ -196,7 +214,7 @@ export class BatchUpload {
     await new Promise((resolve) => setTimeout(resolve, 20));
     if (this.answered || this.call.cancelled) return;
     if (!this.header) throw invalid('CreateBatch: the stream ended before its header');
-    await this.store(this.cutter.flush());
+    await this.commit();
     await this.d.items.close(this.id);
     this.d.log.info({ batchId: this.id, tenant: this.tenant, items: this.at.items }, 'batch uploaded');
     this.answer(null, batchView(await this.d.admission.admit(this.id, true)));

@@ -7,7 +7,7 @@ import { usd, type ModelSource, type PriceList, type WindowQuote } from '../pric
 import { place, type Calendar, type DeferralPolicy, type DeferredLoad } from '../windows/index.js';
 import type { Guardrails } from '../guardrails/index.js';
 import type { Clock } from '../clock/index.js';
-import type { BatchPlanner, PlanLimits } from './batch-planner.js';
+import type { BatchPlanner } from './batch-planner.js';
 import type { BatchLedger } from './batch-ledger.js';
 import type { BatchRecord, BatchStore } from './batch-record.js';
 import type { UnitQueue } from './unit-queue.js';
@@ -30,17 +30,15 @@ export interface BatchAdmissionDeps {
   clock: Clock;
   /** Workers that serve a window at once (on-demand: the fleet's). */
   workers: (window: string) => number;
-  /** The unit limits now: the workers' padded-token budget may have changed since the last batch. */
-  limits: (op: string) => PlanLimits;
   log: Logger;
 }
 
 /**
- * Takes a closed upload to QUEUED or DEFERRED, or refuses it whole: planned into units (see
- * BatchPlanner), priced in every window, placed (now, or the cheapest window that finishes it
+ * Takes a closed upload to QUEUED or DEFERRED, or refuses it whole: its units (planned as it was
+ * uploaded, see BatchPlanner) priced in every window, placed (now, or the cheapest window that finishes it
  * before its deadline), held to its max_cost, and its whole quote reserved against the tenant's
- * budget. Every step may run again after a crash: planning resumes where it stopped, a
- * reservation already held is kept, and the move from VALIDATING happens once.
+ * budget. Every step may run again after a crash: a reservation already held is kept, and the
+ * move from VALIDATING happens once.
  */
 export class BatchAdmission {
   constructor(private readonly d: BatchAdmissionDeps) {}
@@ -73,7 +71,7 @@ export class BatchAdmission {
     const b = await this.d.store.get(id);
     if (!b) throw new ApiError(grpc.status.NOT_FOUND, `batch ${id} is gone`);
     if (b.state !== 'VALIDATING') return b;
-    const totals = await this.d.planner.plan(id, b.spec.op, this.d.limits(b.spec.op));
+    const totals = await this.d.planner.totals(id);
     const now = this.d.clock.now();
     if (totals.units === 0) {
       await this.d.store.move(id, ['VALIDATING'], 'SUCCEEDED', { startedAt: now, finishedAt: now, placement: 'nothing to run: the batch holds no items' });

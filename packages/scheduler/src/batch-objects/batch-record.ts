@@ -20,7 +20,8 @@ export interface BatchRecord {
   /** ms since the epoch; 0: none. */
   deadline: number;
   items: number;
-  chunks: number;
+  /** Planning windows committed. */
+  windows: number;
   tokens: number;
   units: number;
   unitsDone: number;
@@ -60,7 +61,7 @@ export function parseBatch(h: Record<string, string>): BatchRecord | undefined {
     maxCost: num(h.maxCost),
     deadline: num(h.deadline),
     items: num(h.items),
-    chunks: num(h.chunks),
+    windows: num(h.planned),
     tokens: num(h.tokens),
     units: num(h.units),
     unitsDone: num(h.unitsDone),

@@ -120,10 +120,10 @@ export class BatchResultsReader {
   }
 
   private async meta(id: string): Promise<{ state: BatchState; items: number; windows: number; planned: boolean }> {
-    const [state, items, planned, plannedChunks, chunks] = await this.redis.hmget(this.keys.meta(id), 'state', 'items', 'planned', 'plannedChunks', 'chunks');
+    const [state, items, planned] = await this.redis.hmget(this.keys.meta(id), 'state', 'items', 'planned');
     const s = (state ?? 'FAILED') as BatchState;
-    const closed = s !== 'UPLOADING';
-    return { state: s, items: Number(items ?? 0), windows: Number(planned ?? 0), planned: closed && Number(plannedChunks ?? 0) >= Number(chunks ?? 0) };
+    // Once the upload is closed, every window is planned.
+    return { state: s, items: Number(items ?? 0), windows: Number(planned ?? 0), planned: s !== 'UPLOADING' };
   }
 
   private async wait(opts: ReadOptions): Promise<void> {

@@ -1,12 +1,11 @@
-export { encodeItemChunk, decodeItemChunk, itemOf, type Item, type ItemChunk } from './item-chunk.js';
+export type { Item } from './item.js';
 export { ItemStore, type UploadProgress } from './item-store.js';
-export { ChunkCutter, DEFAULT_CHUNK_LIMITS, type ChunkLimits } from './chunk-cutter.js';
 export { planUnits, MAX_PLAN_ITEMS, type Unit, type UnitLimits, type UnitPlan } from './unit-plan.js';
 export { batchQuotes } from './batch-price.js';
 export { BatchKeys } from './batch-keys.js';
 export { BatchStore, parseBatch, BATCH_STATES, FINAL_BATCH_STATES, type BatchRecord, type BatchState } from './batch-record.js';
 export { BatchLedger, type Reservation } from './batch-ledger.js';
-export { BatchPlanner, type PlanLimits, type PlanTotals } from './batch-planner.js';
+export { BatchPlanner, type PlanLimits, type PlanTotals, type PlannedWindow } from './batch-planner.js';
 export { BatchAdmission, type BatchAdmissionDeps } from './batch-admission.js';
 export { BatchResultsReader, type ItemOutcome } from './batch-results.js';
 export { UnitQueue, UNIT_QUEUE, unitJobId, type UnitJobData } from './unit-queue.js';

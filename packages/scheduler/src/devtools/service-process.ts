@@ -46,7 +46,9 @@ export async function startService(
   args: string[] = [],
   opts: { logs?: LogSink; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(pkg === 'scheduler' ? SCHEDULER_NODE_FLAGS : []), ...entry(pkg), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // NIGHTSHIFT_NODE_FLAGS: Node's own flags for the service (--cpu-prof, which NODE_OPTIONS refuses), for profiling a bench.
+  const flags = env.NIGHTSHIFT_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...(pkg === 'scheduler' ? SCHEDULER_NODE_FLAGS : []), ...flags, ...entry(pkg), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const file = typeof opts.logs === 'string' ? createWriteStream(opts.logs, { flags: 'a' }) : undefined;
   child.stderr!.on('data', (d: Buffer) => {
