@@ -3,7 +3,7 @@ export { serve, tolerantDecoding, MalformedRequest, type ServingServer, type Ser
 export { DISPATCH_SECRET_HEADER, hashDispatchSecret, dispatchSecretMatches, isLoopbackListen } from './dispatch-secret.js';
 export { ConnectionGuard, connectionLimitsSchema, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-guard.js';
 export { serverTlsSchema, clientTlsSchema, serverCredentials, channelCredentials, httpsServerOptions, type ServerTls, type ClientTls } from './tls.js';
-export { packTokens, unpackTokens, packLe32, unpackLe32 } from './tokens.js';
+export { packTokens, unpackTokens, packLe32, unpackLe32, viewLe32 } from './tokens.js';
 export { toTimestamp, fromTimestamp } from './timestamp.js';
 export * from './generated/index.js';
 export {

@@ -55,3 +55,16 @@ export function unpackTokens(bytes: Uint8Array, shared = false): Uint32Array {
   for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, true);
   return out;
 }
+
+/**
+ * 32-bit values over the same memory when they can be (a little-endian host, and bytes that start
+ * 4-byte aligned, as large buffers do); else unpackLe32's copy. For large values read once: a copy
+ * of megabytes costs more than the read.
+ */
+export function viewLe32(bytes: Uint8Array, kind: 'u32' | 'f32'): Uint32Array | Float32Array {
+  if (LE && bytes.byteOffset % 4 === 0) {
+    const n = bytes.byteLength >> 2;
+    return kind === 'u32' ? new Uint32Array(bytes.buffer, bytes.byteOffset, n) : new Float32Array(bytes.buffer, bytes.byteOffset, n);
+  }
+  return unpackLe32(bytes, kind);
+}

@@ -192,11 +192,20 @@ function wireBatches(
     planLimits: (op: string) => ({
       windowItems: c.planWindowItems,
       windowBytes: c.planWindowBytes,
-      unit: { maxItems: c.unitMaxItems, maxPaddedTokens: Math.min(c.unitMaxPaddedTokens, pool.budget('on-demand', op) ?? Infinity), unitCostTokens: c.unitCostTokens },
+      ...unitLimits(c, pool.budget('on-demand', op)),
     }), tokenizer: d.tokenizer, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
     limits: { maxItems: c.maxItems, maxTokensPerItem: config.jobs.maxTokensPerJob }, resultsPerMessage: c.resultsPerMessage, pollMs: c.pollMs,
   };
   return { service, puller, sweeper, units, locks };
+}
+
+/** Kernel batch and unit limits: the configured ones, a unit within the smallest budget a worker of the op advertises. */
+function unitLimits(c: SchedulerConfig['batches'], budget = Infinity) {
+  const maxPaddedTokens = Math.min(c.unitMaxPaddedTokens, budget);
+  return {
+    batch: { maxItems: Math.min(c.batchMaxItems, c.unitMaxItems), maxPaddedTokens, unitCostTokens: c.batchCostTokens },
+    unit: { maxItems: c.unitMaxItems, maxPaddedTokens },
+  };
 }
 
 /** The dashboard's routes: sessions in Redis (shared by every replica), sign-ins guarded by origin and by failures per address. */

@@ -28,7 +28,7 @@ function items(n: number, from = 0): Item[] {
 
 const config = schedulerConfig({});
 const models = { current: () => priorState(config.pricing.prior.minhash, config.pricing.priorVariance) };
-const unit = { maxItems: 64, maxPaddedTokens: 16_384, unitCostTokens: 256 };
+const unit = { batch: { maxItems: 64, maxPaddedTokens: 16_384, unitCostTokens: 256 }, unit: { maxItems: 200, maxPaddedTokens: 16_384 } };
 
 /** Every item back from the windows and units, in input order: ids from the window records, tokens from the units (or the item a copy names). */
 async function readBack(keys: BatchKeys, id: string, windows: number): Promise<Item[]> {

@@ -114,7 +114,22 @@ test('a packed unit may name its jobs, one id a job; a count that differs is INV
   // Not packed, an empty job_ids still means no jobs, as before.
   await assert.rejects(run(c, { ...request('embed', {}, seqs, false), jobIds: [] }), /offsets: 4 entries for 0 jobs \(want 1\)/);
   const empty = await run(c, request('embed', {}, [], true));
-  assert.deepEqual(empty.packed, { kind: 'f32', values: Buffer.alloc(0), offsets: [0], failed: [], errors: [] });
+  assert.deepEqual(empty.packed, { kind: 'f32', values: Buffer.alloc(0), offsets: [0], failed: [], errors: [], segmentSeconds: [0] });
+});
+
+test("a packed unit's kernel batches (segments) each get their share of the call's seconds; segments that do not cover the unit are INVALID_ARGUMENT", async () => {
+  const c = connect(native);
+  const seqs = [...Array.from({ length: 40 }, (_, i) => Uint32Array.from({ length: 50 + i }, (_, k) => k)), ...Array.from({ length: 10 }, (_, i) => Uint32Array.from({ length: 2500 + i }, (_, k) => k))];
+  const res = await run(c, { ...request('minhash', {}, seqs, true), segments: [0, 40, 50] });
+  const seconds = res.packed!.segmentSeconds;
+  assert.equal(seconds.length, 2);
+  assert.ok(Math.abs(seconds[0]! + seconds[1]! - res.kernelSeconds) < 1e-9, 'the call shared out');
+  assert.ok(seconds[1]! > seconds[0]!, `10 long items took longer than 40 short ones: ${seconds}`);
+  assert.equal((await run(c, request('minhash', {}, seqs, true))).packed!.segmentSeconds.length, 1, 'none sent: one batch');
+  for (const bad of [[0, 40], [1, 50], [0, 30, 20, 50]]) {
+    await assert.rejects(run(c, { ...request('minhash', {}, seqs, true), segments: bad }), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && /^segments: /.test(e.details));
+  }
+  await assert.rejects(run(c, { ...request('minhash', {}, seqs, false), segments: [0, 50] }), /segments: only a packed request/);
 });
 
 test("a full unit, 4,096 items and 4 million tokens, passes the worker's default limits", async () => {

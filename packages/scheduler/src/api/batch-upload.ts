@@ -195,7 +195,7 @@ export class BatchUpload {
       }
       if (items.length === 0) return;
       if (this.at.items < first) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id} holds ${this.at.items} items; the next this stream has is item ${first}`);
-      const planned = this.d.planner.plan(items, first, this.at.units, this.header.spec.op, this.limits.unit);
+      const planned = this.d.planner.plan(items, first, this.at.units, this.header.spec.op, this.limits);
       const r = await this.d.planner.commit(this.id, this.at.windows, planned);
       if (!r.open) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id}: its upload is closed`);
       if (r.stored) {

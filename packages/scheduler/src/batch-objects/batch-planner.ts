@@ -2,17 +2,20 @@ import type { Redis } from 'ioredis';
 import type { OpName } from '@nightshift/proto';
 import { predictSeconds, type ModelSource } from '../pricing/index.js';
 import type { Item } from './item.js';
-import { planUnits, type UnitLimits } from './unit-plan.js';
+import { planUnits, type Unit, type UnitLimits } from './unit-plan.js';
 import { encodeUnit, encodeWindow, DUPLICATE } from './unit-codec.js';
 import type { BatchKeys } from './batch-keys.js';
 
-/** How many uploaded items are sorted and cut into units at once. */
+/** How many uploaded items are sorted and cut at once, into kernel batches and units. */
 export interface PlanLimits {
   /** Items a planning window holds at most. */
   windowItems: number;
   /** Token bytes a planning window holds at most (a single larger item is a window alone). */
   windowBytes: number;
-  unit: UnitLimits;
+  /** A kernel batch's items and padded tokens at most, and what one more costs, in padded tokens. */
+  batch: UnitLimits;
+  /** A unit's items and padded tokens at most, all its kernel batches together. */
+  unit: { maxItems: number; maxPaddedTokens: number };
 }
 
 /** What planning has found so far: totals over every window committed. */
@@ -67,6 +70,28 @@ return {1, items + tonumber(ARGV[3]), planned + 1}
 
 const MAX_SAME_HASH = 8;
 
+/** Consecutive kernel batches, as many to a unit as its item and padded-token limits take (a batch alone may pass them). */
+function groupBatches(batches: readonly Unit[], limits: PlanLimits['unit']): Unit[][] {
+  const out: Unit[][] = [];
+  let group: Unit[] = [];
+  let items = 0;
+  let padded = 0;
+  for (const b of batches) {
+    const size = b.to - b.from;
+    if (group.length > 0 && (items + size > limits.maxItems || padded + b.paddedTokens > limits.maxPaddedTokens)) {
+      out.push(group);
+      group = [];
+      items = 0;
+      padded = 0;
+    }
+    group.push(b);
+    items += size;
+    padded += b.paddedTokens;
+  }
+  if (group.length) out.push(group);
+  return out;
+}
+
 /**
  * Cuts an upload into units as it arrives, a planning window at a time: identical items found
  * (each computed once), the rest sorted by length and cut into units (planUnits), each unit
@@ -83,7 +108,7 @@ export class BatchPlanner {
   ) {}
 
   /** Window `first … first + items.length` of the upload, cut into units numbered from `unitFrom`. */
-  plan(items: readonly Item[], first: number, unitFrom: number, op: OpName, limits: UnitLimits): PlannedWindow {
+  plan(items: readonly Item[], first: number, unitFrom: number, op: OpName, limits: Pick<PlanLimits, 'batch' | 'unit'>): PlannedWindow {
     const n = items.length;
     const where = new Uint32Array(2 * n);
     const unique: number[] = [];
@@ -107,26 +132,29 @@ export class BatchPlanner {
       else if (same.length < MAX_SAME_HASH) same.push(i);
       unique.push(i);
     }
-    const plan = planUnits(unique.map((i) => items[i]!.tokens.length), limits);
+    // Kernel batches of near-equal lengths (little padding), then as many of them to a unit as fit.
+    const plan = planUnits(unique.map((i) => items[i]!.tokens.length), limits.batch);
     const models = this.classes().map((c) => ({ c, model: this.models.current(op, c) }));
     const seconds: Record<string, number> = Object.fromEntries(models.map(({ c }) => [c, 0]));
-    const units = plan.units.map((u, ui) => {
-      const size = u.to - u.from;
+    for (const b of plan.units) for (const { c, model } of models) seconds[c]! += predictSeconds(model, { paddedTokens: b.paddedTokens, maxLength: b.longest });
+    const units = groupBatches(plan.units, limits.unit).map((group, ui) => {
+      const from = group[0]!.from;
+      const size = group.at(-1)!.to - from;
+      const segments = Uint32Array.from([...group.map((b) => b.from - from), size]);
       const indices = new Uint32Array(size);
       const unitCopies = new Uint32Array(size);
       const offsets = new Uint32Array(size + 1);
       for (let p = 0; p < size; p++) {
-        const i = unique[plan.order[u.from + p]!]!;
+        const i = unique[plan.order[from + p]!]!;
         indices[p] = i;
         unitCopies[p] = copies[i]!;
         offsets[p + 1] = offsets[p]! + items[i]!.tokens.length;
         where[2 * i] = ui;
         where[2 * i + 1] = p;
       }
-      const unitTokens = new Uint32Array(offsets[size]!);
-      for (let p = 0; p < size; p++) unitTokens.set(items[indices[p]!]!.tokens, offsets[p]!);
-      for (const { c, model } of models) seconds[c]! += predictSeconds(model, { paddedTokens: u.paddedTokens, maxLength: u.longest });
-      return encodeUnit({ offsets, indices, copies: unitCopies, tokens: unitTokens });
+      return encodeUnit({ offsets, segments, indices, copies: unitCopies }, (into) => {
+        for (let p = 0; p < size; p++) into.set(items[indices[p]!]!.tokens, offsets[p]!);
+      });
     });
     const window = encodeWindow({ first, unitFrom, unitTo: unitFrom + units.length, where, customIds: items.map((it) => it.customId) });
     return { first, unitFrom, items: n, units, window, duplicates: n - unique.length, tokens, paddedTokens: plan.paddedTokens, seconds };
@@ -154,10 +182,14 @@ export class BatchPlanner {
   }
 }
 
-/** FNV-1a over the tokens' words: a cheap first look; equal hashes are compared in full. */
+/**
+ * FNV-1a over the length and at most 256 of the tokens, spread over the item: a cheap first look
+ * (equal hashes are compared in full), a few hundred steps however long the item.
+ */
 function hashTokens(t: Uint32Array): number {
   let h = 0x811c9dc5 ^ t.length;
-  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t[i]!, 0x01000193);
+  const step = Math.max(1, Math.floor(t.length / 256));
+  for (let i = 0; i < t.length; i += step) h = Math.imul(h ^ t[i]!, 0x01000193);
   return h >>> 0;
 }
 

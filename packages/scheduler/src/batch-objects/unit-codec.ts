@@ -1,4 +1,8 @@
-import { packLe32, unpackLe32 } from '@nightshift/proto';
+import { endianness } from 'node:os';
+import { packLe32, unpackLe32, viewLe32 } from '@nightshift/proto';
+
+// Words are written in place where the host is little-endian (all Node runs on in practice); converted elsewhere.
+const LE = endianness() === 'LE';
 
 /*
  * The packed values a batch object keeps in Redis besides its uploaded chunks: units (items sent
@@ -7,40 +11,74 @@ import { packLe32, unpackLe32 } from '@nightshift/proto';
  */
 
 /**
- * A unit: n items of one planning window, the longest last; item k is window item indices[k], and
- * copies[k] later items of the batch are identical to it (they take its outcome).
+ * A unit: n items of one planning window, sorted by length and cut into kernel batches (segments:
+ * batch k is items [segments[k], segments[k+1])); item k is window item indices[k], and copies[k]
+ * later items of the batch are identical to it (they take its outcome).
  */
 export interface UnitItems {
   offsets: Uint32Array;
+  segments: Uint32Array;
   indices: Uint32Array;
   copies: Uint32Array;
   tokens: Uint32Array;
 }
 
-/** n | offsets[0 … n] | indices[0 … n − 1] | copies[0 … n − 1] | tokens … */
-export function encodeUnit(u: UnitItems): Buffer {
+/**
+ * n | s | offsets[0 … n] | segments[0 … s] | indices[0 … n − 1] | copies[0 … n − 1] | tokens …
+ * in one allocation: the tokens are the caller's to write (`fill` gets their place, offsets[n] words),
+ * or given. (A large buffer allocated afresh is page faults; one a unit, not three.)
+ */
+export function encodeUnit(u: Omit<UnitItems, 'tokens'> & { tokens?: Uint32Array }, fill?: (tokens: Uint32Array) => void): Buffer {
   const n = u.indices.length;
-  const head = new Uint32Array(1 + (n + 1) + 2 * n);
-  head[0] = n;
-  head.set(u.offsets, 1);
-  head.set(u.indices, n + 2);
-  head.set(u.copies, 2 * n + 2);
-  return Buffer.concat([packLe32(head), packLe32(u.tokens)]);
+  const s = u.segments.length - 1;
+  const headWords = unitHeadWords(n, s);
+  const total = headWords + u.offsets[n]!;
+  if (!LE) return Buffer.concat([packLe32(Uint32Array.from([n, s, ...u.offsets, ...u.segments, ...u.indices, ...u.copies])), packLe32(filled(u, fill))]);
+  const out = Buffer.allocUnsafe(total * 4);
+  const words = new Uint32Array(out.buffer, out.byteOffset, total);
+  words[0] = n;
+  words[1] = s;
+  words.set(u.offsets, 2);
+  words.set(u.segments, n + 3);
+  words.set(u.indices, n + s + 4);
+  words.set(u.copies, 2 * n + s + 4);
+  const tokens = words.subarray(headWords);
+  if (u.tokens) tokens.set(u.tokens);
+  else fill?.(tokens);
+  return out;
 }
 
+function filled(u: { offsets: Uint32Array; tokens?: Uint32Array }, fill?: (tokens: Uint32Array) => void): Uint32Array {
+  if (u.tokens) return u.tokens;
+  const t = new Uint32Array(u.offsets[u.offsets.length - 1]!);
+  fill?.(t);
+  return t;
+}
+
+function unitHeadWords(n: number, s: number): number {
+  return 2 + (n + 1) + (s + 1) + 2 * n;
+}
+
+/** A unit over its bytes' memory where it can be (see viewLe32): the bytes must outlive it. */
 export function decodeUnit(bytes: Uint8Array): UnitItems {
-  const words = unpackLe32(bytes, 'u32') as Uint32Array;
+  const words = viewLe32(bytes, 'u32') as Uint32Array;
   const n = words[0] ?? 0;
-  if (words.length < 3 * n + 2) throw new RangeError(`a unit of ${n} items is cut short`);
-  const offsets = words.subarray(1, n + 2);
-  const tokens = words.subarray(3 * n + 2);
+  const s = words[1] ?? 0;
+  const head = unitHeadWords(n, s);
+  if (words.length < head) throw new RangeError(`a unit of ${n} items is cut short`);
+  const offsets = words.subarray(2, n + 3);
+  const tokens = words.subarray(head);
   if (tokens.length !== offsets[n]) throw new RangeError(`a unit of ${offsets[n]} tokens holds ${tokens.length}`);
-  return { offsets, indices: words.subarray(n + 2, 2 * n + 2), copies: words.subarray(2 * n + 2, 3 * n + 2), tokens };
+  return {
+    offsets, segments: words.subarray(n + 3, n + s + 4), indices: words.subarray(n + s + 4, 2 * n + s + 4), copies: words.subarray(2 * n + s + 4, head), tokens,
+  };
 }
 
 /** Where a unit's tokens sit in its encoding, to send them without a copy. */
-export function unitTokenBytes(bytes: Buffer, n: number): Buffer {
-  return bytes.subarray(4 * (3 * n + 2));
+export function unitTokenBytes(bytes: Buffer): Buffer {
+  const n = bytes.readUInt32LE(0);
+  const s = bytes.readUInt32LE(4);
+  return bytes.subarray(4 * unitHeadWords(n, s));
 }
 
 /** The outcomes of n items: results back to back (an item that failed has an empty one and an error). */
@@ -84,7 +122,7 @@ export function decodeResults(bytes: Uint8Array): ItemResults {
   const offsets = head.subarray(HEAD, HEAD + n + 1);
   const failed = head.subarray(HEAD + n + 1, HEAD + n + 1 + f);
   const valuesEnd = (headWords + offsets[n]!) * 4;
-  const values = unpackLe32(bytes.subarray(headWords * 4, valuesEnd), kind);
+  const values = viewLe32(bytes.subarray(headWords * 4, valuesEnd), kind);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + valuesEnd, bytes.byteLength - valuesEnd);
   const errors: string[] = [];
   let from = 0;

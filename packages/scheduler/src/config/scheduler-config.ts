@@ -243,15 +243,20 @@ export const schedulerConfigSchema = z.object({
       /** Items one batch may hold. */
       maxItems: z.coerce.number().int().min(1).max(16_777_216).default(10_000_000),
       /** Items sorted and cut into units at once (whole upload chunks of up to 4096); memory holds one such window. */
-      planWindowItems: z.coerce.number().int().min(1).default(32_768),
+      planWindowItems: z.coerce.number().int().min(1).default(65_536),
       /** Token bytes a planning window holds at most. */
-      planWindowBytes: z.coerce.number().int().min(1).default(16 * 1024 * 1024),
-      /** Items in one unit. */
+      planWindowBytes: z.coerce.number().int().min(1).default(32 * 1024 * 1024),
+      /** Items in one unit (one RunBatch). */
       unitMaxItems: z.coerce.number().int().min(1).max(4096).default(4096),
-      /** Padded tokens in one unit (lowered to the smallest budget a worker of the op advertises). */
-      unitMaxPaddedTokens: z.coerce.number().int().min(1).default(2_097_152),
-      /** What one more unit costs, in padded tokens (its call, its Redis round trips): higher makes fewer, fuller units. */
-      unitCostTokens: z.coerce.number().int().min(0).default(16_384),
+      /** Padded tokens in one unit, all its kernel batches together (lowered to the smallest budget a worker of the op advertises). */
+      unitMaxPaddedTokens: z.coerce.number().int().min(1).default(4_000_000),
+      /**
+       * What one more kernel batch inside a unit costs, in padded tokens (a kernel call): higher makes fewer,
+       * fuller batches with more padding; 0 would make every item a batch of its own.
+       */
+      batchCostTokens: z.coerce.number().int().min(0).default(256),
+      /** Items in one kernel batch inside a unit (planning looks this far back for each cut: it bounds its time too). */
+      batchMaxItems: z.coerce.number().int().min(1).max(4096).default(512),
       /** Units of one batch released to the queue ahead of those done: batches alternate on the workers. */
       unitsAhead: z.coerce.number().int().min(1).default(4),
       /** Results in one GetBatchResults message. */

@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { throttled, toOpParams, unpackLe32, type Logger, type PackedOutcomes__Output } from '@nightshift/proto';
-import type { Billing, CostModels } from '../pricing/index.js';
+import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Output } from '@nightshift/proto';
+import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
 import {
   decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUE,
-  type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitJobData, type UnitQueue,
+  type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
@@ -105,17 +105,16 @@ export class UnitPuller {
       await this.finish(job, () => job.moveToCompleted('', this.token, false));
       return;
     }
-    const n = bytes.readUInt32LE(0);
-    const { offsets } = decodeUnit(bytes);
-    let longest = 0;
-    for (let i = 0; i < n; i++) longest = Math.max(longest, offsets[i + 1]! - offsets[i]!);
-    const slot = await this.pool.acquire('on-demand', { op: batch.spec.op, paddedTokens: n * longest }, true);
+    const unit = decodeUnit(bytes);
+    const shapes = segmentShapes(unit.offsets, unit.segments);
+    const padded = shapes.reduce((a, s) => a + s.paddedTokens, 0);
+    const slot = await this.pool.acquire('on-demand', { op: batch.spec.op, paddedTokens: padded }, true);
     if (!slot || this.stopping) {
       slot?.release(false);
       await this.finish(job, () => job.moveToWait(this.token));
       return;
     }
-    const sent = this.runUnit(job, batch, bytes, n, longest, slot)
+    const sent = this.runUnit(job, batch, bytes, unit, shapes, slot)
       .catch((err: unknown) => {
         this.log.error({ err, batchId: batch.id, unit: job.data.unit }, 'unit not settled; it runs again once its lock expires');
         this.locks.release(this.bull, job.id!);
@@ -124,19 +123,28 @@ export class UnitPuller {
     this.inFlight.add(sent);
   }
 
-  private async runUnit(job: UnitJob, batch: BatchRecord, bytes: Buffer, n: number, longest: number, slot: WorkerSlot): Promise<void> {
+  private async runUnit(job: UnitJob, batch: BatchRecord, bytes: Buffer, u: UnitItems, shapes: BatchShape[], slot: WorkerSlot): Promise<void> {
     const { unit } = job.data;
-    const { offsets, copies } = decodeUnit(bytes);
+    const n = u.indices.length;
     let results: ItemResults;
     try {
       const res = await slot.run(
-        { batchId: `${batch.id}.${unit}`, op: batch.spec.op, params: toOpParams(batch.spec), jobIds: [], tokens: unitTokenBytes(bytes, n), offsets: Array.from(offsets), packed: true },
+        {
+          batchId: `${batch.id}.${unit}`, op: batch.spec.op, params: toOpParams(batch.spec), jobIds: [], tokens: unitTokenBytes(bytes),
+          offsets: Array.from(u.offsets), segments: Array.from(u.segments), packed: true,
+        },
         this.opts.batchTimeoutMs,
       );
       slot.release(false);
       const cost = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds);
       results = fromPacked(res.packed, n, cost, slot.workerId);
-      void this.models.learn(batch.spec.op, slot.workerClass, { paddedTokens: n * longest, maxLength: longest }, res.kernelSeconds).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
+      // Each kernel batch is what the cost model learns from (the unit is only their envelope).
+      const seconds = res.packed!.segmentSeconds;
+      if (seconds.length === shapes.length) {
+        shapes.forEach((shape, k) => {
+          if (seconds[k]! > 0) void this.models.learn(batch.spec.op, slot.workerClass, shape, seconds[k]!).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
+        });
+      }
     } catch (err) {
       const e = err as grpc.ServiceError;
       const why = `worker ${slot.workerId}: ${e.code !== undefined ? `${grpc.status[e.code]}: ${e.details || e.message}` : e.message}`;
@@ -152,7 +160,7 @@ export class UnitPuller {
       }
       results = allFailed(n, `unit failed on ${job.attemptsMade + 1} attempt(s); last: ${why}`);
     }
-    await this.settle(job, batch, results, n, n * longest, copies);
+    await this.settle(job, batch, results, n, shapes.reduce((a, s) => a + s.paddedTokens, 0), u.copies);
   }
 
   /** Ledger first, then the results: each is safe to repeat, so a crash between them is made good by the unit's next run. */
@@ -202,6 +210,17 @@ export class UnitPuller {
   }
 }
 
+/** Each kernel batch's shape: its items × its longest, and its longest. */
+function segmentShapes(offsets: Uint32Array, segments: Uint32Array): BatchShape[] {
+  const out: BatchShape[] = [];
+  for (let k = 0; k + 1 < segments.length; k++) {
+    let longest = 0;
+    for (let i = segments[k]!; i < segments[k + 1]!; i++) longest = Math.max(longest, offsets[i + 1]! - offsets[i]!);
+    out.push({ paddedTokens: (segments[k + 1]! - segments[k]!) * Math.max(1, longest), maxLength: longest });
+  }
+  return out;
+}
+
 function isStopped(state: BatchRecord['state']): boolean {
   return state === 'CANCELLED' || state === 'FAILED';
 }
@@ -213,7 +232,7 @@ function fromPacked(p: PackedOutcomes__Output | null, n: number, cost: number, w
   }
   const offsets = Uint32Array.from(p.offsets);
   if (p.values.length !== offsets[n]! * 4) throw Object.assign(new Error(`worker ${workerId}: packed values of ${p.values.length} bytes for ${offsets[n]} elements`), { code: grpc.status.INTERNAL });
-  return { kind: p.kind, offsets, values: unpackLe32(p.values, p.kind), failed: Uint32Array.from(p.failed), errors: p.errors, cost };
+  return { kind: p.kind, offsets, values: viewLe32(p.values, p.kind), failed: Uint32Array.from(p.failed), errors: p.errors, cost };
 }
 
 function allFailed(n: number, error: string): ItemResults {

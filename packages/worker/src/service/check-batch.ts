@@ -15,6 +15,8 @@ export interface CheckedBatch {
   offsets: Uint32Array;
   /** A unit of a batch object: answered with PackedOutcomes, not one outcome a job. */
   packed: boolean;
+  /** Its kernel batches' boundaries (packed only): [0, …, count]; one batch when none were sent. */
+  segments: Uint32Array;
 }
 
 /** Everything the kernels assume, checked before they run; a BatchError names what is wrong. */
@@ -55,7 +57,15 @@ export function checkBatch(req: RunBatchRequest__Output, limits: WorkerConfig['l
   if (offsets[offsets.length - 1] !== tokens.length) {
     throw new BatchError(`offsets: the last entry (${offsets[offsets.length - 1]}) must equal the token count (${tokens.length})`);
   }
-  return { spec, jobIds, count, tokens, offsets, packed };
+  const segments = req.segments.length ? Uint32Array.from(req.segments) : Uint32Array.of(0, count);
+  if (!packed && req.segments.length) throw new BatchError('segments: only a packed request has segments');
+  if (segments[0] !== 0 || segments[segments.length - 1] !== count || segments.length < 2) {
+    throw new BatchError(`segments: must run from 0 to the job count (${count})`);
+  }
+  for (let i = 1; i < segments.length; i++) {
+    if (segments[i]! < segments[i - 1]!) throw new BatchError(`segments: entry ${i} (${segments[i]}) is below entry ${i - 1} (${segments[i - 1]})`);
+  }
+  return { spec, jobIds, count, tokens, offsets, packed, segments };
 }
 
 /** The jobs of a batch for which `keep` holds, as a batch of their own (the same one when all are kept). */
@@ -68,5 +78,5 @@ export function selectJobs(batch: CheckedBatch, keep: (i: number) => boolean): C
   const tokens = new Uint32Array(new SharedArrayBuffer(offsets[idx.length]! * 4));
   idx.forEach((i, k) => tokens.set(batch.tokens.subarray(batch.offsets[i]!, batch.offsets[i + 1]!), offsets[k]!));
   const jobIds = batch.jobIds.length > 0 ? idx.map((i) => batch.jobIds[i]!) : [];
-  return { spec: batch.spec, jobIds, count: idx.length, tokens, offsets, packed: batch.packed };
+  return { spec: batch.spec, jobIds, count: idx.length, tokens, offsets, packed: batch.packed, segments: batch.segments };
 }

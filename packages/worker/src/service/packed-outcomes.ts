@@ -14,8 +14,10 @@ function le32Bytes(values: Uint32Array | Float32Array): Buffer {
  * a job. `refused` holds the jobs this worker did not run, by index, with why; the others ran, in
  * order, as `output`'s jobs.
  */
-export function packOutcomes(spec: OpSpec, count: number, refused: ReadonlyMap<number, string>, output: BatchOutput): PackedOutcomes {
+export function packOutcomes(spec: OpSpec, count: number, refused: ReadonlyMap<number, string>, output: BatchOutput, segments: Uint32Array): PackedOutcomes {
   const offsets = new Array<number>(count + 1);
+  // Each job's own kernel seconds, by its index in the request (0 for one not run): each segment's share of the call.
+  const own = new Float64Array(count);
   offsets[0] = 0;
   const failed: number[] = [];
   const errors: string[] = [];
@@ -23,6 +25,7 @@ export function packOutcomes(spec: OpSpec, count: number, refused: ReadonlyMap<n
   let at = 0;
   for (let i = 0; i < count; i++) {
     const why = refused.get(i);
+    if (why === undefined) own[i] = output.jobSeconds[ran] ?? 0;
     const out = why === undefined ? output.jobs[ran++] : undefined;
     if (out?.ok) {
       at += out.value.length;
@@ -47,5 +50,19 @@ export function packOutcomes(spec: OpSpec, count: number, refused: ReadonlyMap<n
     }
     values = le32Bytes(all);
   }
-  return { kind, values, offsets, failed, errors };
+  return { kind, values, offsets, failed, errors, segmentSeconds: segmentSeconds(own, segments, output.seconds) };
+}
+
+/** The call's wall seconds shared among its segments by their jobs' own seconds (by job count when none were measured). */
+function segmentSeconds(own: Float64Array, segments: Uint32Array, wall: number): number[] {
+  let all = 0;
+  for (const s of own) all += s;
+  const out: number[] = [];
+  for (let k = 0; k + 1 < segments.length; k++) {
+    const [from, to] = [segments[k]!, segments[k + 1]!];
+    let part = 0;
+    for (let i = from; i < to; i++) part += own[i]!;
+    out.push(all > 0 ? (wall * part) / all : (wall * (to - from)) / Math.max(1, own.length));
+  }
+  return out;
 }

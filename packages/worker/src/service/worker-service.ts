@@ -123,7 +123,7 @@ export class WorkerService {
       const res: RunBatchResponse = { batchId, workerId: this.config.id, backend: this.backend.name, kernelSeconds: output.seconds };
       let failed: number;
       if (batch.packed) {
-        res.packed = packOutcomes(batch.spec, batch.count, refused, output);
+        res.packed = packOutcomes(batch.spec, batch.count, refused, output, batch.segments);
         failed = res.packed.failed!.length;
       } else {
         res.outcomes = perJobOutcomes(batch, refused, output);

@@ -20,6 +20,11 @@ export interface PackedOutcomes {
    */
   'failed'?: (number)[];
   'errors'?: (string)[];
+  /**
+   * Kernel seconds of each segment of the request (one entry when it sent
+   * none): the cost model learns from each kernel batch.
+   */
+  'segmentSeconds'?: (number | string)[];
 }
 
 /**
@@ -41,4 +46,9 @@ export interface PackedOutcomes__Output {
    */
   'failed': (number)[];
   'errors': (string)[];
+  /**
+   * Kernel seconds of each segment of the request (one entry when it sent
+   * none): the cost model learns from each kernel batch.
+   */
+  'segmentSeconds': (number)[];
 }

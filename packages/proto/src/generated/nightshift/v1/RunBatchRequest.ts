@@ -24,6 +24,13 @@ export interface RunBatchRequest {
    * offsets), and the reply carries `packed` instead of one outcome a job.
    */
   'packed'?: (boolean);
+  /**
+   * Packed only: the unit's kernel batches, items of near-equal length each,
+   * as boundaries: batch k is jobs [segments[k], segments[k+1]); the first 0,
+   * the last the job count. Empty: one batch. A backend that pads (the GPU
+   * path) pads each on its own; the reply reports each one's seconds.
+   */
+  'segments'?: (number)[];
 }
 
 export interface RunBatchRequest__Output {
@@ -48,4 +55,11 @@ export interface RunBatchRequest__Output {
    * offsets), and the reply carries `packed` instead of one outcome a job.
    */
   'packed': (boolean);
+  /**
+   * Packed only: the unit's kernel batches, items of near-equal length each,
+   * as boundaries: batch k is jobs [segments[k], segments[k+1]); the first 0,
+   * the last the job count. Empty: one batch. A backend that pads (the GPU
+   * path) pads each on its own; the reply reports each one's seconds.
+   */
+  'segments': (number)[];
 }
