@@ -7,6 +7,8 @@ import { schedulerConfig } from '../src/config/scheduler-config.js';
 import {
   BatchKeys, BatchPlanner, decodeResults, decodeUnit, decodeWindow, DUPLICATE, encodeResults, ItemStore, type Item,
 } from '../src/batch-objects/index.js';
+import { loadNightshift, type BatchResults__Output } from '@nightshift/proto';
+import { encodeBatchResults } from '../src/api/batch-results-wire.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { rng } from './helpers/workload.js';
 
@@ -110,4 +112,28 @@ test('a unit\'s results pack into one value and come back exactly, failures and 
   assert.deepEqual(Array.from(back.failed), [1]);
   assert.deepEqual(back.errors, ['empty item: 0 tokens ☃']);
   assert.equal(back.cost, 1.25e-7);
+});
+
+test('results are encoded by hand exactly as the generated decoder reads them', () => {
+  const sig = Uint32Array.of(0, 1, 127, 128, 16_383, 16_384, 2 ** 31, 2 ** 32 - 1);
+  const vec = Float32Array.of(0, -1.5, 3.25e-7, 1e30);
+  const items = [
+    { index: 0, customId: '', result: sig, kind: 'u32' as const, cost: 0, cached: false },
+    { index: 1, customId: 'é☃𝄞', result: vec, kind: 'f32' as const, cost: 1.5e-9, cached: true },
+    { index: 2 ** 40, customId: 'x'.repeat(300), error: 'empty item: 0 tokens', cost: 0, cached: false },
+    { index: 3, customId: 'empty-result', result: new Uint32Array(0), kind: 'u32' as const, cost: 2, cached: false },
+  ];
+  const decode = loadNightshift().grpcObject.nightshift.v1.BatchService.service.GetBatchResults.responseDeserialize as (b: Buffer) => BatchResults__Output;
+  const back = decode(encodeBatchResults(items)).results;
+  assert.equal(back.length, 4);
+  assert.deepEqual(back.map((r) => Number(r.index)), [0, 1, 2 ** 40, 3]);
+  assert.deepEqual(back.map((r) => r.customId), items.map((i) => i.customId));
+  assert.deepEqual(back[0]!.result?.signature, Array.from(sig));
+  assert.deepEqual(back[1]!.result?.vector, Array.from(vec));
+  assert.equal(back[1]!.cost, 1.5e-9);
+  assert.equal(back[1]!.cached, true);
+  assert.equal(back[2]!.error, 'empty item: 0 tokens');
+  assert.equal(back[2]!.outcome, 'error');
+  assert.deepEqual(back[3]!.result?.signature, []);
+  assert.equal(back[3]!.cost, 2);
 });
