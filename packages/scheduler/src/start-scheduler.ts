@@ -98,7 +98,7 @@ export async function startScheduler(
     for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   }, flow);
   queues.onQueue((q) => dispatcher.wake(q));
-  const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, log });
+  const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, cache, log });
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
   const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
@@ -164,7 +164,7 @@ function wireBatches(
   config: SchedulerConfig,
   d: {
     redis: Redis; bullRedis: Redis; keys: Keys; guardrails: Guardrails; models: CostModels; calendar: Calendar; load: DeferredLoad; clock: Clock;
-    tokenizer: Tokenizer; dispatcher: Dispatcher; log: Logger;
+    tokenizer: Tokenizer; dispatcher: Dispatcher; cache: ResultCache; log: Logger;
   },
 ) {
   const c = config.batches;
@@ -181,14 +181,14 @@ function wireBatches(
     workers: (window) => (window === 'on-demand' ? Math.max(1, pool.fleet().filter((w) => w.pool === 'on-demand').length) : d.load.workers(window)),
   });
   const locks = new LockKeeper(config.dispatch.lockMs, d.log);
-  const puller = new UnitPuller(d.bullRedis, store, ledger, units, d.models, pool, locks, {
+  const puller = new UnitPuller(d.bullRedis, store, ledger, units, d.models, pool, locks, d.cache, {
     prefix: config.prefix, lockMs: config.dispatch.lockMs, maxStalledCount: config.dispatch.maxStalledCount, batchTimeoutMs: config.dispatch.batchTimeoutMs,
     billing: new Billing(config.pricing, d.calendar, d.clock), periodOf: (tenant) => d.guardrails.period(tenant).id,
     onFinished: (b) => d.log.info({ batchId: b.id, tenant: b.tenant, items: b.items, succeeded: b.succeeded, failed: b.failed, cost: b.cost }, 'batch finished'),
   }, d.log);
   const sweeper = new BatchSweeper(store, admission, units, d.clock, c.pollMs, d.log);
   const service = {
-    items: new ItemStore(d.redis, config.prefix), planner, store, admission,
+    items: new ItemStore(d.redis, config.prefix), planner, store, admission, cache: d.cache,
     planLimits: (op: string) => ({
       windowItems: c.planWindowItems,
       windowBytes: c.planWindowBytes,

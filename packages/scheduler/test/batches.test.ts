@@ -175,3 +175,34 @@ test('a batch cancelled mid-run stops its units, releases its reservation, and k
   assert.equal(usage.current?.reserved, 0, 'its reservation released');
   assert.ok((usage.current?.spent ?? 0) > 0, 'what ran is charged');
 });
+
+test('a batch whose items were all computed before finishes from the result cache without touching a worker; one with some new items runs only those', async () => {
+  const sys = await startSystem('batch-cache', { workers: 1 });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const items = corpus(3000, 5);
+  const first = await client.create({ ...header, idempotencyKey: 'first' }, wire(items));
+  await client.wait(first.id);
+  const again = await client.create({ ...header, idempotencyKey: 'again' }, wire(items));
+  assert.equal(again.state, 'BATCH_STATE_SUCCEEDED');
+  assert.equal(again.units, 0, 'no unit: nothing ran');
+  assert.equal(again.items?.cached, '3000');
+  assert.equal(again.items?.succeeded, '3000');
+  assert.match(again.placement, /every item came from the result cache/);
+  const got = await collect(client, again.id);
+  assertResults(got, items);
+  assert.ok(got.every((r) => r.cached && r.cost === 0));
+  // A tenant's cache is its own.
+  const other = new BatchClient(sys.scheduler.address, 'globex');
+  clients.push(other);
+  assert.equal((await other.create({ ...header, idempotencyKey: 'globex' }, wire(items.slice(0, 100)))).items?.cached, '0');
+  // Half new: only those run.
+  const mixed = [...items.slice(0, 1000), ...corpus(1000, 99)];
+  const m = await client.create({ ...header, idempotencyKey: 'mixed' }, wire(mixed));
+  assert.equal(m.items?.cached, '1000');
+  await client.wait(m.id);
+  const mine = await collect(client, m.id);
+  assertResults(mine, mixed);
+  assert.equal(mine.filter((r) => r.cached).length, 1000);
+});

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { endianness } from 'node:os';
 import { opKey, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
-import type { BatchAdmission, BatchPlanner, BatchStore, Item, ItemStore, PlanLimits } from '../batch-objects/index.js';
+import type { BatchAdmission, BatchPlanner, BatchStore, CachedResult, Item, ItemStore, PlanLimits } from '../batch-objects/index.js';
+import type { ResultCache } from '../cache/index.js';
 import type { Tokenizer } from '../admission/index.js';
 import { ApiError, invalid } from './api-error.js';
 import { batchHeader, type ValidBatchHeader } from './batch-requests.js';
@@ -22,6 +23,8 @@ export interface UploadDeps {
   store: BatchStore;
   admission: BatchAdmission;
   tokenizer: Tokenizer;
+  /** Consulted a window at a time: an item computed before is not run again. */
+  cache: ResultCache;
   limits: { maxItems: number; maxTokensPerItem: number };
   log: Logger;
 }
@@ -209,7 +212,8 @@ export class BatchUpload {
       }
       if (items.length === 0) return;
       if (this.at.items < first) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id} holds ${this.at.items} items; the next this stream has is item ${first}`);
-      const planned = this.d.planner.plan(items, first, this.at.units, this.header.spec.op, this.limits);
+      const cached = await this.lookup(items);
+      const planned = this.d.planner.plan(items, first, this.at.units, this.header.spec.op, this.limits, cached);
       const r = await this.d.planner.commit(this.id, this.at.windows, planned);
       if (!r.open) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id}: its upload is closed`);
       if (r.stored) {
@@ -221,6 +225,17 @@ export class BatchUpload {
       this.at = { items: now?.items ?? 0, windows: now?.windows ?? 0, units: now?.units ?? 0 };
       if (this.at.items <= before) throw new ApiError(grpc.status.ABORTED, `batch ${this.id}: another upload with the same key is storing items (${this.at.items} now); resume from there`);
     }
+  }
+
+  /** The window's items' results in the result cache, in one round trip (a miss, or the cache away, runs the item). */
+  private async lookup(items: readonly Item[]): Promise<Array<CachedResult | undefined>> {
+    if (!this.d.cache.opts.enabled || !this.header) return [];
+    const spec = this.header.spec;
+    const keys = items.map((it) => this.d.cache.keyOf(this.tenant, spec, Buffer.from(it.tokens.buffer, it.tokens.byteOffset, it.tokens.byteLength)));
+    return this.d.cache.lookup(keys).catch((err: unknown) => {
+      this.d.log.warn({ err, batchId: this.id }, 'result cache not read; the window runs in full');
+      return [];
+    });
   }
 
   private async onEnd(): Promise<void> {

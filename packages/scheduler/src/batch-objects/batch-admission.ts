@@ -74,7 +74,8 @@ export class BatchAdmission {
     const totals = await this.d.planner.totals(id);
     const now = this.d.clock.now();
     if (totals.units === 0) {
-      await this.d.store.move(id, ['VALIDATING'], 'SUCCEEDED', { startedAt: now, finishedAt: now, placement: 'nothing to run: the batch holds no items' });
+      const why = totals.items > 0 ? 'nothing to run: every item came from the result cache' : 'nothing to run: the batch holds no items';
+      await this.d.store.move(id, ['VALIDATING'], 'SUCCEEDED', { startedAt: now, finishedAt: now, placement: why });
       return (await this.d.store.get(id))!;
     }
     const quotes = batchQuotes(b.spec.op, totals.seconds, this.d.prices, this.d.calendar, this.d.workers, this.d.models, now);

@@ -3,7 +3,7 @@ import type { OpName } from '@nightshift/proto';
 import { predictSeconds, type ModelSource } from '../pricing/index.js';
 import type { Item } from './item.js';
 import { planUnits, type Unit, type UnitLimits } from './unit-plan.js';
-import { encodeUnit, encodeWindow, DUPLICATE } from './unit-codec.js';
+import { CACHED, encodeResults, encodeUnit, encodeWindow, DUPLICATE, type ItemResults } from './unit-codec.js';
 import type { BatchKeys } from './batch-keys.js';
 
 /** How many uploaded items are sorted and cut at once, into kernel batches and units. */
@@ -41,14 +41,30 @@ export interface PlannedWindow {
   tokens: number;
   paddedTokens: number;
   seconds: Record<string, number>;
+  /** Items whose result came from the cache (copies of them included), and those results (in the window's order of them). */
+  cached: number;
+  cachedResults?: Buffer;
+}
+
+/** A result as the cache holds it. */
+export type CachedResult = Uint32Array | Float32Array;
+
+/** Cached results back to back, as a unit's results are stored (they cost nothing). */
+function packCached(results: readonly CachedResult[]): ItemResults {
+  const kind = results[0] instanceof Float32Array ? 'f32' : 'u32';
+  const offsets = new Uint32Array(results.length + 1);
+  results.forEach((r, i) => (offsets[i + 1] = offsets[i]! + r.length));
+  const values = kind === 'u32' ? new Uint32Array(offsets[results.length]!) : new Float32Array(offsets[results.length]!);
+  results.forEach((r, i) => values.set(r, offsets[i]!));
+  return { kind, offsets, values, failed: new Uint32Array(0), errors: [], cost: 0 };
 }
 
 /**
  * Commits planning window ARGV[1], if the upload is open and holds exactly ARGV[2] items: its units,
  * its record, and the running totals. A window sent twice (by a client's dead stream and the one
  * that resumed it) is refused; the reply says where the upload stands.
- * KEYS: meta, window, units… ARGV: w, first, items, units, duplicates, tokens, padded, classes (n, name, seconds…), window, units…
- * {1 | 0 | -1 (closed), items, windows}
+ * KEYS: meta, window, cached, units… ARGV: w, first, items, units, duplicates, tokens, padded, cached, classes (n, name, seconds…),
+ * window, cached results ('' for none), units… {1 | 0 | -1 (closed), items, windows}
  */
 const COMMIT = `
 local m = redis.call('HMGET', KEYS[1], 'state', 'items', 'planned')
@@ -60,11 +76,16 @@ redis.call('HINCRBY', KEYS[1], 'units', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'duplicates', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[6])
 redis.call('HINCRBY', KEYS[1], 'paddedTokens', ARGV[7])
-local n = tonumber(ARGV[8])
-for i = 1, n do redis.call('HINCRBYFLOAT', KEYS[1], 'seconds:' .. ARGV[7 + 2 * i], ARGV[8 + 2 * i]) end
-local a = 9 + 2 * n
+if tonumber(ARGV[8]) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'cached', ARGV[8])
+  redis.call('HINCRBY', KEYS[1], 'succeeded', ARGV[8])
+end
+local n = tonumber(ARGV[9])
+for i = 1, n do redis.call('HINCRBYFLOAT', KEYS[1], 'seconds:' .. ARGV[8 + 2 * i], ARGV[9 + 2 * i]) end
+local a = 10 + 2 * n
 redis.call('SET', KEYS[2], ARGV[a])
-for k = 3, #KEYS do redis.call('SET', KEYS[k], ARGV[a + k - 2]) end
+if ARGV[a + 1] ~= '' then redis.call('SET', KEYS[3], ARGV[a + 1]) end
+for k = 4, #KEYS do redis.call('SET', KEYS[k], ARGV[a + k - 2]) end
 return {1, items + tonumber(ARGV[3]), planned + 1}
 `;
 
@@ -108,10 +129,12 @@ export class BatchPlanner {
   ) {}
 
   /** Window `first … first + items.length` of the upload, cut into units numbered from `unitFrom`. */
-  plan(items: readonly Item[], first: number, unitFrom: number, op: OpName, limits: Pick<PlanLimits, 'batch' | 'unit'>): PlannedWindow {
+  /** `cached[i]`: item i's result from the result cache, if it was there; such an item runs nowhere. */
+  plan(items: readonly Item[], first: number, unitFrom: number, op: OpName, limits: Pick<PlanLimits, 'batch' | 'unit'>, cached: ReadonlyArray<CachedResult | undefined> = []): PlannedWindow {
     const n = items.length;
     const where = new Uint32Array(2 * n);
     const unique: number[] = [];
+    const hits: number[] = [];
     const copies = new Uint32Array(n);
     const seen = new Map<number, number[]>();
     let tokens = 0;
@@ -130,8 +153,18 @@ export class BatchPlanner {
       }
       if (!same) seen.set(h, [i]);
       else if (same.length < MAX_SAME_HASH) same.push(i);
+      const hit = cached[i];
+      if (hit) {
+        where[2 * i] = CACHED;
+        where[2 * i + 1] = hits.length;
+        hits.push(i);
+        continue;
+      }
       unique.push(i);
     }
+    // Items from the cache, and the copies of them, are done already.
+    let fromCache = hits.length;
+    for (const i of hits) fromCache += copies[i]!;
     // Kernel batches of near-equal lengths (little padding), then as many of them to a unit as fit.
     const plan = planUnits(unique.map((i) => items[i]!.tokens.length), limits.batch);
     const models = this.classes().map((c) => ({ c, model: this.models.current(op, c) }));
@@ -157,7 +190,11 @@ export class BatchPlanner {
       });
     });
     const window = encodeWindow({ first, unitFrom, unitTo: unitFrom + units.length, where, customIds: items.map((it) => it.customId) });
-    return { first, unitFrom, items: n, units, window, duplicates: n - unique.length, tokens, paddedTokens: plan.paddedTokens, seconds };
+    const fromCacheResults = hits.length ? encodeResults(packCached(hits.map((i) => cached[i]!))) : undefined;
+    return {
+      first, unitFrom, items: n, units, window, duplicates: n - unique.length - hits.length, tokens, paddedTokens: plan.paddedTokens, seconds,
+      cached: fromCache, ...(fromCacheResults ? { cachedResults: fromCacheResults } : {}),
+    };
   }
 
   /** Stores planned window `w` if the upload holds exactly `p.first` items; else where it stands. */
@@ -165,8 +202,8 @@ export class BatchPlanner {
     const unitKeys = p.units.map((_, i) => this.keys.unit(id, p.unitFrom + i));
     const classes = Object.entries(p.seconds).flat().map(String);
     const r = (await this.redis.eval(
-      COMMIT, 2 + unitKeys.length, this.keys.meta(id), this.keys.window(id, w), ...unitKeys,
-      w, p.first, p.items, p.units.length, p.duplicates, p.tokens, p.paddedTokens, classes.length / 2, ...classes, p.window, ...p.units,
+      COMMIT, 3 + unitKeys.length, this.keys.meta(id), this.keys.window(id, w), this.keys.cached(id, w), ...unitKeys,
+      w, p.first, p.items, p.units.length, p.duplicates, p.tokens, p.paddedTokens, p.cached, classes.length / 2, ...classes, p.window, p.cachedResults ?? '', ...p.units,
     )) as [number, number, number];
     return { stored: r[0] === 1, open: r[0] !== -1, items: r[1], windows: r[2] };
   }

@@ -5,7 +5,7 @@ export { batchQuotes } from './batch-price.js';
 export { BatchKeys } from './batch-keys.js';
 export { BatchStore, parseBatch, BATCH_STATES, FINAL_BATCH_STATES, type BatchRecord, type BatchState } from './batch-record.js';
 export { BatchLedger, type Reservation } from './batch-ledger.js';
-export { BatchPlanner, type PlanLimits, type PlanTotals, type PlannedWindow } from './batch-planner.js';
+export { BatchPlanner, type CachedResult, type PlanLimits, type PlanTotals, type PlannedWindow } from './batch-planner.js';
 export { BatchAdmission, type BatchAdmissionDeps } from './batch-admission.js';
 export { BatchResultsReader, type ItemOutcome } from './batch-results.js';
 export { UnitQueue, UNIT_QUEUE, unitJobId, type UnitJobData } from './unit-queue.js';

@@ -10,6 +10,7 @@ import {
   type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
+import type { ResultCache } from '../cache/index.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 
 type UnitJob = Job<UnitJobData>;
@@ -49,6 +50,8 @@ export class UnitPuller {
     private readonly models: CostModels,
     private readonly pool: WorkerPool,
     private readonly locks: LockKeeper,
+    /** Filled with what units compute (by workers whose identity is proven). */
+    private readonly cache: ResultCache,
     private readonly opts: UnitPullerOptions,
     private readonly log: Logger,
   ) {
@@ -160,6 +163,7 @@ export class UnitPuller {
       }
       results = allFailed(n, `unit failed on ${job.attemptsMade + 1} attempt(s); last: ${why}`);
     }
+    if (this.cache.opts.enabled && slot.proven) void this.fillCache(batch, u, results, slot.workerId);
     await this.settle(job, batch, results, n, shapes.reduce((a, s) => a + s.paddedTokens, 0), u.copies);
   }
 
@@ -183,6 +187,23 @@ export class UnitPuller {
       await this.units.release(batch);
     }
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
+  }
+
+  /** Keeps what the unit computed, item by item (only a help: a result not kept is computed again). */
+  private async fillCache(batch: BatchRecord, u: UnitItems, r: ItemResults, workerId: string): Promise<void> {
+    const failed = new Set(r.failed);
+    const entries: Array<{ key: string; kind: 'u32' | 'f32'; bytes: Buffer }> = [];
+    for (let i = 0; i < u.indices.length; i++) {
+      if (failed.has(i)) continue;
+      const tokens = u.tokens.subarray(u.offsets[i]!, u.offsets[i + 1]!);
+      const value = r.values.subarray(r.offsets[i]!, r.offsets[i + 1]!);
+      entries.push({
+        key: this.cache.keyOf(batch.tenant, batch.spec, Buffer.from(tokens.buffer, tokens.byteOffset, tokens.byteLength)),
+        kind: r.kind,
+        bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      });
+    }
+    await this.cache.store(entries, workerId).catch((err: unknown) => this.log.warn({ err, batchId: batch.id }, 'unit results not cached'));
   }
 
   private async batch(id: string): Promise<BatchRecord | undefined> {
