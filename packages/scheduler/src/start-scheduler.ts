@@ -14,11 +14,11 @@ import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js
 import { afterHandBack, Calendar, DeferredLoad, DeferredWork, WindowEvents, type SpotJob } from './windows/index.js';
 import { JobService } from './api/index.js';
 import { RegistryService, WorkerRegistry } from './registry/index.js';
-import { FlowMetrics, registerSystemGauges, schedulerSources, SystemView, TenantLabels } from './metrics/index.js';
+import { FlowMetrics, registerSystemGauges, schedulerSources, SystemView, TenantLabels, type BatchObjectStatus } from './metrics/index.js';
 import { DashboardAuth, dashboardRoutes, DashboardSessions, FailedLogins } from './dashboard/index.js';
 import { ResultCache } from './cache/index.js';
 import { ApiKeys } from './auth/index.js';
-import { BatchAdmission, BatchKeys, BatchLedger, BatchPlanner, BatchResultsReader, BatchStore, BatchSweeper, ItemStore, UnitQueue } from './batch-objects/index.js';
+import { batchEta, BatchAdmission, BatchKeys, BatchLedger, BatchPlanner, BatchResultsReader, BatchStore, BatchSweeper, ItemStore, UnitQueue } from './batch-objects/index.js';
 import { BatchService } from './api/batch-service.js';
 import { LockKeeper, UnitPuller } from './dispatch/index.js';
 
@@ -120,7 +120,10 @@ export async function startScheduler(
   await batches.puller.start();
   batches.sweeper.start();
   journal.start();
-  const view = new SystemView(schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status() }), log);
+  const view = new SystemView(
+    schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status(), batchObjects: () => batches.status() }),
+    log,
+  );
   registerSystemGauges(promRegistry, view, flow.tenants);
   const http = config.metricsListen
     ? await listenHttp(config.metricsListen, { '/metrics': metricsRoute(promRegistry), ...dashboard(config, view, auth, redis, log) }, log, { tls: config.metricsTls, limits: config.connections })
@@ -196,7 +199,17 @@ function wireBatches(
     }), tokenizer: d.tokenizer, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
     limits: { maxItems: c.maxItems, maxTokensPerItem: config.jobs.maxTokensPerJob }, resultsPerMessage: c.resultsPerMessage, pollMs: c.pollMs,
   };
-  return { service, puller, sweeper, units, locks };
+  /** The newest 100 active batch objects, for metrics and the dashboard. */
+  const status = async (): Promise<BatchObjectStatus[]> => {
+    const now = Date.now();
+    const records = await Promise.all((await store.active(100)).map((id) => store.get(id)));
+    return records.flatMap((b) =>
+      b
+        ? [{ id: b.id, tenant: b.tenant, op: b.spec.op, state: b.state, items: b.items, succeeded: b.succeeded, failed: b.failed, units: b.units, unitsDone: b.unitsDone, cost: b.cost, quote: b.quote?.price ?? 0, eta: batchEta(b, now) }]
+        : [],
+    );
+  };
+  return { service, puller, sweeper, units, locks, status };
 }
 
 /** Kernel batch and unit limits: the configured ones, a unit within the smallest budget a worker of the op advertises. */

@@ -9,6 +9,7 @@ import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 import { startSystem, type TestSystem } from './helpers/system.js';
 import { rng } from './helpers/workload.js';
 import { refusal } from './helpers/refusal.js';
+import { Scrape } from './helpers/prometheus.js';
 
 const systems: TestSystem[] = [];
 const clients: BatchClient[] = [];
@@ -206,3 +207,40 @@ test('a batch whose items were all computed before finishes from the result cach
   assertResults(mine, mixed);
   assert.equal(mine.filter((r) => r.cached).length, 1000);
 });
+
+test('metrics and the dashboard show an active batch: its items by outcome, cost against quote, and its ETA', async () => {
+  const sys = await startSystem('batch-metrics', { workers: 1, config: { metricsListen: '127.0.0.1:0', batches: { unitMaxPaddedTokens: 8192, unitsAhead: 1 } } });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const b = await client.create({ ...header, idempotencyKey: 'watched' }, wire(corpus(4000, 21)));
+  let seen: BatchObjectSeen | undefined;
+  for await (const w of client.watch(b.id)) {
+    if (w.unitsDone < 2 || w.state !== 'BATCH_STATE_RUNNING') continue;
+    const scrape = await Scrape.of(sys.scheduler.metricsAddress);
+    const state = (await (await fetch(`http://${sys.scheduler.metricsAddress}/dashboard/state`)).json()) as { batchObjects: BatchObjectSeen[] };
+    seen = state.batchObjects.find((x) => x.id === b.id);
+    if (!seen || seen.unitsDone === seen.units) continue;
+    assert.ok(scrape.sum('nightshift_batch_object_items', { batch: b.id, outcome: 'succeeded' }) > 0);
+    assert.ok(scrape.sum('nightshift_batch_object_items', { batch: b.id, outcome: 'pending' }) > 0);
+    assert.equal(scrape.sum('nightshift_batch_object_items', { batch: b.id }), 4000);
+    assert.ok(scrape.sum('nightshift_batch_object_dollars', { batch: b.id, kind: 'quote' }) > 0);
+    assert.ok(scrape.sum('nightshift_batch_object_dollars', { batch: b.id, kind: 'cost' }) > 0);
+    assert.ok(scrape.sum('nightshift_batch_object_eta_seconds', { batch: b.id }) * 1000 > Date.now() - 60_000);
+    assert.equal(scrape.sum('nightshift_batch_objects', { state: 'RUNNING' }), 1);
+    break;
+  }
+  assert.ok(seen, 'the dashboard listed the batch while it ran');
+  assert.ok(seen.quote > 0 && seen.items === 4000);
+  await client.wait(b.id);
+  const after = await Scrape.of(sys.scheduler.metricsAddress);
+  assert.equal(after.sum('nightshift_batch_object_items', { batch: b.id }), 0, 'gone once final');
+});
+
+interface BatchObjectSeen {
+  id: string;
+  items: number;
+  units: number;
+  unitsDone: number;
+  quote: number;
+}

@@ -1,11 +1,11 @@
 import { toOpParams, toTimestamp, type Batch } from '@nightshift/proto';
-import type { BatchRecord } from '../batch-objects/index.js';
+import { batchEta, type BatchRecord } from '../batch-objects/index.js';
 
 const ts = (ms: number) => (ms > 0 ? toTimestamp(ms) : null);
 
 /**
  * A batch as the API shows it. Items not yet done are pending, or cancelled once the batch is;
- * the ETA is the admission's plan until units have run, then what is left at the pace they ran.
+ * the ETA is batchEta's.
  */
 export function batchView(b: BatchRecord, now = Date.now()): Batch {
   const done = b.succeeded + b.failed;
@@ -42,17 +42,10 @@ export function batchView(b: BatchRecord, now = Date.now()): Batch {
     plannedWindow: b.plannedWindow,
     plannedStart: ts(b.plannedStart),
     placement: b.placement,
-    eta: final ? null : ts(eta(b, now)),
+    eta: final ? null : ts(batchEta(b, now)),
     error: b.error,
     createdAt: ts(b.createdAt),
     startedAt: ts(b.startedAt),
     finishedAt: ts(b.finishedAt),
   };
-}
-
-/** When the batch should finish: the plan until a unit has run, then the pace so far (by padded tokens). */
-function eta(b: BatchRecord, now: number): number {
-  if (b.state !== 'RUNNING' || b.paddedDone <= 0 || b.startedAt <= 0) return b.eta;
-  const rate = b.paddedDone / Math.max(1, now - b.startedAt);
-  return Math.round(now + (b.paddedTokens - b.paddedDone) / rate);
 }

@@ -85,6 +85,13 @@ export function parseBatch(h: Record<string, string>): BatchRecord | undefined {
   };
 }
 
+/** When the batch should finish: the admission's plan until a unit has run, then what is left at the pace so far (by padded tokens). */
+export function batchEta(b: BatchRecord, now: number): number {
+  if (b.state !== 'RUNNING' || b.paddedDone <= 0 || b.startedAt <= 0) return b.eta;
+  const rate = b.paddedDone / Math.max(1, now - b.startedAt);
+  return Math.round(now + (b.paddedTokens - b.paddedDone) / rate);
+}
+
 /** Moves the batch from one of ARGV[1] (comma-separated) to ARGV[2] with the fields ARGV[3…]; 1 when moved. KEYS: meta, active. */
 const MOVE = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -184,8 +191,8 @@ export class BatchStore {
     return (u) => u >> 3 < bits.length && (bits[u >> 3]! & (0x80 >> (u & 7))) !== 0;
   }
 
-  /** Every batch not yet final, all tenants. */
-  async active(): Promise<string[]> {
-    return this.redis.zrange(this.keys.active(), 0, -1);
+  /** Every batch not yet final, all tenants (the newest `limit`, when given), oldest first. */
+  async active(limit?: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.active(), limit ? -limit : 0, -1);
   }
 }

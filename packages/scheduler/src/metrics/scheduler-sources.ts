@@ -5,7 +5,7 @@ import type { QueueSet } from '../queueing/index.js';
 import type { Calendar, DeferredLoad } from '../windows/index.js';
 import type { WorkerStatus } from '../dispatch/index.js';
 import type { FlowMetrics } from './flow-metrics.js';
-import type { SystemSources } from './system-view.js';
+import type { BatchObjectStatus, SystemSources } from './system-view.js';
 
 /** The scheduler's parts a SystemView reads. */
 export interface SchedulerParts {
@@ -19,6 +19,7 @@ export interface SchedulerParts {
   alerts: Alerts;
   flow: FlowMetrics;
   workers: () => WorkerStatus[];
+  batchObjects: () => Promise<BatchObjectStatus[]>;
 }
 
 /** Where each part of the system's state comes from, in this scheduler. */
@@ -36,5 +37,6 @@ export function schedulerSources(p: SchedulerParts): SystemSources {
     models: () => p.models.report(),
     alerts: () => ({ budget: p.alerts.count('budget'), model_error: p.alerts.count('model_error') }),
     batches: () => p.flow.batches.list(),
+    batchObjects: p.batchObjects,
   };
 }

@@ -72,6 +72,27 @@ export function registerSystemGauges(registry: Registry, view: SystemView, tenan
   gauge('nightshift_cost_model_recent_error_ratio', "Each cost model's recent error (mean absolute percentage, about the last 20 batches), as quotes report it.", ['op', 'worker_class'], (g, s) => {
     for (const m of s.models) if (m.error !== null) g.set({ op: m.op, worker_class: m.workerClass }, m.error);
   });
+  gauge('nightshift_batch_objects', 'Batch objects not yet final, by state.', ['state'], (g, s) => {
+    for (const b of s.batchObjects) g.inc({ state: b.state });
+  });
+  // Per batch object, while it is not final (bounded by the active batches listed, see batchObjects).
+  gauge('nightshift_batch_object_items', "Each active batch object's items by outcome (succeeded, failed, pending).", ['batch', 'tenant', 'outcome'], (g, s) => {
+    for (const b of s.batchObjects) {
+      const t = tenants.of(b.tenant);
+      g.set({ batch: b.id, tenant: t, outcome: 'succeeded' }, b.succeeded);
+      g.set({ batch: b.id, tenant: t, outcome: 'failed' }, b.failed);
+      g.set({ batch: b.id, tenant: t, outcome: 'pending' }, b.items - b.succeeded - b.failed);
+    }
+  });
+  gauge('nightshift_batch_object_dollars', "Each active batch object's cost so far and its admitted quote, US dollars.", ['batch', 'tenant', 'kind'], (g, s) => {
+    for (const b of s.batchObjects) {
+      g.set({ batch: b.id, tenant: tenants.of(b.tenant), kind: 'cost' }, b.cost);
+      g.set({ batch: b.id, tenant: tenants.of(b.tenant), kind: 'quote' }, b.quote);
+    }
+  });
+  gauge('nightshift_batch_object_eta_seconds', 'When each active batch object is expected to finish, seconds since the epoch.', ['batch', 'tenant'], (g, s) => {
+    for (const b of s.batchObjects) if (b.eta > 0) g.set({ batch: b.id, tenant: tenants.of(b.tenant) }, b.eta / 1000);
+  });
   new Counter({
     name: 'nightshift_alerts_total',
     help: 'Alerts this process raised, by kind (budget, model_error).',

@@ -23,6 +23,26 @@ export interface SystemSources {
   models(): Promise<ModelReport[]>;
   alerts(): Record<string, number>;
   batches(): BatchSample[];
+  /** Batch objects not yet final (the newest, up to a cap). */
+  batchObjects(): Promise<BatchObjectStatus[]>;
+}
+
+/** A batch object's progress, as metrics and the dashboard show it. */
+export interface BatchObjectStatus {
+  id: string;
+  tenant: string;
+  op: string;
+  state: string;
+  items: number;
+  succeeded: number;
+  failed: number;
+  units: number;
+  unitsDone: number;
+  /** US dollars: what its units cost so far, and its admitted quote (0 before admission). */
+  cost: number;
+  quote: number;
+  /** ms since the epoch (0: none yet). */
+  eta: number;
 }
 
 export interface Snapshot {
@@ -36,6 +56,7 @@ export interface Snapshot {
   models: Array<{ op: string; workerClass: string; batches: number; error: number | null }>;
   alerts: Record<string, number>;
   batches: BatchSample[];
+  batchObjects: BatchObjectStatus[];
 }
 
 const CALENDAR_HOURS = 48;
@@ -75,8 +96,8 @@ export class SystemView {
     // One after the other: both come from one reading of the pending sets, which the first call refreshes.
     const depths = await s.queueDepths();
     const buckets = await s.bucketDepths();
-    const [usage, jobs, deferredJobs, planned, models] = await Promise.all([
-      Promise.all(tenants.map((t) => s.usage(t))), s.jobsByState(tenants), s.deferredJobs(), s.plannedOpenings(), s.models(),
+    const [usage, jobs, deferredJobs, planned, models, batchObjects] = await Promise.all([
+      Promise.all(tenants.map((t) => s.usage(t))), s.jobsByState(tenants), s.deferredJobs(), s.plannedOpenings(), s.models(), s.batchObjects(),
     ]);
     const plannedAt = new Map(planned.map((p) => [`${p.window}@${p.opensAt}`, p.seconds]));
     const to = now + CALENDAR_HOURS * 3_600_000;
@@ -95,6 +116,7 @@ export class SystemView {
       models: models.map((m) => ({ op: m.op, workerClass: m.workerClass, batches: m.batches, error: m.mape })),
       alerts: s.alerts(),
       batches: s.batches(),
+      batchObjects,
     };
   }
 }
