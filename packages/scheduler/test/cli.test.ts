@@ -1,11 +1,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSystem, type TestSystem } from './helpers/system.js';
+import { nightshift } from './helpers/cli.js';
 
 const systems: TestSystem[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
@@ -13,20 +12,6 @@ after(async () => {
   await Promise.all(systems.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
-
-const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-
-/** Runs the `nightshift` command as a user would, as its own process. */
-function nightshift(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', main, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 test('nightshift submit, watch, status, list, cancel, quote and usage against a running system', async () => {
   const sys = await startSystem('cli', { workers: 1 });

@@ -1,7 +1,9 @@
 import { MultiBar, SingleBar, Presets } from 'cli-progress';
-import { fromTimestamp, type Job__Output, type JobEvent__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
-import type { JobClient } from '../client/index.js';
+import { type Job__Output, type JobEvent__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
+import type { BatchClient, JobClient } from '../client/index.js';
 import { readRequests } from './read-requests.js';
+import { iso, state, usd } from './format.js';
+import { batchCommand } from './batch-commands.js';
 import { runPipeline, schedulePipeline } from '../pipeline/index.js';
 
 export interface Context {
@@ -11,6 +13,9 @@ export interface Context {
   cron?: string;
   threshold: number;
   client: JobClient;
+  batches: BatchClient;
+  /** The flags of the batch commands. */
+  batch: BatchFlags;
   json: boolean;
   args: string[];
   op?: string;
@@ -19,6 +24,18 @@ export interface Context {
   extra: Partial<JobSpec>;
   out(s: string): void;
   err(s: string): void;
+}
+
+export interface BatchFlags {
+  /** --params, parsed. */
+  params?: unknown;
+  key?: string;
+  maxCost?: number;
+  labels: Record<string, string>;
+  watch: boolean;
+  skipBad: boolean;
+  from: number;
+  limit?: number;
 }
 
 export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--api-key K] [--ca FILE] [--json] <command>
@@ -38,6 +55,16 @@ export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--
   pipeline schedule SOURCE --cron "0 22 * * *" --op … --out DIR
                       the same on a schedule (UTC), never two runs at once, each in DIR/<start time>
 
+  batch create FILE.jsonl [--op OP] [--params JSON] [--key KEY] [--window 24h] [--deadline ISO]
+                      [--max-cost USD] [--priority N] [--label k=v]… [--skip-bad] [--watch]
+                      a file of requests (Batch API JSONL, or custom_id with text|tokens) as one batch,
+                      streamed, resumable; a bad line stops admission unless --skip-bad
+  batch get|cancel|watch ID       a batch; cancel it; follow it with a progress bar until final
+  batch list [--state S]… [--limit N]
+  batch results ID [--from N] [--out FILE]
+                      JSONL in input order: {custom_id, index, result|error, cost}
+                      (nightshift batch --help: the file shapes and every flag)
+
   keys new --tenant T [--role tenant|admin|worker] [--workers ID,PREFIX-*]
                       a new API key, and its line for the scheduler's auth.keys (only the hash is kept);
                       a worker key names the worker ids it may register
@@ -47,10 +74,6 @@ export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--
   NIGHTSHIFT_SCHEDULER, NIGHTSHIFT_TENANT, NIGHTSHIFT_API_KEY and NIGHTSHIFT_CA stand for --scheduler, --tenant,
   --api-key and --ca (the CA of the scheduler's TLS certificate; without it, plaintext).
 `;
-
-const state = (s: string) => s.replace(/^JOB_STATE_/, '').toLowerCase();
-const iso = (ts: Parameters<typeof fromTimestamp>[0]) => (ts ? new Date(fromTimestamp(ts)).toISOString() : '');
-const usd = (v: number) => `$${v >= 1 ? v.toFixed(2) : v.toPrecision(3)}`;
 
 function jobLine(j: Job__Output): string {
   const plan = j.state === 'JOB_STATE_DEFERRED' ? ` until ${iso(j.plannedStart)} in ${j.plannedWindow}` : '';
@@ -215,6 +238,8 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
     c.out(c.json ? JSON.stringify({ worker: c.worker, removed: Number(removed) }) : `removed ${removed} cached results computed by ${c.worker}`);
     return 0;
   },
+
+  batch: batchCommand,
 
   async usage(c) {
     const u = await c.client.getUsage();

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { channelCredentials, toTimestamp, type JobSpec } from '@nightshift/proto';
 import { newApiKey } from '../auth/index.js';
-import { JobClient } from '../client/index.js';
-import { commands, usage, type Context } from './commands.js';
+import { BatchClient, JobClient } from '../client/index.js';
+import { commands, usage, type BatchFlags, type Context } from './commands.js';
+import { batchUsage } from './batch-commands.js';
 
 const HOURS = /^(\d+(?:\.\d+)?)(s|m|h|d)$/;
 
@@ -14,36 +15,106 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** Seconds: a duration like 24h, 90m or 2d, or a number of seconds. */
+function seconds(flag: string, v: string): number {
+  if (/^\d+$/.test(v)) return Number(v);
+  const m = v.match(HOURS);
+  if (!m) fail(`${flag}: "${v}" is not a duration like 24h, 90m or 2d`);
+  return Math.round(Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd']);
+}
+
+function batchFlags(values: Record<string, string | boolean | string[] | undefined>): BatchFlags {
+  const v = values as Record<string, string | undefined>;
+  const f: BatchFlags = { labels: {}, watch: values.watch === true, skipBad: values['skip-bad'] === true, from: 0 };
+  if (v.params !== undefined) {
+    try {
+      f.params = JSON.parse(v.params);
+    } catch (err) {
+      fail(`--params: not JSON (${(err as Error).message})`);
+    }
+  }
+  if (v.key !== undefined) {
+    if (!v.key || v.key.length > 256) fail('--key: 1 to 256 characters');
+    f.key = v.key;
+  }
+  if (v['max-cost'] !== undefined) {
+    const usd = Number(v['max-cost']);
+    if (!(usd > 0) || !Number.isFinite(usd)) fail(`--max-cost: "${v['max-cost']}" is not an amount of US dollars above 0`);
+    f.maxCost = usd;
+  }
+  for (const l of (values.label as string[] | undefined) ?? []) {
+    const at = l.indexOf('=');
+    if (at <= 0) fail(`--label: "${l}" is not key=value`);
+    f.labels[l.slice(0, at)] = l.slice(at + 1);
+  }
+  if (v.from !== undefined) {
+    if (!/^\d+$/.test(v.from)) fail(`--from: "${v.from}" is not an item index (0 or more)`);
+    f.from = Number(v.from);
+  }
+  if (v.limit !== undefined) {
+    if (!/^[1-9]\d*$/.test(v.limit)) fail(`--limit: "${v.limit}" is not a whole number above 0`);
+    f.limit = Number(v.limit);
+  }
+  return f;
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        scheduler: { type: 'string', default: process.env.NIGHTSHIFT_SCHEDULER ?? '127.0.0.1:50051' },
+        tenant: { type: 'string', default: process.env.NIGHTSHIFT_TENANT ?? '' },
+        'api-key': { type: 'string', default: process.env.NIGHTSHIFT_API_KEY ?? '' },
+        ca: { type: 'string', default: process.env.NIGHTSHIFT_CA ?? '' },
+        role: { type: 'string', default: 'tenant' },
+        workers: { type: 'string' },
+        worker: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        op: { type: 'string' },
+        state: { type: 'string', multiple: true },
+        deadline: { type: 'string' },
+        'completion-window': { type: 'string' },
+        priority: { type: 'string' },
+        text: { type: 'string' },
+        out: { type: 'string' },
+        cron: { type: 'string' },
+        threshold: { type: 'string', default: '0.8' },
+        // batch
+        params: { type: 'string' },
+        key: { type: 'string' },
+        window: { type: 'string' },
+        'max-cost': { type: 'string' },
+        label: { type: 'string', multiple: true },
+        watch: { type: 'boolean', default: false },
+        'skip-bad': { type: 'boolean', default: false },
+        from: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // An unknown flag or a missing value: parseArgs's message, not a stack trace.
+    fail((err as Error).message);
+  }
+}
+
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      scheduler: { type: 'string', default: process.env.NIGHTSHIFT_SCHEDULER ?? '127.0.0.1:50051' },
-      tenant: { type: 'string', default: process.env.NIGHTSHIFT_TENANT ?? '' },
-      'api-key': { type: 'string', default: process.env.NIGHTSHIFT_API_KEY ?? '' },
-      ca: { type: 'string', default: process.env.NIGHTSHIFT_CA ?? '' },
-      role: { type: 'string', default: 'tenant' },
-      workers: { type: 'string' },
-      worker: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      op: { type: 'string' },
-      state: { type: 'string', multiple: true },
-      deadline: { type: 'string' },
-      'completion-window': { type: 'string' },
-      priority: { type: 'string' },
-      text: { type: 'string' },
-      out: { type: 'string' },
-      cron: { type: 'string' },
-      threshold: { type: 'string', default: '0.8' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values, positionals } = parse();
   const [name, ...rest] = positionals;
   // Run through `pnpm nightshift`, the working directory is the package's: paths are the caller's.
   const here = (a: string) => resolve(process.env.INIT_CWD ?? process.cwd(), a);
-  const args = name === 'submit' || name === 'quote' ? rest.map(here) : name === 'pipeline' ? rest.map((a, i) => (i === 0 ? a : here(a))) : rest;
+  const args =
+    name === 'submit' || name === 'quote' ? rest.map(here)
+    : name === 'pipeline' ? rest.map((a, i) => (i === 0 ? a : here(a)))
+    : name === 'batch' && rest[0] === 'create' ? rest.map((a, i) => (i === 1 ? here(a) : a))
+    : rest;
   const threshold = Number(values.threshold);
   if (!(threshold > 0 && threshold <= 1)) fail(`--threshold: "${values.threshold}" is not a Jaccard similarity in (0, 1]`);
+  if (name === 'batch' && (values.help || !rest[0] || rest[0] === 'help')) {
+    process.stdout.write(batchUsage);
+    return 0;
+  }
   if (values.help || !name || name === 'help') {
     process.stdout.write(usage);
     return 0;
@@ -52,6 +123,7 @@ async function main(): Promise<number> {
   const command = commands[name];
   if (!command) fail(`unknown command "${name}"`);
   if (!values.tenant && !values['api-key']) fail('--tenant (or NIGHTSHIFT_TENANT) is required, or an --api-key that names it');
+  if (!values.scheduler) fail('--scheduler (or NIGHTSHIFT_SCHEDULER) is empty: give host:port');
   const extra: Partial<JobSpec> = {};
   if (values.deadline) {
     const at = Date.parse(values.deadline);
@@ -59,21 +131,23 @@ async function main(): Promise<number> {
     extra.deadline = toTimestamp(at);
   }
   const window = values['completion-window'];
-  if (window) {
-    const m = window.match(HOURS);
-    if (!m) fail(`--completion-window: "${window}" is not a duration like 24h, 90m or 2d`);
-    extra.completionWindowSeconds = Math.round(Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd']);
-  }
+  if (window) extra.completionWindowSeconds = seconds('--completion-window', window);
+  // batch create's name for it.
+  if (values.window) extra.completionWindowSeconds = seconds('--window', values.window);
   if (values.priority !== undefined) {
     if (!/^\d+$/.test(values.priority)) fail(`--priority: "${values.priority}" is not a whole number`);
     extra.priority = Number(values.priority);
   }
-  const client = new JobClient(values.scheduler!, values.tenant!, {
+  const connection = {
     ...(values.ca ? { credentials: channelCredentials({ ca: here(values.ca) }) } : {}),
     ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
-  });
+  };
+  const client = new JobClient(values.scheduler!, values.tenant!, connection);
+  const batches = new BatchClient(values.scheduler!, values.tenant!, connection);
   const ctx: Context = {
     client,
+    batches,
+    batch: batchFlags(values),
     json: values.json!,
     args,
     op: values.op,
@@ -95,6 +169,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     client.close();
+    batches.close();
   }
 }
 
@@ -116,4 +191,13 @@ function newKey(args: string[], tenant: string, role: string, workerList: string
   return 0;
 }
 
-void main().then((code) => process.exit(code));
+// A reader that went away (`nightshift batch results ID | head`) is not an error: stop, quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`nightshift: stdout: ${err.message}\n`);
+  process.exit(1);
+});
+process.stderr.on('error', () => undefined);
+
+// Exit once stdout has taken every line: a pipe's writes are asynchronous, and process.exit does not wait for them.
+void main().then((code) => process.stdout.write('', () => process.exit(code)));

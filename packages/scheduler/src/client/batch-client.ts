@@ -5,7 +5,7 @@ import {
   type CreateBatchRequest, type ListBatchesRequest, type ListBatchesResponse__Output,
 } from '@nightshift/proto';
 import { TENANT_HEADER } from '../api/index.js';
-import { ITEMS_STORED_HEADER } from '../api/batch-upload.js';
+import { BATCH_ID_HEADER, ITEMS_STORED_HEADER } from '../api/batch-upload.js';
 
 export const FINAL_BATCH_API_STATES = ['BATCH_STATE_SUCCEEDED', 'BATCH_STATE_FAILED', 'BATCH_STATE_CANCELLED'] as const;
 
@@ -14,8 +14,8 @@ export interface CreateOptions {
   itemsPerMessage?: number;
   /** Called as items are sent: the index of the next one, and how many the server held when the stream began. */
   onProgress?: (sent: number, stored: number) => void;
-  /** The server's word on how many items it holds, once it has read the header. */
-  onStored?: (stored: number) => void;
+  /** The server's word on how many items it holds, once it has read the header, and the batch's id. */
+  onStored?: (stored: number, batchId: string) => void;
 }
 
 /** A BatchService client for one tenant, with promises and async iterables instead of callbacks. */
@@ -51,16 +51,19 @@ export class BatchClient {
     const reply = new Promise<Batch__Output>((resolve, reject) => {
       call = this.raw.createBatch(this.metadata, (err: grpc.ServiceError | null, res?: Batch__Output) => (err ? reject(err) : resolve(res!)));
     });
-    const stored = new Promise<number>((resolve) => {
-      call.once('metadata', (md: grpc.Metadata) => resolve(Number(md.get(ITEMS_STORED_HEADER)[0] ?? 0)));
+    // Once answered (a closed batch found again by its key, or the upload refused), the rest of `items` is not read.
+    let answered = false;
+    reply.then(() => (answered = true), () => (answered = true));
+    const stored = new Promise<{ skip: number; id: string }>((resolve) => {
+      call.once('metadata', (md: grpc.Metadata) => resolve({ skip: Number(md.get(ITEMS_STORED_HEADER)[0] ?? 0), id: String(md.get(BATCH_ID_HEADER)[0] ?? '') }));
       // Answered (or failed) without metadata: nothing more is read.
-      reply.then(() => resolve(-1), () => resolve(-1));
+      reply.then(() => resolve({ skip: -1, id: '' }), () => resolve({ skip: -1, id: '' }));
     });
     const send = async (): Promise<void> => {
       call.write({ header });
-      const skip = await stored;
+      const { skip, id } = await stored;
       if (skip < 0) return;
-      opts.onStored?.(skip);
+      opts.onStored?.(skip, id);
       let index = 0;
       let group: BatchItem[] = [];
       let first = true;
@@ -72,6 +75,7 @@ export class BatchClient {
         if (!ok) await Promise.race([once(call, 'drain'), reply.catch(() => undefined)]);
       };
       for await (const item of items) {
+        if (answered) return;
         if (index++ < skip) continue;
         group.push(item);
         if (group.length >= per) {
