@@ -18,7 +18,8 @@ let env: Record<string, string>;
 let client: BatchClient;
 const dir = mkdtempSync(join(tmpdir(), 'ns-cli-batch-'));
 before(async () => {
-  sys = await startSystem('cli-batch', { workers: 1 });
+  // Small planning windows: an upload stores (and a resumed one skips) whole windows.
+  sys = await startSystem('cli-batch', { workers: 1, config: { batches: { planWindowItems: 2000 } } });
   env = { NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: 'acme' };
   client = new BatchClient(sys.scheduler.address, 'acme');
 });
