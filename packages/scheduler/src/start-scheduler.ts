@@ -189,7 +189,7 @@ function wireBatches(
     billing: new Billing(config.pricing, d.calendar, d.clock), periodOf: (tenant) => d.guardrails.period(tenant).id,
     onFinished: (b) => d.log.info({ batchId: b.id, tenant: b.tenant, items: b.items, succeeded: b.succeeded, failed: b.failed, cost: b.cost }, 'batch finished'),
   }, d.log);
-  const sweeper = new BatchSweeper(store, admission, units, d.clock, c.pollMs, d.log);
+  const sweeper = new BatchSweeper(store, admission, units, d.clock, c.pollMs, { uploadIdleMs: c.uploadIdleSeconds * 1000, retentionMs: config.jobs.retentionSeconds * 1000 }, d.log, (tenant, id) => ledger.release(tenant, id));
   const service = {
     items: new ItemStore(d.redis, config.prefix), planner, store, admission, cache: d.cache,
     planLimits: (op: string) => ({
@@ -197,7 +197,7 @@ function wireBatches(
       windowBytes: c.planWindowBytes,
       ...unitLimits(c, pool.budget('on-demand', op)),
     }), tokenizer: d.tokenizer, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
-    limits: { maxItems: c.maxItems, maxTokensPerItem: config.jobs.maxTokensPerJob }, resultsPerMessage: c.resultsPerMessage, pollMs: c.pollMs,
+    limits: { maxItems: c.maxItems, maxTokensPerItem: config.jobs.maxTokensPerJob, touchEveryMs: Math.min(10_000, (c.uploadIdleSeconds * 1000) / 4) }, resultsPerMessage: c.resultsPerMessage, pollMs: c.pollMs,
   };
   /** The newest 100 active batch objects, for metrics and the dashboard. */
   const status = async (): Promise<BatchObjectStatus[]> => {

@@ -2,7 +2,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { packTokens, resolveOp, type BatchItem, type BatchItemResult__Output, type OpSpec } from '@nightshift/proto';
+import { packTokens, resolveOp, type Batch__Output, type BatchItem, type BatchItemResult__Output, type OpSpec } from '@nightshift/proto';
+import { Redis } from 'ioredis';
+import { REDIS_URL } from './helpers/redis.js';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
 import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
@@ -244,3 +246,46 @@ interface BatchObjectSeen {
   unitsDone: number;
   quote: number;
 }
+
+test('an upload nobody adds to is cancelled after batches.uploadIdleSeconds, and a final batch is removed, every key of it, once its retention is over', async () => {
+  const sys = await startSystem('batch-retention', { workers: 1, config: { jobs: { retentionSeconds: 2 }, batches: { uploadIdleSeconds: 2, pollMs: 50, planWindowItems: 500 } } });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const items = corpus(2000, 8);
+  const done = await client.create({ ...header, idempotencyKey: 'kept-for-a-while' }, wire(items));
+  await client.wait(done.id);
+  // An upload whose client went away for good after a few windows.
+  await assert.rejects(
+    client.create({ ...header, idempotencyKey: 'abandoned' }, (async function* () {
+      yield* wire(items.slice(0, 1200));
+      await new Promise((r) => setTimeout(r, 200));
+      throw new Error('client gone');
+    })(), { itemsPerMessage: 100 }),
+    /client gone/,
+  );
+  const redis = new Redis(REDIS_URL);
+  try {
+    let abandoned: Batch__Output | undefined;
+    for (let i = 0; i < 200 && abandoned?.state !== 'BATCH_STATE_CANCELLED'; i++) {
+      abandoned = (await client.listBatches({ states: [], pageSize: 10, pageToken: '' })).batches.find((b) => b.idempotencyKey === 'abandoned');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(abandoned?.state, 'BATCH_STATE_CANCELLED');
+    assert.match(abandoned!.error, /upload abandoned: no items stored for 2 s/);
+    assert.ok(Number(abandoned!.items?.total) >= 1000, 'it keeps the windows it stored');
+    // Retention (2 s) over: the finished batch is gone, key by key.
+    let left = -1;
+    for (let i = 0; i < 200 && left !== 0; i++) {
+      left = (await redis.keys(`${sys.prefix}:{bo:${done.id}}*`)).length;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(left, 0);
+    const gone = await refusal(client.getBatch(done.id));
+    assert.equal(gone.code, grpc.status.NOT_FOUND);
+    assert.equal(await redis.get(`${sys.prefix}:{t:acme}:batch-idem:kept-for-a-while`), null, 'its idempotency key is free again');
+    assert.ok(!(await client.listBatches({ states: [], pageSize: 10, pageToken: '' })).batches.some((b) => b.id === done.id));
+  } finally {
+    await redis.quit();
+  }
+});

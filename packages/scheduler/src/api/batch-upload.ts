@@ -25,7 +25,7 @@ export interface UploadDeps {
   tokenizer: Tokenizer;
   /** Consulted a window at a time: an item computed before is not run again. */
   cache: ResultCache;
-  limits: { maxItems: number; maxTokensPerItem: number };
+  limits: { maxItems: number; maxTokensPerItem: number; touchEveryMs: number };
   log: Logger;
 }
 
@@ -50,6 +50,7 @@ export class BatchUpload {
   private pendingBytes = 0;
   private pendingFrom = 0;
   private limits!: PlanLimits;
+  private touchedAt = 0;
   private chain: Promise<void> = Promise.resolve();
   private waiting = 0;
   private answered = false;
@@ -148,6 +149,7 @@ export class BatchUpload {
     const fresh = items.slice(skip);
     this.next += skip;
     if (fresh.length === 0) return;
+    await this.touch();
     if (this.next + fresh.length > this.d.limits.maxItems) throw invalid(`a batch holds at most ${this.d.limits.maxItems} items`);
     const texts: string[] = [];
     for (const [i, it] of fresh.entries()) {
@@ -225,6 +227,14 @@ export class BatchUpload {
       this.at = { items: now?.items ?? 0, windows: now?.windows ?? 0, units: now?.units ?? 0 };
       if (this.at.items <= before) throw new ApiError(grpc.status.ABORTED, `batch ${this.id}: another upload with the same key is storing items (${this.at.items} now); resume from there`);
     }
+  }
+
+  /** Says the upload is alive (the sweeper cancels one idle for batches.uploadIdleSeconds), at most every few seconds. */
+  private async touch(): Promise<void> {
+    const now = Date.now();
+    if (now - this.touchedAt < this.d.limits.touchEveryMs) return;
+    this.touchedAt = now;
+    await this.d.store.redis.hset(this.d.store.keys.meta(this.id), 'touchedAt', now);
   }
 
   /** The window's items' results in the result cache, in one round trip (a miss, or the cache away, runs the item). */

@@ -71,8 +71,13 @@ export class BatchKeys {
     return `${this.prefix}:{t:${tenant}}:batch-charged:${id}`;
   }
 
-  /** Batches not yet final, all tenants (ZSET: id → tenant-free score, its creation time), for the sweeper. */
+  /** Batches not yet final, all tenants (ZSET: id → its creation time), for the sweeper. */
   active(): string {
-    return `${this.prefix}:batches:active`;
+    return `${this.prefix}:{batches}:active`;
+  }
+
+  /** Final batches (ZSET: id → when they ended), removed once their retention is over. */
+  retired(): string {
+    return `${this.prefix}:{batches}:retired`;
   }
 }

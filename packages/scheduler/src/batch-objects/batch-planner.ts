@@ -71,7 +71,8 @@ local m = redis.call('HMGET', KEYS[1], 'state', 'items', 'planned')
 local items, planned = tonumber(m[2] or '0'), tonumber(m[3] or '0')
 if m[1] ~= 'UPLOADING' then return {-1, items, planned} end
 if items ~= tonumber(ARGV[2]) or planned ~= tonumber(ARGV[1]) then return {0, items, planned} end
-redis.call('HSET', KEYS[1], 'planned', planned + 1, 'items', items + tonumber(ARGV[3]))
+local now = redis.call('TIME')
+redis.call('HSET', KEYS[1], 'planned', planned + 1, 'items', items + tonumber(ARGV[3]), 'touchedAt', now[1] * 1000 + math.floor(now[2] / 1000))
 redis.call('HINCRBY', KEYS[1], 'units', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'duplicates', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[6])

@@ -43,6 +43,8 @@ export interface BatchRecord {
   createdAt: number;
   startedAt: number;
   finishedAt: number;
+  /** When its upload last stored items (its creation, before any). */
+  touchedAt: number;
 }
 
 const num = (v: string | undefined): number => (v ? Number(v) : 0);
@@ -82,6 +84,7 @@ export function parseBatch(h: Record<string, string>): BatchRecord | undefined {
     createdAt: num(h.createdAt),
     startedAt: num(h.startedAt),
     finishedAt: num(h.finishedAt),
+    touchedAt: num(h.touchedAt) || num(h.createdAt),
   };
 }
 
@@ -92,7 +95,7 @@ export function batchEta(b: BatchRecord, now: number): number {
   return Math.round(now + (b.paddedTokens - b.paddedDone) / rate);
 }
 
-/** Moves the batch from one of ARGV[1] (comma-separated) to ARGV[2] with the fields ARGV[3…]; 1 when moved. KEYS: meta, active. */
+/** Moves the batch from one of ARGV[1] (comma-separated) to ARGV[2] with the fields ARGV[3…]; 1 when moved. KEYS: meta. */
 const MOVE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return -1 end
@@ -100,7 +103,6 @@ local ok = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then ok = true end end
 if not ok then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 3))
-if ARGV[2] == 'SUCCEEDED' or ARGV[2] == 'FAILED' or ARGV[2] == 'CANCELLED' then redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id')) end
 return 1
 `;
 
@@ -108,7 +110,7 @@ return 1
  * Stores unit ARGV[1]'s results once: a unit run again (its dispatcher died after the store)
  * changes nothing. Counts its items, adds its cost, and moves the batch on: RUNNING at its first
  * unit, SUCCEEDED at its last (unless cancelled meanwhile: a cancelled batch keeps the results it
- * got). KEYS: meta, done, results, unit, active. ARGV: unit, results, succeeded, failed, cost,
+ * got). KEYS: meta, done, results, unit. ARGV: unit, results, succeeded, failed, cost,
  * padded, now. {stored (0|1), finished (0|1)}.
  */
 const SETTLE = `
@@ -124,7 +126,6 @@ local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'id')
 if m[1] == 'QUEUED' then redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'startedAt', ARGV[7]) m[1] = 'RUNNING' end
 if m[1] == 'RUNNING' and done >= tonumber(m[2]) then
   redis.call('HSET', KEYS[1], 'state', 'SUCCEEDED', 'finishedAt', ARGV[7])
-  redis.call('ZREM', KEYS[5], m[3])
   return {1, 1}
 end
 return {1, 0}
@@ -162,16 +163,56 @@ export class BatchStore {
   }
 
   async move(id: string, from: readonly BatchState[], to: BatchState, fields: Record<string, string | number> = {}): Promise<boolean> {
-    const r = await this.redis.eval(MOVE, 2, this.keys.meta(id), this.keys.active(), from.join(','), to, ...Object.entries(fields).flat());
-    return r === 1;
+    const moved = (await this.redis.eval(MOVE, 1, this.keys.meta(id), from.join(','), to, ...Object.entries(fields).flat())) === 1;
+    if (moved && FINAL_BATCH_STATES.has(to)) await this.retire(id);
+    return moved;
+  }
+
+  /**
+   * A final batch leaves the active set for the retired one, where the sweeper finds it once its
+   * retention is over. (Not in the move's script: the sets are under no batch's tag. A crash between
+   * them leaves a final batch in the active set, which the sweeper retires.)
+   */
+  async retire(id: string, at = Date.now()): Promise<void> {
+    await this.redis.multi().zadd(this.keys.retired(), at, id).zrem(this.keys.active(), id).exec();
+  }
+
+  /** Batches retired before `before`, oldest first (at most `limit`). */
+  async retiredBefore(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.retired(), '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * Removes every key of a retired batch: its record, windows, units, results; its idempotency key
+   * and its place in its tenant's list. What is left of a reservation was released when it ended.
+   */
+  async purge(id: string): Promise<void> {
+    const h = await this.redis.hmget(this.keys.meta(id), 'tenant', 'idempotencyKey', 'planned', 'units');
+    const [tenant, key] = [h[0], h[1]];
+    const windows = Number(h[2] ?? 0);
+    const units = Number(h[3] ?? 0);
+    const k = this.keys;
+    const all = [
+      k.meta(id), k.done(id), k.planner(id),
+      ...Array.from({ length: windows }, (_, w) => [k.window(id, w), k.cached(id, w)]).flat(),
+      ...Array.from({ length: units }, (_, u) => [k.unit(id, u), k.results(id, u)]).flat(),
+    ];
+    for (let i = 0; i < all.length; i += 500) await this.redis.unlink(...all.slice(i, i + 500));
+    if (tenant) {
+      // The key is let go only if it still names this batch.
+      if (key && (await this.redis.get(k.idempotency(tenant, key))) === id) await this.redis.unlink(k.idempotency(tenant, key));
+      await this.redis.zrem(k.list(tenant), id);
+    }
+    await this.redis.zrem(k.retired(), id);
   }
 
   async settle(id: string, unit: number, r: { results: Buffer; succeeded: number; failed: number; cost: number; padded: number }): Promise<{ stored: boolean; finished: boolean }> {
     const k = this.keys;
     const out = (await this.redis.eval(
-      SETTLE, 5, k.meta(id), k.done(id), k.results(id, unit), k.unit(id, unit), k.active(),
+      SETTLE, 4, k.meta(id), k.done(id), k.results(id, unit), k.unit(id, unit),
       unit, r.results, r.succeeded, r.failed, r.cost, r.padded, Date.now(),
     )) as [number, number];
+    if (out[1] === 1) await this.retire(id);
     return { stored: out[0] === 1, finished: out[1] === 1 };
   }
 

@@ -2,13 +2,15 @@ import type { Logger } from '@nightshift/proto';
 import { throttled } from '@nightshift/proto';
 import type { Clock } from '../clock/index.js';
 import type { BatchAdmission } from './batch-admission.js';
-import type { BatchStore } from './batch-record.js';
+import { FINAL_BATCH_STATES, type BatchStore } from './batch-record.js';
 import type { UnitQueue } from './unit-queue.js';
 
 /**
  * Keeps every active batch moving, on every replica: admits batches whose admission stopped (a
- * scheduler killed while planning), releases deferred batches whose turn came, tops up units of
+ * scheduler killed while admitting), releases deferred batches whose turn came, tops up units of
  * running batches, and now and then queues again units a dead replica released but never queued.
+ * It also ends what would otherwise stay for ever: an upload nobody has added to for
+ * `uploadIdleMs` is cancelled, and a final batch is removed once its retention is over.
  * Each step is safe on several replicas at once.
  */
 export class BatchSweeper {
@@ -22,7 +24,10 @@ export class BatchSweeper {
     private readonly units: UnitQueue,
     private readonly clock: Clock,
     private readonly everyMs: number,
+    private readonly limits: { uploadIdleMs: number; retentionMs: number },
     private readonly log: Logger,
+    /** Releases what a batch still holds reserved, once it is cancelled here. */
+    private readonly release: (tenant: string, id: string) => Promise<unknown>,
   ) {}
 
   start(): void {
@@ -41,12 +46,23 @@ export class BatchSweeper {
 
   async sweep(): Promise<void> {
     const deep = this.sweeps++ % 20 === 0;
+    const now = this.clock.now();
     for (const id of await this.store.active()) {
       const b = await this.store.get(id);
-      if (!b) continue;
-      if (b.state === 'VALIDATING') {
+      if (!b || FINAL_BATCH_STATES.has(b.state)) {
+        // Ended by a replica that died before it retired it.
+        await this.store.retire(id, b?.finishedAt || Date.now());
+        continue;
+      }
+      if (b.state === 'UPLOADING' && Date.now() - b.touchedAt > this.limits.uploadIdleMs) {
+        const why = `upload abandoned: no items stored for ${Math.round(this.limits.uploadIdleMs / 1000)} s`;
+        if (await this.store.move(id, ['UPLOADING'], 'CANCELLED', { error: why, finishedAt: Date.now() })) {
+          await this.release(b.tenant, id);
+          this.log.info({ batchId: id, tenant: b.tenant, items: b.items }, 'abandoned upload cancelled');
+        }
+      } else if (b.state === 'VALIDATING') {
         await this.admission.admit(id).catch((err: unknown) => this.log.debug({ err, batchId: id }, 'batch not admitted in the sweep'));
-      } else if (b.state === 'DEFERRED' && b.plannedStart <= this.clock.now()) {
+      } else if (b.state === 'DEFERRED' && b.plannedStart <= now) {
         if (await this.store.move(id, ['DEFERRED'], 'QUEUED')) this.log.info({ batchId: id, window: b.plannedWindow }, 'deferred batch released');
         await this.units.release(b);
       } else if (b.state === 'QUEUED' || b.state === 'RUNNING') {
@@ -54,5 +70,6 @@ export class BatchSweeper {
         if (deep) await this.units.requeue(b);
       }
     }
+    if (deep) for (const id of await this.store.retiredBefore(Date.now() - this.limits.retentionMs, 100)) await this.store.purge(id);
   }
 }

@@ -10,15 +10,10 @@ export interface UploadProgress {
   units: number;
 }
 
-/**
- * Makes the batch's record in state UPLOADING with the fields ARGV[3…] (name, value, …), unless it
- * exists, and lists it as active (ARGV[1]: id, ARGV[2]: creation time); 1 when made.
- * KEYS: meta, active. (The tenant's list is written apart: it sits under the tenant's tag.)
- */
+/** Makes the batch's record in state UPLOADING with the fields ARGV (name, value, …), unless it exists; 1 when made. KEYS: meta. */
 const OPEN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'UPLOADING', unpack(ARGV, 3))
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'UPLOADING', unpack(ARGV))
 return 1
 `;
 
@@ -50,9 +45,12 @@ export class ItemStore {
     // One script: a batch already made (or closed) keeps what it has; a new one gets all its fields at once.
     const now = Date.now();
     const fields = Object.entries({ ...header, id, tenant, idempotencyKey, items: '0', planned: '0', units: '0', tokens: '0', createdAt: String(now) }).flat();
-    const made = (await this.redis.eval(OPEN, 2, this.keys.meta(id), this.keys.active(), id, now, ...fields)) === 1;
-    // Listed after it exists, so that a list never names a batch that is not there (a repeat lists it again).
-    if (made || won) await this.redis.zadd(this.keys.list(tenant), 'NX', now, id);
+    const made = (await this.redis.eval(OPEN, 1, this.keys.meta(id), ...fields)) === 1;
+    // Listed after it exists (each list sits under a tag of its own), so that a list never names a batch
+    // that is not there; every open lists it again, so a crash between the writes leaves nothing out.
+    const [state] = await this.redis.hmget(this.keys.meta(id), 'state');
+    await this.redis.zadd(this.keys.list(tenant), 'NX', now, id);
+    if (state === 'UPLOADING') await this.redis.zadd(this.keys.active(), 'NX', now, id);
     return { id, created: made };
   }
 

@@ -261,6 +261,8 @@ export const schedulerConfigSchema = z.object({
       unitsAhead: z.coerce.number().int().min(1).default(4),
       /** Results in one GetBatchResults message. */
       resultsPerMessage: z.coerce.number().int().min(1).max(4096).default(256),
+      /** An upload that stores nothing for this long is cancelled (a client that went away for good). */
+      uploadIdleSeconds: z.coerce.number().int().min(1).default(86_400),
       /** How often WatchBatch and GetBatchResults look again, and the sweeper releases units and deferred batches, ms. */
       pollMs: z.coerce.number().int().min(10).default(250),
     })
