@@ -24,8 +24,9 @@ const require = createRequire(import.meta.url);
  * job by about a tenth in `BENCH_QUICK=minhash pnpm bench:batching`.
  */
 export const SCHEDULER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
-// Run from source (through tsx) when we run from source ourselves, else the built files.
-const fromSource = import.meta.url.endsWith('.ts');
+// Run from source (through tsx) when we run from source ourselves, else the built files; NIGHTSHIFT_SERVICES=dist
+// runs the built files in any case (a bench that measures memory: tsx alone holds some 200 MB).
+const fromSource = import.meta.url.endsWith('.ts') && process.env.NIGHTSHIFT_SERVICES !== 'dist';
 
 function entry(pkg: 'worker' | 'scheduler'): string[] {
   const dir = pkg === 'scheduler' ? fileURLToPath(new URL('../..', import.meta.url)) : dirname(require.resolve('@nightshift/worker/package.json'));
