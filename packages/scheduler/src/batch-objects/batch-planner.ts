@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { OpName } from '@nightshift/proto';
 import { predictSeconds, type ModelSource } from '../pricing/index.js';
@@ -61,16 +62,30 @@ function packCached(results: readonly CachedResult[]): ItemResults {
 
 /**
  * Commits planning window ARGV[1], if the upload is open and holds exactly ARGV[2] items: its units,
- * its record, and the running totals. A window sent twice (by a client's dead stream and the one
- * that resumed it) is refused; the reply says where the upload stands.
- * KEYS: meta, window, cached, units… ARGV: w, first, items, units, duplicates, tokens, padded, cached, classes (n, name, seconds…),
- * window, cached results ('' for none), units… {1 | 0 | -1 (closed), items, windows}
+ * its record and its cached results (staged under temporary keys, renamed here: a rename moves a
+ * value without copying it, where a script's argument would be copied into Lua), and the running
+ * totals. A window sent twice (by a client's dead stream and the one that resumed it) is refused,
+ * its staged values dropped; the reply says where the upload stands.
+ * KEYS: meta, then pairs (staged, final) for the window, the cached results ('' staged: none) and
+ * each unit. ARGV: w, first, items, units, duplicates, tokens, padded, cached, classes (n, name, seconds…).
+ * {1 | 0 | -1 (closed), items, windows}
  */
 const COMMIT = `
 local m = redis.call('HMGET', KEYS[1], 'state', 'items', 'planned')
 local items, planned = tonumber(m[2] or '0'), tonumber(m[3] or '0')
+local ok = m[1] == 'UPLOADING' and items == tonumber(ARGV[2]) and planned == tonumber(ARGV[1])
+for k = 2, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[k]) == 1 then
+    if ok then
+      redis.call('RENAME', KEYS[k], KEYS[k + 1])
+      redis.call('PERSIST', KEYS[k + 1])
+    else
+      redis.call('DEL', KEYS[k])
+    end
+  end
+end
 if m[1] ~= 'UPLOADING' then return {-1, items, planned} end
-if items ~= tonumber(ARGV[2]) or planned ~= tonumber(ARGV[1]) then return {0, items, planned} end
+if not ok then return {0, items, planned} end
 local now = redis.call('TIME')
 redis.call('HSET', KEYS[1], 'planned', planned + 1, 'items', items + tonumber(ARGV[3]), 'touchedAt', now[1] * 1000 + math.floor(now[2] / 1000))
 redis.call('HINCRBY', KEYS[1], 'units', ARGV[4])
@@ -83,12 +98,11 @@ if tonumber(ARGV[8]) > 0 then
 end
 local n = tonumber(ARGV[9])
 for i = 1, n do redis.call('HINCRBYFLOAT', KEYS[1], 'seconds:' .. ARGV[8 + 2 * i], ARGV[9 + 2 * i]) end
-local a = 10 + 2 * n
-redis.call('SET', KEYS[2], ARGV[a])
-if ARGV[a + 1] ~= '' then redis.call('SET', KEYS[3], ARGV[a + 1]) end
-for k = 4, #KEYS do redis.call('SET', KEYS[k], ARGV[a + k - 2]) end
 return {1, items + tonumber(ARGV[3]), planned + 1}
 `;
+
+/** How long a staged value lives if its commit never comes (a scheduler killed between the two). */
+const STAGED_SECONDS = 3600;
 
 const MAX_SAME_HASH = 8;
 
@@ -200,11 +214,21 @@ export class BatchPlanner {
 
   /** Stores planned window `w` if the upload holds exactly `p.first` items; else where it stands. */
   async commit(id: string, w: number, p: PlannedWindow): Promise<{ stored: boolean; open: boolean; items: number; windows: number }> {
-    const unitKeys = p.units.map((_, i) => this.keys.unit(id, p.unitFrom + i));
+    // Staged first, each value a plain SET (Redis keeps a large argument as the value itself), then renamed by the script.
+    const stage = randomUUID();
+    const values: Array<[string, Buffer]> = [
+      [this.keys.window(id, w), p.window],
+      ...(p.cachedResults ? [[this.keys.cached(id, w), p.cachedResults] as [string, Buffer]] : []),
+      ...p.units.map((u, i) => [this.keys.unit(id, p.unitFrom + i), u] as [string, Buffer]),
+    ];
+    const staged = values.map(([key]) => `${key}:staged:${stage}`);
+    // Sent one by one, not as a pipeline: a pipeline copies all its commands into one more buffer.
+    await Promise.all(values.map(([, value], i) => this.redis.set(staged[i]!, value, 'EX', STAGED_SECONDS)));
     const classes = Object.entries(p.seconds).flat().map(String);
+    const pairs = values.flatMap(([key], i) => [staged[i]!, key]);
     const r = (await this.redis.eval(
-      COMMIT, 3 + unitKeys.length, this.keys.meta(id), this.keys.window(id, w), this.keys.cached(id, w), ...unitKeys,
-      w, p.first, p.items, p.units.length, p.duplicates, p.tokens, p.paddedTokens, p.cached, classes.length / 2, ...classes, p.window, p.cachedResults ?? '', ...p.units,
+      COMMIT, 1 + pairs.length, this.keys.meta(id), ...pairs,
+      w, p.first, p.items, p.units.length, p.duplicates, p.tokens, p.paddedTokens, p.cached, classes.length / 2, ...classes,
     )) as [number, number, number];
     return { stored: r[0] === 1, open: r[0] !== -1, items: r[1], windows: r[2] };
   }

@@ -107,15 +107,14 @@ return 1
 `;
 
 /**
- * Stores unit ARGV[1]'s results once: a unit run again (its dispatcher died after the store)
- * changes nothing. Counts its items, adds its cost, and moves the batch on: RUNNING at its first
- * unit, SUCCEEDED at its last (unless cancelled meanwhile: a cancelled batch keeps the results it
- * got). KEYS: meta, done, results, unit. ARGV: unit, results, succeeded, failed, cost,
- * padded, now. {stored (0|1), finished (0|1)}.
+ * Counts unit ARGV[1]'s results once (stored before, under KEYS[3]): a unit run again (its
+ * dispatcher died after this) changes nothing. Counts its items, adds its cost, and moves the batch
+ * on: RUNNING at its first unit, SUCCEEDED at its last (unless cancelled meanwhile: a cancelled
+ * batch keeps the results it got). KEYS: meta, done, results, unit. ARGV: unit, (unused), succeeded,
+ * failed, cost, padded, now. {counted (0|1), finished (0|1)}.
  */
 const SETTLE = `
 if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return {0, 0} end
-redis.call('SET', KEYS[3], ARGV[2])
 redis.call('DEL', KEYS[4])
 redis.call('HINCRBY', KEYS[1], 'succeeded', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'failed', ARGV[4])
@@ -208,9 +207,11 @@ export class BatchStore {
 
   async settle(id: string, unit: number, r: { results: Buffer; succeeded: number; failed: number; cost: number; padded: number }): Promise<{ stored: boolean; finished: boolean }> {
     const k = this.keys;
+    // A plain SET (no copy into a script); a unit run twice stores the same results twice.
+    await this.redis.set(k.results(id, unit), r.results);
     const out = (await this.redis.eval(
       SETTLE, 4, k.meta(id), k.done(id), k.results(id, unit), k.unit(id, unit),
-      unit, r.results, r.succeeded, r.failed, r.cost, r.padded, Date.now(),
+      unit, '', r.succeeded, r.failed, r.cost, r.padded, Date.now(),
     )) as [number, number];
     if (out[1] === 1) await this.retire(id);
     return { stored: out[0] === 1, finished: out[1] === 1 };
