@@ -180,15 +180,15 @@ test('pipeline schedule: runs on its cron, never two at once, each run with its 
   assert.throws(() => schedulePipeline('every night', out, async () => undefined, console as never), /not a cron expression/);
 });
 
-test('a pipeline run killed (kill -9) mid-upload and run again sends only the rest: one batch, every document once, in input order', async (t) => {
+test('a pipeline run killed (kill -9) mid-upload and run again sends only the rest: one batch, every document once, in input order; the same corpus as a new run comes from the result cache', async () => {
   const rand = seededRandom(7);
   const word = () => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => String.fromCharCode(97 + Math.floor(rand() * 26))).join('');
-  // About 300 tokens a document: the upload stores a chunk (1 MiB of tokens) every 900 documents or so.
   const n = 3000;
   const texts = Array.from({ length: n }, () => Array.from({ length: 100 }, word).join(' '));
   const corpus = join(dir, 'resume.jsonl');
   writeFileSync(corpus, `${texts.map((text, i) => JSON.stringify({ custom_id: `d${i}`, text })).join('\n')}\n`);
-  const sys = await startSystem('pipeline-resume', { workers: 1 });
+  // Small planning windows: the upload commits (and a resumed one skips) every 500 documents.
+  const sys = await startSystem('pipeline-resume', { workers: 1, config: { batches: { planWindowItems: 500 } } });
   systems.push(sys);
   const batches = batchClient(sys, 'nightly');
   const env = { ...process.env, NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: 'nightly' };
@@ -234,7 +234,11 @@ test('a pipeline run killed (kill -9) mid-upload and run again sends only the re
   assert.equal(batch.items?.total, String(n), 'every document stored once: none lost, none twice');
   assert.equal(batch.items?.succeeded, String(n));
   assert.equal(batch.unitsDone, batch.units);
-  const results = (f: string) => readFileSync(join(f, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; result: number[] });
+  const results = (f: string) =>
+    readFileSync(join(f, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => {
+      const r = JSON.parse(l) as { custom_id: string; result: number[] };
+      return { custom_id: r.custom_id, result: r.result };
+    });
   const got = results(outA);
   assert.deepEqual(got.map((r) => r.custom_id), texts.map((_, i) => `d${i}`));
   const spec = resolveOp('minhash', null) as OpSpec;
@@ -249,14 +253,16 @@ test('a pipeline run killed (kill -9) mid-upload and run again sends only the re
   assert.equal((await listed()).length, 1);
   assert.deepEqual(results(outA), got);
 
-  await t.test('the same corpus as a new run (another folder) comes wholly from the result cache', { todo: 'the batch path does not consult the result cache yet (issue 18)' }, async () => {
-    const outB = join(dir, 'resume-b');
-    assert.equal((await run(outB)).code, 0);
-    const cachedReport = JSON.parse(readFileSync(join(outB, 'report.json'), 'utf8')) as Record<string, number>;
-    assert.equal(cachedReport.cached, n);
-    assert.equal(cachedReport.resumed, 0);
-    assert.equal(cachedReport.units, 0);
-    assert.equal(cachedReport.cost, 0);
-    assert.deepEqual(results(outB), got);
-  });
+  // The same corpus as a new run (another folder): a second batch, every result from the cache, nothing computed, nothing spent.
+  const outB = join(dir, 'resume-b');
+  assert.equal((await run(outB)).code, 0);
+  const cachedReport = JSON.parse(readFileSync(join(outB, 'report.json'), 'utf8')) as Record<string, number | string>;
+  assert.notEqual(cachedReport.batchId, cut.id);
+  assert.equal(cachedReport.cached, n);
+  assert.equal(cachedReport.resumed, 0);
+  assert.equal(cachedReport.units, 0);
+  assert.equal(cachedReport.cost, 0);
+  assert.deepEqual(results(outB), got);
+  assert.equal((await listed()).length, 2);
+  assert.deepEqual((await sys.client('nightly').listAllJobs()).map((j) => j.id), [], 'still no jobs');
 });

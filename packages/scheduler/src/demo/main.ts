@@ -124,8 +124,9 @@ async function main(): Promise<number> {
 }
 
 /**
- * The first few documents of the corpus as interactive jobs (Submit), sent while batch `batchId`
- * runs, each followed to its end: how long it took, and how far the batch had come by then.
+ * Interactive jobs (Submit), sent while batch `batchId` runs: the opening of each of the first few
+ * documents (not a whole document, which the batch may have put in the result cache already),
+ * each followed to its end: how long it took, and how far the batch had come by then.
  */
 async function runInteractive(client: JobClient, corpus: string, op: string, batchId: string, batches: BatchClient): Promise<InteractiveJob[]> {
   const docs: Array<{ customId: string; text: string }> = [];
@@ -133,12 +134,13 @@ async function runInteractive(client: JobClient, corpus: string, op: string, bat
   return Promise.all(
     docs.map(async (d) => {
       const start = performance.now();
-      const job = await client.submit({ op, text: d.text, clientRef: d.customId });
+      const customId = `${d.customId}:head`;
+      const job = await client.submit({ op, text: d.text.slice(0, 400), clientRef: customId });
       let final: Job__Output['state'] = job.state;
       for await (const e of client.watchJobs([job.id], FINAL_API_STATES)) final = e.state;
       const seconds = (performance.now() - start) / 1000;
       const b = await batches.getBatch(batchId);
-      return { customId: d.customId, state: final.replace('JOB_STATE_', ''), seconds, batchUnitsDone: b.unitsDone, batchUnits: b.units };
+      return { customId, state: final.replace('JOB_STATE_', ''), seconds, batchUnitsDone: b.unitsDone, batchUnits: b.units };
     }),
   );
 }
