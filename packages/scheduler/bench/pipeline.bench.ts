@@ -1,15 +1,16 @@
-// pnpm bench:pipeline — the nightly pipeline (`nightshift pipeline run`) on a generated corpus of
-// 50,000 documents through the whole local stack (its own redis-server, the scheduler and two
-// worker processes, as deployed), against the ceiling: one process tokenizing the same corpus and
-// calling the same native kernel on length-sorted batches, with no queue. Prints a table;
-// BENCHMARKS.md records it.
+// pnpm bench:pipeline — the nightly pipeline (`nightshift pipeline run`: the corpus uploaded as one
+// batch, its results read back in input order) on a generated corpus of 50,000 documents
+// (BENCH_DOCS) through the whole local stack (its own redis-server, the scheduler and two worker
+// processes, as deployed), against the ceiling: one process tokenizing the same corpus and calling
+// the same native kernel on length-sorted batches, with no queue. Prints a table; BENCHMARKS.md
+// records it.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { seededRandom } from '@nightshift/proto';
-import { JobClient } from '../src/index.js';
+import { BatchClient } from '../src/index.js';
 import { runPipeline } from '../src/pipeline/index.js';
 import { readCorpus } from '../src/pipeline/corpus.js';
 import { startRedisServer } from '../src/devtools/redis-server.js';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     for (const op of ['minhash', 'embed'] as const) {
       // A scheduler (and so a result cache) of its own for each op: nothing is answered from an earlier run.
       const scheduler = await startSchedulerProcess(redis.url, `bench-pipeline-${op}`, workers);
-      const client = new JobClient(scheduler.ready.address, 'nightly');
+      const client = new BatchClient(scheduler.ready.address, 'nightly');
       const marks: Record<string, number> = {};
       const t0 = performance.now();
       const report = await runPipeline(client, {
@@ -92,8 +93,8 @@ async function main(): Promise<void> {
         best.seconds.toFixed(1),
         best.tokenizeSeconds.toFixed(1),
         (best.seconds / untilResults).toFixed(2),
-        `${report.batches} / ${report.paddingEfficiency.toFixed(3)}`,
-        `$${report.cost.toPrecision(3)} / $${report.aloneOnDemandCost.toPrecision(3)}`,
+        `${report.units} / ${report.paddingEfficiency.toFixed(3)}`,
+        `$${report.cost.toPrecision(3)} / $${report.quoted.toPrecision(3)}`,
         report.duplicatePairs !== undefined ? `${report.duplicatePairs} in ${report.duplicateClusters}` : '',
       ]);
       process.stderr.write('.');
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   process.stderr.write('\n');
   say(
     table(
-      ['op', 'pipeline docs/s / tok/s', 'pipeline s', 'all submitted s', 'last result s', 'ceiling docs/s / tok/s', 'ceiling s', 'of it tokenizing s', 'pipeline ÷ ceiling', 'batches / padding', 'cost / alone on demand', 'near-dup pairs in clusters'],
+      ['op', 'pipeline docs/s / tok/s', 'pipeline s', 'all uploaded s', 'last result s', 'ceiling docs/s / tok/s', 'ceiling s', 'of it tokenizing s', 'pipeline ÷ ceiling', 'units / padding', 'cost / quote', 'near-dup pairs in clusters'],
       rows,
     ),
   );

@@ -79,9 +79,9 @@ test('nightshift submit, watch, status, list, cancel, quote and usage against a 
   const out = join(dir, 'run');
   const run = await nightshift(['pipeline', 'run', folder, '--op', 'embed', '--out', out, '--completion-window', '24h'], env);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /^3 documents, \d+ tokens, \d+ batches, padding efficiency [\d.]+, [\d.]+ s\n/);
+  assert.match(run.stdout, /^batch \S+: 3 documents, \d+ tokens, 1 units, padding efficiency [\d.]+, [\d.]+ s \(\d+ documents\/s\)\n/);
   assert.match(run.stdout, /\nreused: 0 from an earlier run of this pipeline, 0 from the result cache, 0 repeats within the corpus\n/);
-  assert.match(run.stdout, /\ncost \$[\d.e-]+; each document alone on demand would have cost \$[\d.e-]+\n/);
+  assert.match(run.stdout, /\ncost \$[\d.e-]+ against a quote of \$[\d.e-]+ \(\S+\)\n/);
   const ids = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
   assert.deepEqual(ids, ['a.txt', join('b', 'c.txt'), 'b.txt'], 'depth first, names in order');
   assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).documents, 3);

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 
-test('the demo runs the whole system on a corpus, prints its report, exits 0 and leaves no keys behind', async () => {
+test('the demo runs the whole system on a corpus as one batch per op, with a few interactive jobs beside, prints its report, exits 0 and leaves no keys behind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ns-demo-'));
   try {
     const docs = readFileSync(join(pkg, 'samples/corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
@@ -21,9 +21,18 @@ test('the demo runs the whole system on a corpus, prints its report, exits 0 and
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 0, out);
-    assert.match(out, /jobs {12}24 \(24 SUCCEEDED\)/);
-    assert.match(out, /documents {7}12/);
-    assert.match(out, /batches {9}\d+/);
+    assert.match(out, /batches {9}2 \(one per op, the whole corpus in each\)/);
+    assert.match(out, /documents {7}12\n/);
+    // Each op's batch: its id, the 12 documents, its units, padding, cost against its quote, upload, ETA and run time.
+    const ids = ['minhash', 'embed'].map((op) => {
+      const m = new RegExp(`\\n  ${op} +(\\S{36}) +12 +(\\d+) +[\\d.]+% +\\$[\\d.e-]+ / \\$[\\d.e-]+ +[\\d.]+ +[\\d.]+ / [\\d.]+ +\\d+\\n`).exec(out);
+      assert.ok(m, `${op}'s batch line in:\n${out}`);
+      assert.ok(Number(m[2]) >= 1 && Number(m[2]) <= 12, `${m[2]} units`);
+      return m[1]!;
+    });
+    assert.notEqual(ids[0], ids[1]);
+    // Interactive jobs beside the first batch: the Jobs API, as before.
+    assert.match(out, new RegExp(`\\n  jobs {12}3 \\(3 SUCCEEDED\\), interactive, sent next to the minhash batch ${ids[0]}:\\n( {4}\\S+ +SUCCEEDED +[\\d.]+ s, the batch then at \\d+/\\d+ units\\n){3}`));
     for (const op of ['minhash', 'embed']) assert.match(out, new RegExp(`\\n  ${op} +12 `));
     assert.match(out, /\n  minhash +12 +0\/0\/0 +\$[\d.e-]+ +\$[\d.e-]+ +\d+ pairs in \d+ clusters/);
     // The pipeline wrote its results, in input order.

@@ -50,7 +50,7 @@ export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--
   quote --op OP (--text T | FILE)   what a job would cost in each window
   usage               spend, reservations and budget, this period and the last
   pipeline run SOURCE --op minhash|embed --out DIR [--threshold 0.8] [--completion-window 24h]
-                      a folder (a document a file) or JSONL ({custom_id, text}) through the whole system:
+                      a folder (a document a file) or JSONL ({custom_id, text}) through the whole system as one batch:
                       DIR/results.jsonl in input order, DIR/clusters.jsonl (minhash), DIR/report.json
   pipeline schedule SOURCE --cron "0 22 * * *" --op … --out DIR
                       the same on a schedule (UTC), never two runs at once, each in DIR/<start time>
@@ -186,7 +186,7 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
       const op = c.op;
       const log = { info: (o: object, m: string) => c.err(`${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => c.err(`${m} ${JSON.stringify(o)}`) };
       const s = schedulePipeline(c.cron, c.outDir, async (dir) => {
-        const report = await runPipeline(c.client, { source, op, out: dir, threshold: c.threshold, extra: c.extra });
+        const report = await runPipeline(c.batches, { source, op, out: dir, threshold: c.threshold, extra: c.extra });
         c.out(JSON.stringify({ dir, ...report }));
       }, log as never);
       c.err(`pipeline scheduled: ${c.cron} (UTC); runs under ${c.outDir}; stop with Ctrl-C or SIGTERM`);
@@ -201,7 +201,7 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
     const bar: Partial<Record<'submit' | 'run', SingleBar>> = {};
     const said = { submit: 0, run: 0 };
     let allSubmitted = false;
-    const report = await runPipeline(c.client, {
+    const report = await runPipeline(c.batches, {
       source, op: c.op, out: c.outDir, threshold: c.threshold, extra: c.extra,
       progress: (p, done, total) => {
         if (p === 'submit' && done === total) allSubmitted = true;
@@ -223,9 +223,9 @@ export const commands: Record<string, (c: Context) => Promise<number>> = {
     if (c.json) c.out(JSON.stringify(report));
     else {
       for (const s of report.skipped) c.err(`skipped ${s}`);
-      c.out(`${report.documents} documents, ${report.tokens} tokens, ${report.batches} batches, padding efficiency ${report.paddingEfficiency.toFixed(3)}, ${report.seconds.toFixed(1)} s`);
+      c.out(`batch ${report.batchId}: ${report.documents} documents, ${report.tokens} tokens, ${report.units} units, padding efficiency ${report.paddingEfficiency.toFixed(3)}, ${report.seconds.toFixed(1)} s (${report.documentsPerSecond.toFixed(0)} documents/s)`);
       c.out(`reused: ${report.resumed} from an earlier run of this pipeline, ${report.cached} from the result cache, ${report.repeated} repeats within the corpus`);
-      c.out(`cost ${usd(report.cost)}; each document alone on demand would have cost ${usd(report.aloneOnDemandCost)}`);
+      c.out(`cost ${usd(report.cost)} against a quote of ${usd(report.quoted)} (${report.window})`);
       if (report.duplicateClusters !== undefined) c.out(`near-duplicates at Jaccard ≥ ${c.threshold}: ${report.duplicatePairs} pairs in ${report.duplicateClusters} clusters`);
       c.out(`results in ${c.outDir}`);
     }

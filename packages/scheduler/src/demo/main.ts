@@ -4,19 +4,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { JobClient } from '../client/index.js';
+import type { Job__Output } from '@nightshift/proto';
+import { BatchClient, FINAL_API_STATES, JobClient } from '../client/index.js';
 import { redisAnswers, startRedisServer, type RedisServerHandle } from '../devtools/redis-server.js';
 import { dropPrefix } from '../devtools/redis-keys.js';
 import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../devtools/service-process.js';
-import { runPipeline, type PipelineReport } from '../pipeline/index.js';
-import { formatPipelines, formatReport, summarize } from './report.js';
+import { corpusDocuments, runPipeline, type PipelineReport } from '../pipeline/index.js';
+import { formatInteractive, formatPipelines, formatReport, type InteractiveJob } from './report.js';
 
 // pnpm demo [--corpus FILE.jsonl|FOLDER] [--ops minhash,embed] [--workers 2] [--out DIR]
 // The whole system on this machine: Redis (its own if none answers), two
 // workers and a scheduler as real processes, and the nightly pipeline
 // (nightshift pipeline run) on the bundled corpus for each op: tokenized,
-// submitted over SubmitStream, followed over WatchJobs, results and
-// near-duplicate clusters written, and a report.
+// uploaded as one batch (CreateBatch), results read back in input order
+// (GetBatchResults), near-duplicate clusters written, and a report. While
+// the first batch runs, a few documents go as interactive jobs (Submit),
+// which keep their priority over the batch's units.
+
+/** Interactive jobs submitted next to the first batch. */
+const INTERACTIVE = 3;
 
 const { values: args } = parseArgs({
   options: {
@@ -72,29 +78,42 @@ async function main(): Promise<number> {
     say(`corpus: ${args.corpus}; the nightly pipeline (nightshift pipeline run) for ${ops.join(', ')}; results under ${out}\n`);
 
     const client = new JobClient(scheduler.ready.address, 'demo');
+    const batches = new BatchClient(scheduler.ready.address, 'demo');
     const bars = new MultiBar({ format: '  {name} [{bar}] {value}/{total}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
     const t0 = performance.now();
     const runs: PipelineReport[] = [];
-    for (const op of ops as Array<'minhash' | 'embed'>) {
-      const bar: Partial<Record<'submit' | 'run', SingleBar>> = {};
-      runs.push(
-        await runPipeline(client, {
-          source: args.corpus, op, out: join(out, op), threshold: 0.8, extra: {},
-          progress: (phase, done, total) => (bar[phase] ??= bars.create(total, 0, { name: `${op.padEnd(7)} ${phase === 'submit' ? 'admitted' : 'finished'}` })).update(done),
-        }),
-      );
+    let interactive: Promise<InteractiveJob[]> | undefined;
+    let interactiveNext = '';
+    try {
+      for (const op of ops as Array<'minhash' | 'embed'>) {
+        const bar: Partial<Record<'submit' | 'run', SingleBar>> = {};
+        runs.push(
+          await runPipeline(batches, {
+            source: args.corpus, op, out: join(out, op), threshold: 0.8, extra: {},
+            progress: (phase, done, total) => (bar[phase] ??= bars.create(total, 0, { name: `${op.padEnd(7)} ${phase === 'submit' ? 'uploaded' : 'finished'}` })).update(done),
+            // A few single jobs, sent as the first batch is admitted: they go ahead of its units.
+            onBatch: (b) => {
+              if (interactive) return;
+              interactiveNext = `${op} batch ${b.id}`;
+              interactive = runInteractive(client, args.corpus, op, b.id, batches);
+              interactive.catch(() => undefined);
+            },
+          }),
+        );
+      }
+    } finally {
+      bars.stop();
     }
     const wall = (performance.now() - t0) / 1000;
-    bars.stop();
-
-    const jobs = await client.listAllJobs();
+    const jobs = (await interactive) ?? [];
     client.close();
-    const report = summarize(jobs);
-    say(formatReport(report, wall));
+    batches.close();
+    say(formatReport(runs, wall));
+    say(formatInteractive(jobs, interactiveNext));
     say(formatPipelines(runs, out));
     await cleanup();
     say(logSummary(logs));
-    return runs.every((r) => r.failed === 0 && r.skipped.length === 0) ? 0 : 1;
+    return runs.every((r) => r.failed === 0 && r.skipped.length === 0) && jobs.every((j) => j.state === 'SUCCEEDED') ? 0 : 1;
   } catch (err) {
     // The services' own account of what went wrong is in their logs, not on screen.
     if (logs && err instanceof Error) err.message += ` (the services' logs: ${logs})`;
@@ -102,6 +121,28 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * Interactive jobs (Submit), sent while batch `batchId` runs: the opening of each of the first few
+ * documents (not a whole document, which the batch may have put in the result cache already),
+ * each followed to its end: how long it took, and how far the batch had come by then.
+ */
+async function runInteractive(client: JobClient, corpus: string, op: string, batchId: string, batches: BatchClient): Promise<InteractiveJob[]> {
+  const docs: Array<{ customId: string; text: string }> = [];
+  for await (const d of corpusDocuments(corpus)) if (docs.push(d) >= INTERACTIVE) break;
+  return Promise.all(
+    docs.map(async (d) => {
+      const start = performance.now();
+      const customId = `${d.customId}:head`;
+      const job = await client.submit({ op, text: d.text.slice(0, 400), clientRef: customId });
+      let final: Job__Output['state'] = job.state;
+      for await (const e of client.watchJobs([job.id], FINAL_API_STATES)) final = e.state;
+      const seconds = (performance.now() - start) / 1000;
+      const b = await batches.getBatch(batchId);
+      return { customId, state: final.replace('JOB_STATE_', ''), seconds, batchUnitsDone: b.unitsDone, batchUnits: b.units };
+    }),
+  );
 }
 
 /** One line on the services' logs: where they are, and how many warnings and errors they hold, by message. */

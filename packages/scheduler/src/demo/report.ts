@@ -1,100 +1,62 @@
-import type { Job__Output } from '@nightshift/proto';
 import type { PipelineReport } from '../pipeline/index.js';
 
-export interface DemoReport {
-  jobs: number;
-  byState: Record<string, number>;
-  documents: number;
-  tokens: number;
-  batches: number;
-  jobsPerBatch: number;
-  /** Real tokens ÷ padded tokens over all batches. */
-  paddingEfficiency: number;
-  kernelSeconds: number;
-  /** US dollars: what the jobs cost, and what they were quoted at admission. */
-  cost: number;
-  quoted: number;
-  perOp: Array<{ op: string; jobs: number; tokens: number; batches: number; kernelSeconds: number }>;
-  perWorker: Record<string, number>;
-}
-
-/** Figures of a finished run, from the jobs as the API reports them. */
-export function summarize(jobs: readonly Job__Output[]): DemoReport {
-  const byState: Record<string, number> = {};
-  const batches = new Map<string, { op: string; size: number; longest: number; tokens: number }>();
-  const perWorker: Record<string, number> = {};
-  const perOp = new Map<string, { op: string; jobs: number; tokens: number; batches: Set<string>; kernelSeconds: number }>();
-  for (const j of jobs) {
-    const state = j.state.replace('JOB_STATE_', '');
-    byState[state] = (byState[state] ?? 0) + 1;
-    const op = perOp.get(j.op) ?? { op: j.op, jobs: 0, tokens: 0, batches: new Set<string>(), kernelSeconds: 0 };
-    perOp.set(j.op, op);
-    op.jobs++;
-    op.tokens += j.tokenCount;
-    op.kernelSeconds += j.kernelSeconds;
-    // A job answered from the result cache ran in no batch.
-    if (state !== 'SUCCEEDED' || !j.batchId) continue;
-    perWorker[j.workerId] = (perWorker[j.workerId] ?? 0) + 1;
-    op.batches.add(j.batchId);
-    const b = batches.get(j.batchId) ?? { op: j.op, size: 0, longest: 0, tokens: 0 };
-    b.size++;
-    b.longest = Math.max(b.longest, j.tokenCount);
-    b.tokens += j.tokenCount;
-    batches.set(j.batchId, b);
-  }
-  let real = 0;
-  let padded = 0;
-  for (const b of batches.values()) {
-    real += b.tokens;
-    padded += b.size * b.longest;
-  }
-  return {
-    jobs: jobs.length,
-    byState,
-    documents: new Set(jobs.map((j) => j.clientRef)).size,
-    tokens: jobs.reduce((s, j) => s + j.tokenCount, 0),
-    batches: batches.size,
-    jobsPerBatch: batches.size ? (byState.SUCCEEDED ?? 0) / batches.size : 0,
-    paddingEfficiency: padded ? real / padded : 1,
-    kernelSeconds: jobs.reduce((s, j) => s + j.kernelSeconds, 0),
-    cost: jobs.reduce((s, j) => s + j.cost, 0),
-    quoted: jobs.reduce((s, j) => s + (j.quote?.price ?? 0), 0),
-    perOp: [...perOp.values()].map((o) => ({ op: o.op, jobs: o.jobs, tokens: o.tokens, batches: o.batches.size, kernelSeconds: o.kernelSeconds })),
-    perWorker,
-  };
+/** A single job sent next to a batch, as it ended. */
+export interface InteractiveJob {
+  customId: string;
+  state: string;
+  /** From submission to its final state. */
+  seconds: number;
+  /** The batch's units done, of all, when the job had ended. */
+  batchUnitsDone: number;
+  batchUnits: number;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
+const usd = (x: number) => `$${x.toPrecision(3)}`;
 
-export function formatReport(r: DemoReport, wallSeconds: number): string {
+/** The batches the pipeline runs made, one per op: what each carried, how it was cut and what it cost against its quote. */
+export function formatReport(runs: readonly PipelineReport[], wallSeconds: number): string {
+  const documents = runs.reduce((a, r) => a + r.documents, 0);
+  const tokens = runs.reduce((a, r) => a + r.tokens, 0);
   const lines = [
     '',
     'nightshift demo — report',
-    `  jobs            ${n(r.jobs)} (${Object.entries(r.byState).map(([s, c]) => `${n(c)} ${s}`).join(', ')})`,
-    `  documents       ${n(r.documents)}`,
-    `  tokens          ${n(r.tokens)} (o200k_base)`,
-    `  batches         ${n(r.batches)} (${r.jobsPerBatch.toFixed(1)} jobs per batch)`,
-    `  padding         ${(r.paddingEfficiency * 100).toFixed(1)}% of padded tokens are real tokens`,
-    `  wall seconds    ${wallSeconds.toFixed(2)} (${n(Math.round(r.tokens / wallSeconds))} tokens/s)`,
-    `  kernel seconds  ${r.kernelSeconds.toFixed(2)}`,
-    `  cost            $${r.cost.toPrecision(3)} on demand (quoted $${r.quoted.toPrecision(3)} at admission)`,
+    `  batches         ${n(runs.length)} (one per op, the whole corpus in each)`,
+    `  documents       ${n(runs[0]?.documents ?? 0)}`,
+    `  tokens          ${n(tokens)} (o200k_base)`,
+    `  wall seconds    ${wallSeconds.toFixed(2)} (${n(Math.round(documents / wallSeconds))} documents/s, ${n(Math.round(tokens / wallSeconds))} tokens/s)`,
     '',
-    '  op          jobs      tokens   batches   kernel s',
-    ...r.perOp.map((o) => `  ${o.op.padEnd(10)}${n(o.jobs).padStart(6)}${n(o.tokens).padStart(12)}${n(o.batches).padStart(10)}${o.kernelSeconds.toFixed(2).padStart(11)}`),
-    '',
-    `  jobs per worker: ${Object.entries(r.perWorker).sort().map(([w, c]) => `${w} ${n(c)}`).join(', ')}`,
+    // ETA: what the scheduler expected at admission; ran: admission to the last result; upload: read, tokenized and sent.
+    '  op        batch                                   items   units   padding   cost / quote          upload s   ETA / ran s   docs/s',
+    ...runs.map(
+      (r) =>
+        `  ${r.op.padEnd(10)}${r.batchId.padEnd(38)}${n(r.documents).padStart(7)}${n(r.units).padStart(8)}${`${(r.paddingEfficiency * 100).toFixed(1)}%`.padStart(10)}   ${`${usd(r.cost)} / ${usd(r.quoted)}`.padEnd(22)}${r.uploadSeconds.toFixed(2).padStart(8)}${`${r.etaSeconds.toFixed(2)} / ${r.runSeconds.toFixed(2)}`.padStart(14)}${n(Math.round(r.documentsPerSecond)).padStart(9)}`,
+    ),
     '',
   ];
   return lines.join('\n');
 }
 
-/** The pipeline runs: what each found and what it cost against running every document alone on demand. */
+/** The interactive jobs: their state, and how quickly they came back while the batch ran. */
+export function formatInteractive(jobs: readonly InteractiveJob[], next: string): string {
+  if (jobs.length === 0) return '';
+  const byState = new Map<string, number>();
+  for (const j of jobs) byState.set(j.state, (byState.get(j.state) ?? 0) + 1);
+  const states = [...byState].map(([s, c]) => `${n(c)} ${s}`).join(', ');
+  return [
+    `  jobs            ${n(jobs.length)} (${states}), interactive, sent next to the ${next}:`,
+    ...jobs.map((j) => `    ${j.customId.padEnd(24)} ${j.state.padEnd(10)} ${j.seconds.toFixed(2).padStart(6)} s, the batch then at ${n(j.batchUnitsDone)}/${n(j.batchUnits)} units`),
+    '',
+  ].join('\n');
+}
+
+/** The pipeline runs: what each found, what it reused, and what it cost against its quote. */
 export function formatPipelines(runs: readonly PipelineReport[], out: string): string {
-  const lines = ['  pipeline    documents   reused (run/cache/repeat)   cost        alone on demand   near-duplicates'];
+  const lines = ['  pipeline    documents   reused (run/cache/repeat)   cost        quoted      near-duplicates'];
   for (const r of runs) {
     const dups = r.duplicatePairs !== undefined ? `${n(r.duplicatePairs)} pairs in ${n(r.duplicateClusters!)} clusters` : '';
     lines.push(
-      `  ${r.op.padEnd(10)}${n(r.documents).padStart(11)}   ${`${n(r.resumed)}/${n(r.cached)}/${n(r.repeated)}`.padEnd(26)}$${r.cost.toPrecision(3).padEnd(11)}$${r.aloneOnDemandCost.toPrecision(3).padEnd(17)}${dups}`,
+      `  ${r.op.padEnd(10)}${n(r.documents).padStart(11)}   ${`${n(r.resumed)}/${n(r.cached)}/${n(r.repeated)}`.padEnd(26)}${usd(r.cost).padEnd(12)}${usd(r.quoted).padEnd(12)}${dups}`,
     );
   }
   lines.push('', `  results: ${out}/<op>/results.jsonl (input order), clusters.jsonl, report.json`, '');

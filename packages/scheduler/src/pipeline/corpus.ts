@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 
 export interface Document {
   customId: string;
@@ -7,46 +10,74 @@ export interface Document {
 }
 
 /**
- * A corpus: a folder (every file below it one document, its path the
- * custom_id, in path order) or a JSONL file ({"custom_id", "text"} a line;
- * a bad line is reported by number and skipped).
+ * A corpus, one document at a time, read as it is consumed: a folder (every
+ * file below it one document, its path the custom_id, in path order) or a
+ * JSONL file ({"custom_id", "text"} a line; a bad line, or a custom_id seen
+ * before, is told to `problem` by line number and skipped). Reading it twice
+ * gives the same documents in the same order.
  */
-export async function readCorpus(source: string): Promise<{ documents: Document[]; problems: string[] }> {
+export async function* corpusDocuments(source: string, problem: (message: string) => void = () => undefined): AsyncGenerator<Document> {
   if ((await stat(source)).isDirectory()) {
-    const files: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-        const p = join(dir, e.name);
-        if (e.isDirectory()) await walk(p);
-        else if (e.isFile()) files.push(p);
-      }
-    };
-    await walk(source);
-    return { documents: await Promise.all(files.map(async (f) => ({ customId: relative(source, f), text: await readFile(f, 'utf8') }))), problems: [] };
+    // Only the paths are held; each file is read as its turn comes.
+    for (const file of await filesBelow(source)) yield { customId: relative(source, file), text: await readFile(file, 'utf8') };
+    return;
   }
-  const documents: Document[] = [];
-  const problems: string[] = [];
+  // The ids seen, to refuse a second use of one: results are matched by custom_id.
   const ids = new Set<string>();
-  (await readFile(source, 'utf8')).split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    const where = `${source}:${i + 1}`;
+  let line = 0;
+  for await (const text of createInterface({ input: createReadStream(source, 'utf8'), crlfDelay: Infinity })) {
+    line++;
+    if (!text.trim()) continue;
+    const where = `${source}:${line}`;
     let o: { custom_id?: unknown; text?: unknown };
     try {
-      o = JSON.parse(line) as typeof o;
+      o = JSON.parse(text) as typeof o;
     } catch {
-      problems.push(`${where}: not JSON`);
-      return;
+      problem(`${where}: not JSON`);
+      continue;
     }
     if (typeof o.text !== 'string' || typeof o.custom_id !== 'string' || !o.custom_id) {
-      problems.push(`${where}: needs "custom_id" and "text" (strings)`);
-      return;
+      problem(`${where}: needs "custom_id" and "text" (strings)`);
+      continue;
     }
     if (ids.has(o.custom_id)) {
-      problems.push(`${where}: custom_id "${o.custom_id}" again`);
-      return;
+      problem(`${where}: custom_id "${o.custom_id}" again`);
+      continue;
     }
     ids.add(o.custom_id);
-    documents.push({ customId: o.custom_id, text: o.text });
-  });
+    yield { customId: o.custom_id, text: o.text };
+  }
+}
+
+/**
+ * One pass over the corpus without keeping it: how many documents it has, what is wrong with it,
+ * and a digest of its documents (custom_ids and texts, in order) that names this content.
+ */
+export async function surveyCorpus(source: string): Promise<{ documents: number; problems: string[]; digest: string }> {
+  const problems: string[] = [];
+  const h = createHash('sha256');
+  let documents = 0;
+  for await (const d of corpusDocuments(source, (p) => problems.push(p))) {
+    documents++;
+    h.update(d.customId).update('\0').update(d.text).update('\0');
+  }
+  return { documents, problems, digest: h.digest('base64url').slice(0, 22) };
+}
+
+/** The whole corpus in memory: for small corpora and the benchmark's in-process ceiling. */
+export async function readCorpus(source: string): Promise<{ documents: Document[]; problems: string[] }> {
+  const documents: Document[] = [];
+  const problems: string[] = [];
+  for await (const d of corpusDocuments(source, (p) => problems.push(p))) documents.push(d);
   return { documents, problems };
+}
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) files.push(...(await filesBelow(p)));
+    else if (e.isFile()) files.push(p);
+  }
+  return files;
 }

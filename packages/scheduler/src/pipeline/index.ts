@@ -1,4 +1,4 @@
 export { runPipeline, type PipelineOptions, type PipelineReport } from './run-pipeline.js';
-export { readCorpus, type Document } from './corpus.js';
-export { bandsFor, estimatedJaccard, nearDuplicates, shingleSet, jaccard } from './lsh.js';
+export { corpusDocuments, readCorpus, surveyCorpus, type Document } from './corpus.js';
+export { bandsFor, clustersOf, estimatedJaccard, LshIndex, nearDuplicates, shingleHashes, shingleSet, sortedJaccard, jaccard } from './lsh.js';
 export { schedulePipeline } from './schedule-pipeline.js';

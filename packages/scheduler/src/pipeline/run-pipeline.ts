@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Tokenizer } from '../admission/tokenizer.js';
-import { fromTimestamp, packTokens, type Job__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
-import { FINAL_API_STATES, type JobClient } from '../client/index.js';
-import { readCorpus } from './corpus.js';
-import { jaccard, nearDuplicates, shingleSet } from './lsh.js';
+import { fromTimestamp, packTokens, type Batch__Output, type BatchHeader, type BatchItem } from '@nightshift/proto';
+import type { BatchClient } from '../client/index.js';
+import { corpusDocuments, surveyCorpus } from './corpus.js';
+import { clustersOf, LshIndex, shingleHashes, sortedJaccard } from './lsh.js';
 
-/** minhash's default shingle, which the pipeline's jobs use. */
+/** minhash's default shingle, which the pipeline's batches use. */
 const SHINGLE = 5;
+/** Documents tokenized on the thread at once; up to AHEAD such chunks wait, tokenized, to be sent. */
+const CHUNK = 256;
+const AHEAD = 4;
 
 export interface PipelineOptions {
   source: string;
@@ -16,191 +21,290 @@ export interface PipelineOptions {
   out: string;
   /** Jaccard similarity at or above which two documents are near-duplicates (minhash). */
   threshold: number;
-  /** Deadline fields for every job (a deadline lets heavy work wait for cheap windows). */
-  extra: Partial<JobSpec>;
+  /** The batch's scheduling fields (a deadline or completion window lets it wait for a cheap window). */
+  extra: Partial<Pick<BatchHeader, 'params' | 'priority' | 'deadline' | 'completionWindowSeconds' | 'maxCost' | 'maxAttempts'>>;
   /**
-   * Names the run for resuming: submissions carry idempotency keys made of it, each document's
-   * custom_id and its content, so a run started again with the same key (after a crash) gets the
-   * jobs already submitted back instead of new ones. Default: the output folder's path.
+   * Names the run for resuming: the batch's idempotency key is made of it, the op, its params and
+   * a digest of the corpus, so a run started again with the same key (after a crash) sends only
+   * the documents the scheduler does not hold yet, or reads back the batch an earlier run
+   * finished. Default: the output folder's path.
    */
   runKey?: string;
-  /** Told of progress: phase, done, total. */
+  /** Told of progress: documents sent ('submit'), and documents done ('run'), of the total. */
   progress?: (phase: 'submit' | 'run', done: number, total: number) => void;
+  /** Told of the batch as it was admitted, while it runs. */
+  onBatch?: (batch: Batch__Output) => void;
+  /** Documents a CreateBatch message carries (the client's default: 512). */
+  itemsPerMessage?: number;
 }
 
 export interface PipelineReport {
   source: string;
   op: string;
+  /** The batch that carried the corpus. */
+  batchId: string;
   documents: number;
   tokens: number;
   skipped: string[];
   failed: number;
-  /** Documents whose job an earlier run with the same run key had submitted (a resumed run). */
+  /** Documents the scheduler already held when this run began: an earlier run with this run key sent them. */
   resumed: number;
   /** Documents answered from the scheduler's result cache: their content was computed before. */
   cached: number;
-  /** Documents with the same content as an earlier document of this corpus: submitted once, reported for each. */
+  /** Documents with the same content as an earlier document of the corpus: computed once, reported for each. */
   repeated: number;
-  batches: number;
-  /** Real ÷ padded tokens over the batches the documents ran in. */
+  /** Units the batch ran in (formed batches, each sent to one worker). */
+  units: number;
+  paddedTokens: number;
+  /** The batch's tokens ÷ its padded tokens. */
   paddingEfficiency: number;
-  /** US dollars: what the documents' jobs cost. */
+  /** US dollars: what the batch cost, and the quote it was admitted with. */
   cost: number;
-  /** US dollars: what running each document alone (a batch of one) on demand, without the cache, would have cost. */
-  aloneOnDemandCost: number;
+  quoted: number;
+  /** The window the batch was placed in. */
+  window: string;
+  /** At admission, how long the scheduler expected the batch to take (its ETA from then). */
+  etaSeconds: number;
+  /** From the start to the batch's admission (the corpus read, tokenized and uploaded). */
+  uploadSeconds: number;
+  /** From the batch's admission to its last result read. */
+  runSeconds: number;
   seconds: number;
+  documentsPerSecond: number;
   duplicateClusters?: number;
   duplicatePairs?: number;
 }
 
-/**
- * The nightly pipeline, once: read the corpus, tokenize (o200k_base, here,
- * so the scheduler gets token ids), submit every document under one tenant
- * with the deadline given, follow it to the end, and write, in input order,
- * results.jsonl ({custom_id, job_id, state, result, cost}); for minhash also
- * clusters.jsonl (near-duplicate groups by LSH); and report.json.
- */
-export async function runPipeline(client: JobClient, o: PipelineOptions): Promise<PipelineReport> {
-  const started = Date.now();
-  const { documents, problems } = await readCorpus(o.source);
-  const n = documents.length;
-  const skipped = [...problems];
-  const runKey = digest(o.runKey ?? resolve(o.out));
-  const tokens = new Array<Uint32Array>(n);
-  // Identical documents are submitted once: the first of each content stands for the rest.
-  const source = new Array<number>(n);
-  const firstOf = new Map<string, number>();
-  const unique: number[] = [];
-  const ids = new Array<string | undefined>(n);
-  const earlier = new Set<number>();
+const FINAL = new Set(['BATCH_STATE_SUCCEEDED', 'BATCH_STATE_FAILED', 'BATCH_STATE_CANCELLED']);
 
-  // Jobs are followed while the rest are still being submitted: a watch for each thousand admitted (the API's limit).
-  const watches: Array<Promise<void>> = [];
-  let unwatched: string[] = [];
-  let admitted = 0;
-  let finished = 0;
-  const follow = () => {
-    const chunk = unwatched;
-    unwatched = [];
-    watches.push(
-      (async () => {
-        // Only final states: the run waits for results, not for each job's start.
-        for await (const _ of client.watchJobs(chunk, FINAL_API_STATES)) o.progress?.('run', ++finished, admitted);
-      })(),
-    );
-  };
-  // Tokenized on a thread, a chunk at a time and a few chunks ahead, while this thread sends what is
-  // ready: the workers start on the first documents while the last are read.
+/**
+ * The nightly pipeline, once: read the corpus as a stream, tokenize it (o200k_base, here, so the
+ * scheduler gets token ids), upload it as one batch under one tenant with the deadline given,
+ * and read the results back in input order as they come, writing results.jsonl
+ * ({custom_id, batch_id, index, state, result, cost}); for minhash also clusters.jsonl
+ * (near-duplicate groups by LSH); and report.json. Memory holds the LSH bands (4 bytes a band
+ * a document), not the corpus.
+ */
+export async function runPipeline(batches: BatchClient, o: PipelineOptions): Promise<PipelineReport> {
+  const started = Date.now();
+  // A first pass for the count (progress), the problems and the content's digest (the batch's key).
+  const survey = await surveyCorpus(o.source);
+  const n = survey.documents;
+  const runKey = digest(o.runKey ?? resolve(o.out));
+  const baseKey = `pipeline:${runKey}:${o.op}:${digest(JSON.stringify(o.extra.params ?? {}))}:${survey.digest}`;
   const tokenizer = new Tokenizer(1);
-  const CHUNK = 256;
-  const chunks: Array<Promise<Uint32Array[]>> = [];
-  const ahead = (c: number) => {
-    if (c * CHUNK < n) chunks[c] ??= tokenizer.encodeMany(documents.slice(c * CHUNK, (c + 1) * CHUNK).map((d) => d.text));
-  };
-  let seen = 0;
-  const requests = async function* (): AsyncGenerator<SubmitStreamRequest> {
-    for (let c = 0; c * CHUNK < n; c++) {
-      for (let k = 0; k <= 3; k++) ahead(c + k);
-      const chunk = await chunks[c]!;
-      for (let k = 0; k < chunk.length; k++) {
-        const i = c * CHUNK + k;
-        tokens[i] = chunk[k]!;
-        const packed = packTokens(tokens[i]!);
-        const content = digest(`${o.op}\n${JSON.stringify(o.extra.params ?? {})}\n`, packed);
-        const first = firstOf.get(content);
-        source[i] = first ?? i;
-        if (first !== undefined) {
-          o.progress?.('submit', ++seen, n);
-          continue;
-        }
-        firstOf.set(content, i);
-        unique.push(i);
-        const idempotencyKey = `pipeline:${runKey}:${digest(documents[i]!.customId, content)}`;
-        yield { requestId: String(i), job: { op: o.op, tokens: packed, clientRef: documents[i]!.customId, idempotencyKey, ...o.extra } };
-      }
-    }
-  };
   try {
-    await client.submitMany(requests(), (r) => {
-      const i = Number(r.requestId);
-      if (r.job) {
-        ids[i] = r.job.id;
-        // Created before this run began: an earlier run with this run key submitted it.
-        if (r.job.createdAt && fromTimestamp(r.job.createdAt) < started) earlier.add(i);
-        admitted++;
-        unwatched.push(r.job.id);
-        if (unwatched.length === 1000) follow();
-      } else skipped.push(`${documents[i]!.customId}: ${r.error?.message ?? 'refused'}`);
-      o.progress?.('submit', ++seen, n);
-    });
+    let batch: Batch__Output | undefined;
+    let resumed = 0;
+    // A key whose batch an earlier run ended without results (refused, cancelled) is passed over for the next.
+    for (let attempt = 1; !batch; attempt++) {
+      let stored = 0;
+      const { params, priority, deadline, completionWindowSeconds, maxCost, maxAttempts } = o.extra;
+      const header: BatchHeader = {
+        op: o.op, params, priority, deadline, completionWindowSeconds, maxCost, maxAttempts,
+        idempotencyKey: attempt === 1 ? baseKey : `${baseKey}#${attempt}`,
+        labels: { pipeline: o.op, source: basename(o.source).slice(0, 256) },
+      };
+      const b = await batches.create(header, documentItems(o.source, n, tokenizer, () => stored), {
+        ...(o.itemsPerMessage ? { itemsPerMessage: o.itemsPerMessage } : {}),
+        onStored: (k) => {
+          stored = k;
+          o.progress?.('submit', Math.min(k, n), n);
+        },
+        onProgress: (sent) => o.progress?.('submit', Math.min(sent, n), n),
+      });
+      const earlier = b.createdAt !== null && fromTimestamp(b.createdAt) < started;
+      if (earlier && (b.state === 'BATCH_STATE_FAILED' || b.state === 'BATCH_STATE_CANCELLED')) continue;
+      if (b.state === 'BATCH_STATE_FAILED') throw new Error(`batch ${b.id} failed: ${b.error}`);
+      if (Number(b.items?.total ?? 0) !== n) throw new Error(`batch ${b.id} holds ${b.items?.total} items; the corpus has ${n} documents`);
+      batch = b;
+      resumed = stored;
+    }
+    const admittedAt = Date.now();
+    o.onBatch?.(batch);
+    o.progress?.('submit', n, n);
+
+    // Progress from the batch's own account (at most a few messages a second), while the results are read.
+    const watch = batches.watch(batch.id);
+    const watched = (async () => {
+      let last = batch;
+      for await (const b of watch) {
+        last = b;
+        o.progress?.('run', Number(b.items?.succeeded ?? 0) + Number(b.items?.failed ?? 0) + Number(b.items?.cancelled ?? 0), n);
+      }
+      return last;
+    })().catch(() => undefined); // A watch cut off only stops the progress: the batch is read again below.
+    let read: Awaited<ReturnType<typeof readResults>>;
+    try {
+      await mkdir(o.out, { recursive: true });
+      read = await readResults(batches, batch.id, n, o);
+    } catch (err) {
+      watch.cancel();
+      await watched;
+      throw err;
+    }
+    const resultsAt = Date.now();
+    let final = (await watched) ?? (await batches.getBatch(batch.id));
+    if (!FINAL.has(final.state)) final = await batches.wait(batch.id);
+    o.progress?.('run', n, n);
+
+    const tokens = Number(final.tokens);
+    const padded = Number(final.paddedTokens);
+    const report: PipelineReport = {
+      source: o.source,
+      op: o.op,
+      batchId: final.id,
+      documents: n,
+      tokens,
+      skipped: survey.problems,
+      failed: read.failed,
+      resumed,
+      cached: read.cached,
+      repeated: Number(final.items?.duplicates ?? 0),
+      units: final.units,
+      paddedTokens: padded,
+      paddingEfficiency: padded ? tokens / padded : 1,
+      cost: final.cost,
+      quoted: final.quote?.price ?? 0,
+      window: final.plannedWindow,
+      etaSeconds: batch.eta ? Math.max(0, fromTimestamp(batch.eta) - admittedAt) / 1000 : 0,
+      uploadSeconds: (admittedAt - started) / 1000,
+      runSeconds: (resultsAt - admittedAt) / 1000,
+      // Set last: the run's own wall time, the clusters included.
+      seconds: 0,
+      documentsPerSecond: 0,
+    };
+    if (o.op === 'minhash') {
+      const { pairs, clusters } = await verify(read.lsh, o, tokenizer);
+      const cl = clusters.map((c) => JSON.stringify({ documents: c }));
+      await writeFile(join(o.out, 'clusters.jsonl'), cl.length ? `${cl.join('\n')}\n` : '');
+      report.duplicateClusters = clusters.length;
+      report.duplicatePairs = pairs;
+    }
+    report.seconds = (Date.now() - started) / 1000;
+    report.documentsPerSecond = report.seconds > 0 ? n / report.seconds : 0;
+    await writeFile(join(o.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
   } finally {
     await tokenizer.close();
   }
-  if (unwatched.length) follow();
-  await Promise.all(watches);
+}
 
-  // Read the jobs back with their results, a thousand at a time.
-  const read = new Array<Job__Output | undefined>(n);
-  const live = unique.filter((i) => ids[i]);
-  for (let k = 0; k < live.length; k += 1000) {
-    const chunk = live.slice(k, k + 1000);
-    (await client.batchGetJobs(chunk.map((i) => ids[i]!))).forEach((j, x) => (read[chunk[x]!] = j));
+/**
+ * The corpus as batch items, read and tokenized as the upload takes them. The first `stored()`
+ * documents (the scheduler holds them already, and the client skips them) go untokenized.
+ */
+async function* documentItems(source: string, n: number, tokenizer: Tokenizer, stored: () => number): AsyncGenerator<BatchItem> {
+  const skip = stored();
+  if (skip >= n) return;
+  const docs = corpusDocuments(source)[Symbol.asyncIterator]();
+  for (let i = 0; i < skip; i++) {
+    const d = await docs.next();
+    if (d.done) return;
+    yield { customId: d.value.customId };
   }
-  const jobs = documents.map((_, i) => read[source[i]!]);
-  for (let i = 0; i < n; i++) ids[i] = ids[source[i]!];
-  await mkdir(o.out, { recursive: true });
-  const lines = documents.map((d, i) => {
-    const j = jobs[i];
-    const result = j?.result;
-    return JSON.stringify({
-      custom_id: d.customId,
-      job_id: ids[i] ?? null,
-      state: j ? j.state.replace('JOB_STATE_', '').toLowerCase() : 'not submitted',
-      result: result ? (result.signature.length ? result.signature : result.vector) : null,
-      cost: j?.cost ?? 0,
-      ...(j?.error ? { error: j.error } : {}),
+  // Chunks are read one after another (the reads share one iterator) and tokenized on the thread
+  // while earlier ones are sent: the workers start on the first documents while the last are read.
+  let reading: Promise<unknown> = Promise.resolve();
+  const readChunk = () => {
+    const texts = reading.then(async () => {
+      const ids: string[] = [];
+      const texts: string[] = [];
+      while (ids.length < CHUNK) {
+        const d = await docs.next();
+        if (d.done) break;
+        ids.push(d.value.customId);
+        texts.push(d.value.text);
+      }
+      return { ids, texts };
     });
-  });
-  await writeFile(join(o.out, 'results.jsonl'), `${lines.join('\n')}\n`);
-
-  // Batches and their padding, from where each job last ran (a job once, however many documents share it).
-  const batches = new Map<string, number[]>();
-  read.forEach((j) => j?.batchId && batches.set(j.batchId, [...(batches.get(j.batchId) ?? []), j.tokenCount]));
-  let real = 0;
-  let padded = 0;
-  for (const lengths of batches.values()) {
-    real += lengths.reduce((a, b) => a + b, 0);
-    padded += lengths.length * Math.max(...lengths);
-  }
-  const report: PipelineReport = {
-    source: o.source,
-    op: o.op,
-    documents: documents.length,
-    tokens: tokens.reduce((a, t) => a + t.length, 0),
-    skipped,
-    failed: jobs.filter((j) => j && j.state !== 'JOB_STATE_SUCCEEDED').length,
-    resumed: earlier.size,
-    cached: read.filter((j) => j?.cached).length,
-    repeated: documents.length - unique.length,
-    batches: batches.size,
-    paddingEfficiency: padded ? real / padded : 1,
-    cost: read.reduce((a, j) => a + (j?.cost ?? 0), 0),
-    aloneOnDemandCost: jobs.reduce((a, j) => a + (j?.alonePrice ?? 0), 0),
-    seconds: (Date.now() - started) / 1000,
+    reading = texts;
+    const chunk = texts.then(async ({ ids, texts }) => ({ ids, tokens: texts.length ? await tokenizer.encodeMany(texts) : [] }));
+    // Chunks read ahead fail unawaited when the upload stops early (the tokenizer closes): not a crash.
+    chunk.catch(() => undefined);
+    return chunk;
   };
-  if (o.op === 'minhash') {
-    const signatures = jobs.map((j) => (j?.result?.signature.length ? j.result.signature : undefined));
-    // Candidates from the signatures' bands, then each measured exactly on the tokens we hold.
-    const shingles = new Map<number, Set<string>>();
-    const setOf = (i: number) => shingles.get(i) ?? shingles.set(i, shingleSet(tokens[i]!, SHINGLE)).get(i)!;
-    const { pairs, clusters } = nearDuplicates(signatures, o.threshold, (i, j) => jaccard(setOf(i), setOf(j)));
-    const cl = clusters.map((c) => JSON.stringify({ documents: c.map((i) => documents[i]!.customId) }));
-    await writeFile(join(o.out, 'clusters.jsonl'), cl.length ? `${cl.join('\n')}\n` : '');
-    report.duplicateClusters = clusters.length;
-    report.duplicatePairs = pairs.length;
+  const ahead: Array<ReturnType<typeof readChunk>> = [];
+  for (let k = 0; k < AHEAD; k++) ahead.push(readChunk());
+  for (;;) {
+    const { ids, tokens } = await ahead.shift()!;
+    if (ids.length === 0) return;
+    ahead.push(readChunk());
+    for (let k = 0; k < ids.length; k++) yield { customId: ids[k]!, tokens: packTokens(tokens[k]!) };
   }
-  await writeFile(join(o.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  return report;
+}
+
+/** Every result in input order, written to results.jsonl as it comes; for minhash, each signature's bands. */
+async function readResults(batches: BatchClient, batchId: string, n: number, o: PipelineOptions): Promise<{ failed: number; cached: number; lsh?: LshIndex }> {
+  const out = createWriteStream(join(o.out, 'results.jsonl'));
+  const closed = once(out, 'close');
+  let lsh: LshIndex | undefined;
+  let failed = 0;
+  let cached = 0;
+  let count = 0;
+  let lines = '';
+  const flush = async () => {
+    if (lines && !out.write(lines)) await once(out, 'drain');
+    lines = '';
+  };
+  try {
+    for await (const r of batches.results(batchId)) {
+      const i = Number(r.index);
+      if (i !== count) throw new Error(`batch ${batchId}: result ${count} came as item ${i}`);
+      count++;
+      if (r.cached) cached++;
+      if (r.error !== undefined) failed++;
+      const result = r.result ? (r.result.signature.length ? r.result.signature : r.result.vector.length ? r.result.vector : null) : null;
+      if (o.op === 'minhash' && r.result?.signature.length) (lsh ??= new LshIndex(n, r.result.signature.length, o.threshold)).add(i, r.result.signature);
+      lines += `${JSON.stringify({
+        custom_id: r.customId,
+        batch_id: batchId,
+        index: i,
+        state: r.error !== undefined ? 'failed' : 'succeeded',
+        result,
+        cost: r.cost,
+        ...(r.error !== undefined ? { error: r.error } : {}),
+      })}\n`;
+      if (lines.length > 1 << 20) await flush();
+    }
+    await flush();
+  } finally {
+    out.end();
+    await closed;
+  }
+  if (count !== n) throw new Error(`batch ${batchId}: ${count} results for ${n} documents`);
+  return { failed, cached, lsh };
+}
+
+/**
+ * The LSH candidates measured by the exact Jaccard of their shingles: the corpus is read once
+ * more and only the candidates' documents tokenized and held. Returns the pairs kept and the
+ * clusters, by custom_id.
+ */
+async function verify(lsh: LshIndex | undefined, o: PipelineOptions, tokenizer: Tokenizer): Promise<{ pairs: number; clusters: string[][] }> {
+  const candidates = lsh?.candidates() ?? [];
+  if (candidates.length === 0) return { pairs: 0, clusters: [] };
+  const wanted = new Set(candidates.flat());
+  const ids = new Map<number, string>();
+  const shingles = new Map<number, Float64Array>();
+  let group: Array<{ i: number; text: string }> = [];
+  const tokenize = async () => {
+    const tokens = await tokenizer.encodeMany(group.map((g) => g.text));
+    group.forEach((g, k) => shingles.set(g.i, shingleHashes(tokens[k]!, SHINGLE)));
+    group = [];
+  };
+  let i = 0;
+  for await (const d of corpusDocuments(o.source)) {
+    if (wanted.has(i)) {
+      ids.set(i, d.customId);
+      group.push({ i, text: d.text });
+      if (group.length === CHUNK) await tokenize();
+    }
+    i++;
+  }
+  if (group.length) await tokenize();
+  const kept = candidates.filter(([a, b]) => sortedJaccard(shingles.get(a)!, shingles.get(b)!) >= o.threshold);
+  return { pairs: kept.length, clusters: clustersOf(kept).map((c) => c.map((x) => ids.get(x)!)) };
 }
 
 /** A short content digest (128 bits of SHA-256, base64url). */
