@@ -289,3 +289,23 @@ test('an upload nobody adds to is cancelled after batches.uploadIdleSeconds, and
     await redis.quit();
   }
 });
+
+test('an item longer than jobs.maxTokensPerJob fails alone with its own error, and the rest of its batch runs', async () => {
+  const sys = await startSystem('batch-too-long', { workers: 1, config: { jobs: { maxTokensPerJob: 4096 } } });
+  systems.push(sys);
+  const client = new BatchClient(sys.scheduler.address, 'acme');
+  clients.push(client);
+  const items = corpus(300, 4).map((it) => ({ ...it, tokens: it.tokens.subarray(0, 1000) }));
+  items[5] = { customId: 'huge', tokens: Uint32Array.from({ length: 5000 }, (_, k) => k) };
+  const b = await client.create({ ...header, idempotencyKey: 'with-a-huge-one' }, wire(items));
+  await client.wait(b.id);
+  const got = await collect(client, b.id);
+  assert.equal(got[5]!.customId, 'huge');
+  assert.equal(got[5]!.error, '5000 tokens, above the limit of 4096 (jobs.maxTokensPerJob)');
+  assert.equal(got[5]!.cached, false);
+  assertResults([...got.slice(0, 5), ...got.slice(6)].map((r, k) => ({ ...r, index: String(k) })), items.filter((_, i) => i !== 5));
+  const done = await client.getBatch(b.id);
+  assert.equal(done.items?.failed, '1');
+  assert.equal(done.items?.succeeded, '299');
+  assert.equal(done.state, 'BATCH_STATE_SUCCEEDED');
+});

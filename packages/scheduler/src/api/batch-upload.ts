@@ -181,8 +181,9 @@ export class BatchUpload {
         at += tokens.length;
         if (!LE) for (let k = 0; k < tokens.length; k++) tokens[k] = b.readUInt32LE(k * 4);
       }
+      // Too long for any worker: the item fails alone, with its own error, and its tokens are not kept.
       if (tokens.length > this.d.limits.maxTokensPerItem) {
-        throw invalid(`items[${this.next + i}] (custom_id ${JSON.stringify(it.customId)}): ${tokens.length} tokens, above the limit of ${this.d.limits.maxTokensPerItem}`);
+        return { customId: it.customId, tokens: new Uint32Array(0), refused: `${tokens.length} tokens, above the limit of ${this.d.limits.maxTokensPerItem} (jobs.maxTokensPerJob)` };
       }
       return { customId: it.customId, tokens };
     });

@@ -42,22 +42,33 @@ export interface PlannedWindow {
   tokens: number;
   paddedTokens: number;
   seconds: Record<string, number>;
-  /** Items whose result came from the cache (copies of them included), and those results (in the window's order of them). */
+  /** Items whose result came from the cache (copies of them included), items refused before running, and their outcomes (in the window's order of them). */
   cached: number;
+  refused: number;
   cachedResults?: Buffer;
 }
 
 /** A result as the cache holds it. */
 export type CachedResult = Uint32Array | Float32Array;
 
-/** Cached results back to back, as a unit's results are stored (they cost nothing). */
-function packCached(results: readonly CachedResult[]): ItemResults {
-  const kind = results[0] instanceof Float32Array ? 'f32' : 'u32';
-  const offsets = new Uint32Array(results.length + 1);
-  results.forEach((r, i) => (offsets[i + 1] = offsets[i]! + r.length));
-  const values = kind === 'u32' ? new Uint32Array(offsets[results.length]!) : new Float32Array(offsets[results.length]!);
-  results.forEach((r, i) => values.set(r, offsets[i]!));
-  return { kind, offsets, values, failed: new Uint32Array(0), errors: [], cost: 0 };
+/**
+ * The outcomes a window settles itself, stored as a unit's results are (they cost nothing): results
+ * from the cache, and the errors of items refused before they run.
+ */
+function packWindowResults(outcomes: ReadonlyArray<CachedResult | string>): ItemResults {
+  const kind = outcomes.some((r) => r instanceof Float32Array) ? 'f32' : 'u32';
+  const offsets = new Uint32Array(outcomes.length + 1);
+  outcomes.forEach((r, i) => (offsets[i + 1] = offsets[i]! + (typeof r === 'string' ? 0 : r.length)));
+  const values = kind === 'u32' ? new Uint32Array(offsets[outcomes.length]!) : new Float32Array(offsets[outcomes.length]!);
+  const failed: number[] = [];
+  const errors: string[] = [];
+  outcomes.forEach((r, i) => {
+    if (typeof r === 'string') {
+      failed.push(i);
+      errors.push(r);
+    } else values.set(r, offsets[i]!);
+  });
+  return { kind, offsets, values, failed: Uint32Array.from(failed), errors, cost: 0 };
 }
 
 /**
@@ -67,7 +78,7 @@ function packCached(results: readonly CachedResult[]): ItemResults {
  * totals. A window sent twice (by a client's dead stream and the one that resumed it) is refused,
  * its staged values dropped; the reply says where the upload stands.
  * KEYS: meta, then pairs (staged, final) for the window, the cached results ('' staged: none) and
- * each unit. ARGV: w, first, items, units, duplicates, tokens, padded, cached, classes (n, name, seconds…).
+ * each unit. ARGV: w, first, items, units, duplicates, tokens, padded, cached, refused, classes (n, name, seconds…).
  * {1 | 0 | -1 (closed), items, windows}
  */
 const COMMIT = `
@@ -96,8 +107,9 @@ if tonumber(ARGV[8]) > 0 then
   redis.call('HINCRBY', KEYS[1], 'cached', ARGV[8])
   redis.call('HINCRBY', KEYS[1], 'succeeded', ARGV[8])
 end
-local n = tonumber(ARGV[9])
-for i = 1, n do redis.call('HINCRBYFLOAT', KEYS[1], 'seconds:' .. ARGV[8 + 2 * i], ARGV[9 + 2 * i]) end
+if tonumber(ARGV[9]) > 0 then redis.call('HINCRBY', KEYS[1], 'failed', ARGV[9]) end
+local n = tonumber(ARGV[10])
+for i = 1, n do redis.call('HINCRBYFLOAT', KEYS[1], 'seconds:' .. ARGV[9 + 2 * i], ARGV[10 + 2 * i]) end
 return {1, items + tonumber(ARGV[3]), planned + 1}
 `;
 
@@ -150,10 +162,21 @@ export class BatchPlanner {
     const where = new Uint32Array(2 * n);
     const unique: number[] = [];
     const hits: number[] = [];
+    // What the window settles itself: results from the cache, errors of refused items.
+    const settled: Array<CachedResult | string> = [];
+    let refused = 0;
     const copies = new Uint32Array(n);
     const seen = new Map<number, number[]>();
     let tokens = 0;
     for (let i = 0; i < n; i++) {
+      const why = items[i]!.refused;
+      if (why !== undefined) {
+        where[2 * i] = CACHED;
+        where[2 * i + 1] = settled.length;
+        settled.push(why);
+        refused++;
+        continue;
+      }
       const t = items[i]!.tokens;
       tokens += t.length;
       const h = hashTokens(t);
@@ -171,7 +194,8 @@ export class BatchPlanner {
       const hit = cached[i];
       if (hit) {
         where[2 * i] = CACHED;
-        where[2 * i + 1] = hits.length;
+        where[2 * i + 1] = settled.length;
+        settled.push(hit);
         hits.push(i);
         continue;
       }
@@ -205,10 +229,10 @@ export class BatchPlanner {
       });
     });
     const window = encodeWindow({ first, unitFrom, unitTo: unitFrom + units.length, where, customIds: items.map((it) => it.customId) });
-    const fromCacheResults = hits.length ? encodeResults(packCached(hits.map((i) => cached[i]!))) : undefined;
+    const windowResults = settled.length ? encodeResults(packWindowResults(settled)) : undefined;
     return {
-      first, unitFrom, items: n, units, window, duplicates: n - unique.length - hits.length, tokens, paddedTokens: plan.paddedTokens, seconds,
-      cached: fromCache, ...(fromCacheResults ? { cachedResults: fromCacheResults } : {}),
+      first, unitFrom, items: n, units, window, duplicates: n - unique.length - hits.length - refused, tokens, paddedTokens: plan.paddedTokens, seconds,
+      cached: fromCache, refused, ...(windowResults ? { cachedResults: windowResults } : {}),
     };
   }
 
@@ -228,7 +252,7 @@ export class BatchPlanner {
     const pairs = values.flatMap(([key], i) => [staged[i]!, key]);
     const r = (await this.redis.eval(
       COMMIT, 1 + pairs.length, this.keys.meta(id), ...pairs,
-      w, p.first, p.items, p.units.length, p.duplicates, p.tokens, p.paddedTokens, p.cached, classes.length / 2, ...classes,
+      w, p.first, p.items, p.units.length, p.duplicates, p.tokens, p.paddedTokens, p.cached, p.refused, classes.length / 2, ...classes,
     )) as [number, number, number];
     return { stored: r[0] === 1, open: r[0] !== -1, items: r[1], windows: r[2] };
   }

@@ -95,7 +95,7 @@ export class BatchResultsReader {
         }
       }
       const item = outcomeOf(r!, pos, win.first + local, win.customIds[local]!, at !== local || isCached);
-      item.cached = isCached;
+      item.cached = isCached && item.error === undefined;
       group.push(item);
       if (group.length >= opts.group) {
         yield group;
