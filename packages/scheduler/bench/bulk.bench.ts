@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     let units = 0;
     let unitsDone = 0;
     let done = 0;
-    // What Redis must hold now: the tokens not yet run (sent and stored, less the units run), and the results.
+    // What Redis must hold now: the tokens not yet run (sent and stored, less the units run), and the results stored.
     const sample = async () => {
       peak.rss = Math.max(peak.rss, rssBytes(scheduler!.child.pid!));
       const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) - base;
@@ -85,14 +85,16 @@ async function main(): Promise<void> {
     tokens = Number(b.tokens);
     units = b.units;
     const watch = (async () => {
-      for await (const w of client.watch(b.id)) unitsDone = w.unitsDone;
+      for await (const w of client.watch(b.id)) {
+        unitsDone = w.unitsDone;
+        done = Number(w.items?.succeeded ?? 0) + Number(w.items?.failed ?? 0);
+      }
     })();
     let results = 0;
     for await (const r of client.results(b.id)) {
       if (Number(r.index) !== results) throw new Error(`result ${results} came as index ${r.index}`);
       if (r.error !== undefined) throw new Error(`item ${results}: ${r.error}`);
       results++;
-      done = results;
     }
     const seconds = (performance.now() - t0) / 1000;
     await watch;
