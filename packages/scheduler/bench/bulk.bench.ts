@@ -69,7 +69,10 @@ async function main(): Promise<void> {
       const notRun = (batchId && units ? tokens * (1 - unitsDone / units) : sentTokens) * 4;
       const held = notRun + done * RESULT_BYTES;
       peak.redis = Math.max(peak.redis, used);
-      if (held > 64 * 2 ** 20) peak.ratio = Math.max(peak.ratio, used / held);
+      if (held > 64 * 2 ** 20 && used / held > peak.ratio) {
+        peak.ratio = used / held;
+        if (process.env.BULK_DEBUG) process.stderr.write(`ratio ${peak.ratio.toFixed(2)}: used ${mb(used)}, not run ${mb(notRun)}, results ${mb(done * RESULT_BYTES)}, units ${unitsDone}/${units}\n`);
+      }
       peak.held = Math.max(peak.held, held);
     };
     const timer = setInterval(() => void sample().catch(() => undefined), 250);

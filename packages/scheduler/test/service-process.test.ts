@@ -22,6 +22,13 @@ test('an invalid configuration stops a service at start with exit code 2 and eve
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /nightshift-scheduler: invalid configuration/);
   for (const field of ['redisUrl', 'workers.0.address', 'logLevel']) assert.match(run.stderr, new RegExp(`  ${field.replace('.', '\\.')}: `), field);
+  // Fields that are each valid but do not fit together: a longest job below the first queue's bound.
+  const dir = mkdtempSync(join(tmpdir(), 'ns-config-'));
+  writeFileSync(join(dir, 'scheduler.yaml'), 'jobs:\n  maxTokensPerJob: 50\n');
+  const tooShort = spawnSync(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'packages/scheduler/src/main.ts', '--config', join(dir, 'scheduler.yaml')], { cwd: root, encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(tooShort.status, 2, tooShort.stderr);
+  assert.match(tooShort.stderr, /jobs\.maxTokensPerJob: must be at least batching\.queues\.first \(64\), not 50/);
 });
 
 test('scheduler and worker run as services and exit 0 on SIGTERM after serving', async () => {

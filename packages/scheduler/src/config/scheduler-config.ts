@@ -344,6 +344,11 @@ export const schedulerConfigSchema = z.object({
   /** Seconds in-flight batches get to return on SIGTERM. */
   drainSeconds: z.coerce.number().min(0).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((c, ctx) => {
+  // The queues' bounds run from batching.queues.first up to the longest job: a longest job below the first bound leaves no queue.
+  if (c.jobs.maxTokensPerJob < c.batching.queues.first) {
+    ctx.addIssue({ code: 'custom', path: ['jobs', 'maxTokensPerJob'], message: `must be at least batching.queues.first (${c.batching.queues.first}), not ${c.jobs.maxTokensPerJob}` });
+  }
 });
 
 export type SchedulerConfig = z.output<typeof schedulerConfigSchema>;
