@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { packTokens } from '@nightshift/proto';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
-import { REDIS_URL } from './helpers/redis.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { ResultCache } from '../src/cache/index.js';
+import { resolveOp } from '@nightshift/proto';
 
 const systems: TestSystem[] = [];
 const redis = new Redis(REDIS_URL);
@@ -54,11 +56,12 @@ test('identical content is computed once per tenant: the second job takes the ca
   await watchUntilFinal(acme, [otherParams.id, otherTokens.id]);
   await watchUntilFinal(s.client('globex'), [globex.id]);
 
-  // Kept for the retention (7 days by default), not forever.
+  // Kept in the tenant's hash of the day, for the retention (7 days by default) after the day ends, not forever.
   const keys = await redis.keys(`${s.prefix}:{t:acme}:cache:*`);
-  assert.equal(keys.length, 3, 'one entry per distinct content');
+  assert.equal(keys.length, 1, "one hash: today's");
+  assert.equal(await redis.hlen(keys[0]!), 3, 'one entry per distinct content');
   const ttl = await redis.ttl(keys[0]!);
-  assert.ok(ttl > 7 * 86400 - 60 && ttl <= 7 * 86400, `ttl ${ttl}`);
+  assert.ok(ttl > 7 * 86400 - 60 && ttl <= 8 * 86400, `ttl ${ttl}`);
 });
 
 test('shared scope reuses results across tenants; a disabled cache computes every job', async () => {
@@ -119,4 +122,31 @@ test('an idempotency key longer than 256 characters is INVALID_ARGUMENT', async 
     assert.match(err.details ?? '', /job\.idempotency_key: must be at most 256 characters/);
     return true;
   });
+});
+
+test('the cache keeps a write of many results as one hash entry each, reads them in one round trip, lets them go after the retention, and purges one worker\'s alone', async () => {
+  const prefix = testPrefix('cache-unit');
+  try {
+    const cache = new ResultCache(redis, prefix, { enabled: true, scope: 'tenant', retentionSeconds: 2 });
+    const spec = resolveOp('minhash', null);
+    const refs = Array.from({ length: 1000 }, (_, i) => cache.keyOf('acme', spec, doc(i, 20)));
+    const value = (i: number) => Buffer.from(Uint32Array.of(i, i + 1).buffer);
+    await cache.store(refs.slice(0, 600).map((key, i) => ({ key, kind: 'u32' as const, bytes: value(i) })), 'w1');
+    await cache.store(refs.slice(600, 900).map((key, i) => ({ key, kind: 'u32' as const, bytes: value(600 + i) })), 'w2');
+    const got = await cache.lookup(refs);
+    assert.deepEqual(Array.from(got[599]!), [599, 600]);
+    assert.deepEqual(Array.from(got[899]!), [899, 900]);
+    assert.equal(got[950], undefined, 'never stored: a miss');
+    assert.ok((await redis.keys(`${prefix}:*`)).length <= 4, 'a hash a bucket (and a worker index each), not a key a result');
+    // w1 found untrustworthy: its 600 go, w2's stay.
+    assert.equal(await cache.purge('w1'), 600);
+    const after = await cache.lookup(refs);
+    assert.equal(after.slice(0, 600).filter(Boolean).length, 0);
+    assert.equal(after.slice(600, 900).filter(Boolean).length, 300);
+    // Retention 2 s, buckets of 1 s: gone within 3 s.
+    await new Promise((r) => setTimeout(r, 3200));
+    assert.equal((await cache.lookup(refs)).filter(Boolean).length, 0);
+  } finally {
+    await dropPrefix(prefix);
+  }
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { opKey, type OpSpec } from '@nightshift/proto';
-import { groupBySlot, SlotBatch } from '../redis/index.js';
+import { SlotBatch } from '../redis/index.js';
 import { decodeResult } from '../jobs/index.js';
 
 export interface ResultCacheOptions {
@@ -13,93 +13,151 @@ export interface ResultCacheOptions {
 
 type Result = Uint32Array | Float32Array;
 
-// A cached value's first byte: its kind.
-const KIND_U32 = Buffer.from('u');
-const KIND_F32 = Buffer.from('f');
+// A cached value: its kind's byte (u or f), the length of the computing worker's id, the id, the result's bytes.
+const KIND_U32 = 0x75;
+const KIND_F32 = 0x66;
+
+/** Shared-scope results spread over this many hashes a time bucket (and so over a cluster's slots). */
+const SHARDS = 16;
 
 /**
- * Results by content: the op, its params and the tokens decide a result, so
- * a job whose content was computed before (within the retention) takes the
- * result instead of running. A value is its kind's byte (u or f) and the
- * result's bytes. Per tenant the keys share the tenant's hash tag; shared,
- * they spread over the cluster by their hash.
+ * Results by content: the op, its params and the tokens decide a result, so a job or a batch item
+ * whose content was computed before (within the retention) takes the result instead of running.
+ *
+ * Results are kept in hashes, one per time bucket (a quarter of the retention, between a second and
+ * a day) per tenant (or per shard of the digest, shared): writing a unit's or a batch's results is
+ * one HSET, not one key an item, and a bucket expires whole, `retention` after it ends; so a result
+ * lives between the retention and a bucket longer. A lookup reads the live buckets (newest first),
+ * one HMGET each, in one round trip. Each value names the worker that computed it, and each worker
+ * lists the buckets it wrote to, so that purge(worker) can find what it must remove.
  */
 export class ResultCache {
+  private readonly bucketMs: number;
+  private readonly retentionMs: number;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     readonly opts: ResultCacheOptions,
-  ) {}
+  ) {
+    this.retentionMs = opts.retentionSeconds * 1000;
+    this.bucketMs = Math.min(86_400_000, Math.max(1000, Math.floor(this.retentionMs / 4)));
+  }
 
-  /** The key of a job's content ('' when caching is off); `tokens` packed as the record holds them. */
+  /** The reference of a content's result ('' when caching is off): its hash's base and its digest; `tokens` packed as the record holds them. */
   keyOf(tenant: string, spec: OpSpec, tokens: Buffer): string {
     if (!this.opts.enabled) return '';
     const digest = createHash('sha256').update(opKey(spec)).update('\n').update(tokens).digest('base64url').slice(0, 32);
-    return this.opts.scope === 'tenant' ? `${this.prefix}:{t:${tenant}}:cache:${digest}` : `${this.prefix}:{cache:${digest.slice(0, 4)}}:${digest}`;
+    const base = this.opts.scope === 'tenant' ? `${this.prefix}:{t:${tenant}}:cache` : `${this.prefix}:{cache:${digest.charCodeAt(0) % SHARDS}}`;
+    return `${base}\t${digest}`;
   }
 
-  /** The cached results of these keys ('' keys and misses: undefined), in one round trip: an MGET per hash slot. */
-  async lookup(keys: readonly string[]): Promise<Array<Result | undefined>> {
-    const out = new Array<Result | undefined>(keys.length);
-    const groups = groupBySlot(this.redis, keys);
-    if (groups.length === 0) return out;
+  /** The cached results of these references ('' and misses: undefined), in one round trip: an HMGET per live bucket of each hash. */
+  async lookup(refs: readonly string[]): Promise<Array<Result | undefined>> {
+    const out = new Array<Result | undefined>(refs.length);
+    const byBase = groupByBase(refs);
+    if (byBase.size === 0) return out;
     const batch = new SlotBatch(this.redis);
-    for (const list of groups) batch.add(keys[list[0]!]!, (p) => p.mgetBuffer(...list.map((i) => keys[i]!)));
+    const reads: Array<{ items: Array<{ i: number; digest: string }>; k: number }> = [];
+    for (const [base, items] of byBase) {
+      for (const b of this.liveBuckets(Date.now())) {
+        const key = `${base}:${b}`;
+        reads.push({ items, k: batch.add(key, (p) => p.hmgetBuffer(key, ...items.map((x) => x.digest))) });
+      }
+    }
     const replies = await batch.exec();
-    groups.forEach((list, g) => {
-      // A slot that could not be read is a miss: the cache is only a help.
-      const values = (replies[g]![0] ? [] : replies[g]![1]) as Array<Buffer | null>;
-      list.forEach((i, k) => {
-        const value = values[k];
-        if (value && value.length >= 1) out[i] = decodeResult(value[0] === 0x75 ? 'u32' : 'f32', value.subarray(1));
+    for (const { items, k } of reads) {
+      // A bucket that could not be read is a miss: the cache is only a help.
+      const values = (replies[k]![0] ? [] : replies[k]![1]) as Array<Buffer | null>;
+      items.forEach(({ i }, n) => {
+        const v = values[n];
+        if (out[i] === undefined && v && v.length >= 2) out[i] = decodeResult(v[0] === KIND_U32 ? 'u32' : 'f32', v.subarray(2 + v[1]!));
       });
-    });
+    }
     return out;
   }
 
-  /**
-   * Keeps computed results for the retention, in one round trip; each as its kind and its bytes
-   * (encodeResult). The worker that computed them indexes them, so that they can be purged.
-   */
+  /** Keeps computed results for the retention, in one round trip: an HSET per hash, whatever the number of results. */
   async store(entries: ReadonlyArray<{ key: string; kind: 'u32' | 'f32'; bytes: Buffer }>, workerId: string): Promise<void> {
-    const batch = new SlotBatch(this.redis);
-    const kept: string[] = [];
     const now = Date.now();
-    const expiresAt = now + this.opts.retentionSeconds * 1000;
+    const bucket = Math.floor(now / this.bucketMs);
+    const expiresAt = (bucket + 1) * this.bucketMs + this.retentionMs;
+    const worker = Buffer.from(workerId, 'utf8').subarray(0, 255);
+    const byBase = new Map<string, Array<string | Buffer>>();
     for (const { key, kind, bytes } of entries) {
       if (!key) continue;
-      const value = Buffer.concat([kind === 'u32' ? KIND_U32 : KIND_F32, bytes]);
-      batch.add(key, (p) => p.set(key, value, 'EX', this.opts.retentionSeconds));
-      kept.push(key);
+      const [base, digest] = key.split('\t') as [string, string];
+      const value = Buffer.concat([Buffer.of(kind === 'u32' ? KIND_U32 : KIND_F32, worker.length), worker, bytes]);
+      const fields = byBase.get(base);
+      if (fields) fields.push(digest, value);
+      else byBase.set(base, [digest, value]);
     }
-    if (kept.length === 0) return;
-    // The worker's index: its keys by expiry, trimmed of the expired, living as long as its newest entry.
+    if (byBase.size === 0) return;
+    const batch = new SlotBatch(this.redis);
+    const written: string[] = [];
+    for (const [base, fields] of byBase) {
+      const key = `${base}:${bucket}`;
+      batch.add(key, (p) => p.hset(key, ...(fields as [string, Buffer])));
+      batch.add(key, (p) => p.pexpireat(key, expiresAt));
+      written.push(key);
+    }
+    // The worker's index: the hashes it wrote to, as long as the newest of them lives.
     const index = this.byWorker(workerId);
-    batch.add(index, (p) => p.zadd(index, ...kept.flatMap((k) => [expiresAt, k])));
-    batch.add(index, (p) => p.zremrangebyscore(index, '-inf', now));
-    batch.add(index, (p) => p.pexpire(index, this.opts.retentionSeconds * 1000));
+    batch.add(index, (p) => p.sadd(index, ...written));
+    batch.add(index, (p) => p.pexpireat(index, expiresAt));
     await batch.execOrThrow();
   }
 
   /**
-   * Removes every result `workerId` computed that is still cached; the number removed. A key that
-   * another worker computed again since goes too: the cache is only a help, it is computed again.
+   * Removes every result `workerId` computed that is still cached; the number removed. (Slow: it
+   * reads every hash the worker wrote to. A rare admin's act, when a worker is found untrustworthy.)
    */
   async purge(workerId: string): Promise<number> {
     const index = this.byWorker(workerId);
+    const worker = Buffer.from(workerId, 'utf8').subarray(0, 255);
     let removed = 0;
-    for (;;) {
-      const keys = await this.redis.zrange(index, 0, 999);
-      if (keys.length === 0) break;
-      const batch = new SlotBatch(this.redis);
-      for (const list of groupBySlot(this.redis, keys)) batch.add(keys[list[0]!]!, (p) => p.unlink(...list.map((i) => keys[i]!)));
-      for (const n of await batch.execOrThrow()) removed += Number(n);
-      await this.redis.zrem(index, ...keys);
+    for (const key of await this.redis.smembers(index)) {
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscanBuffer(key, cursor, 'COUNT', 1000);
+        cursor = String(next);
+        const mine: Buffer[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const v = flat[i + 1]!;
+          if (v.length >= 2 && v[1] === worker.length && v.subarray(2, 2 + worker.length).equals(worker)) mine.push(flat[i]!);
+        }
+        if (mine.length) removed += await this.redis.hdel(key, ...mine);
+      } while (cursor !== '0');
     }
+    await this.redis.del(index);
     return removed;
+  }
+
+  /** The buckets whose results are still within the retention, newest first. */
+  private liveBuckets(now: number): number[] {
+    const newest = Math.floor(now / this.bucketMs);
+    const oldest = Math.floor((now - this.retentionMs) / this.bucketMs) - 1;
+    const out: number[] = [];
+    for (let b = newest; b >= oldest; b--) out.push(b);
+    return out;
   }
 
   private byWorker(workerId: string): string {
     return `${this.prefix}:{cache-by:${workerId}}`;
   }
+}
+
+/** References by their hash's base, each with its index and digest. */
+function groupByBase(refs: readonly string[]): Map<string, Array<{ i: number; digest: string }>> {
+  const out = new Map<string, Array<{ i: number; digest: string }>>();
+  refs.forEach((ref, i) => {
+    if (!ref) return;
+    const tab = ref.indexOf('\t');
+    const base = ref.slice(0, tab);
+    const list = out.get(base);
+    const item = { i, digest: ref.slice(tab + 1) };
+    if (list) list.push(item);
+    else out.set(base, [item]);
+  });
+  return out;
 }
