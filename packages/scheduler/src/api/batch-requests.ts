@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { fromTimestamp, ParamError, resolveOp, type OpSpec } from '@nightshift/proto';
 import { BATCH_STATES, type BatchState } from '../batch-objects/index.js';
-import { MAX_AHEAD_SECONDS } from './requests.js';
+import { deadlineIn, MAX_AHEAD_SECONDS, specIn } from './requests.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const batchId = z.string().regex(UUID, 'must be a batch id (a UUID as CreateBatch returns it)');
-
-/** The 9999-12-31 limit a Timestamp may name, as for jobs. */
-const MAX_TIME_MS = 253_402_300_799_000;
 
 /** A batch's header off the wire, checked field by field; op and params resolved. */
 export const batchHeader = z
@@ -26,19 +22,9 @@ export const batchHeader = z
     maxAttempts: z.number().int().min(0, 'must be between 0 (the default) and 20').max(20, 'must be between 0 (the default) and 20'),
   })
   .transform((v, ctx) => {
-    let spec: OpSpec;
-    try {
-      spec = resolveOp(v.op, v.params);
-    } catch (err) {
-      if (!(err instanceof ParamError)) throw err;
-      ctx.addIssue({ code: 'custom', path: err.field.split('.'), message: err.message.slice(err.field.length + 2) });
-      return z.NEVER;
-    }
-    const deadline = fromTimestamp(v.deadline);
-    if (deadline < 0 || deadline > MAX_TIME_MS) {
-      ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'must be a time between 1970 and 9999' });
-      return z.NEVER;
-    }
+    const spec = specIn(v, ctx);
+    const deadline = deadlineIn(v, ctx);
+    if (!spec || deadline === undefined) return z.NEVER;
     return { ...v, spec, deadline, firstItem: Number(v.firstItem) };
   });
 

@@ -34,14 +34,8 @@ export function jobSpecSchema(maxTextBytes: number) {
       idempotencyKey: z.string().max(256, 'must be at most 256 characters'),
     })
     .transform((v, ctx) => {
-      let spec: OpSpec;
-      try {
-        spec = resolveOp(v.op, v.params);
-      } catch (err) {
-        if (!(err instanceof ParamError)) throw err;
-        ctx.addIssue({ code: 'custom', path: err.field.split('.'), message: err.message.slice(err.field.length + 2) });
-        return z.NEVER;
-      }
+      const spec = specIn(v, ctx);
+      if (!spec) return z.NEVER;
       let payload: { text: string } | { tokens: Uint32Array };
       if (v.payload === 'text') {
         const text = v.text ?? '';
@@ -61,17 +55,37 @@ export function jobSpecSchema(maxTextBytes: number) {
           return z.NEVER;
         }
       }
-      const deadline = fromTimestamp(v.deadline);
-      // Beyond what a Date holds, a deadline cannot even be shown: refused as a field, not as a surprise later.
-      if (deadline < 0 || deadline > MAX_TIME_MS) {
-        ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'must be a time between 1970 and 9999' });
-        return z.NEVER;
-      }
+      const deadline = deadlineIn(v, ctx);
+      if (deadline === undefined) return z.NEVER;
       return {
         spec, payload, priority: v.priority, maxAttempts: v.maxAttempts, clientRef: v.clientRef, maxCost: v.maxCost,
         deadline, completionWindowSeconds: v.completionWindowSeconds, idempotencyKey: v.idempotencyKey,
       };
     });
+}
+
+/** The op and its params of a request being parsed, resolved; undefined (with the issue added) when they are wrong. */
+export function specIn(v: { op: string; params: unknown }, ctx: z.RefinementCtx): OpSpec | undefined {
+  try {
+    return resolveOp(v.op, v.params as Parameters<typeof resolveOp>[1]);
+  } catch (err) {
+    if (!(err instanceof ParamError)) throw err;
+    ctx.addIssue({ code: 'custom', path: err.field.split('.'), message: err.message.slice(err.field.length + 2) });
+    return undefined;
+  }
+}
+
+/**
+ * A request's deadline in ms (0: none); undefined (with the issue added) beyond what a Date holds:
+ * such a deadline cannot even be shown, so it is refused as a field, not as a surprise later.
+ */
+export function deadlineIn(v: { deadline?: { seconds: string; nanos: number } | null }, ctx: z.RefinementCtx): number | undefined {
+  const deadline = fromTimestamp(v.deadline);
+  if (deadline < 0 || deadline > MAX_TIME_MS) {
+    ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'must be a time between 1970 and 9999' });
+    return undefined;
+  }
+  return deadline;
 }
 
 export type ValidJobSpec = z.output<ReturnType<typeof jobSpecSchema>>;

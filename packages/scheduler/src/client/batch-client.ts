@@ -4,7 +4,7 @@ import {
   loadNightshift, type Batch__Output, type BatchHeader, type BatchItem, type BatchItemResult__Output, type BatchServiceClient, type BatchResults__Output,
   type CreateBatchRequest, type ListBatchesRequest, type ListBatchesResponse__Output,
 } from '@nightshift/proto';
-import { TENANT_HEADER } from '../api/index.js';
+import { callerMetadata } from './job-client.js';
 import { BATCH_ID_HEADER, ITEMS_STORED_HEADER } from '../api/batch-upload.js';
 
 export const FINAL_BATCH_API_STATES = ['BATCH_STATE_SUCCEEDED', 'BATCH_STATE_FAILED', 'BATCH_STATE_CANCELLED'] as const;
@@ -29,9 +29,7 @@ export class BatchClient {
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
     });
-    this.metadata = new grpc.Metadata();
-    if (tenant) this.metadata.set(TENANT_HEADER, tenant);
-    if (opts.apiKey) this.metadata.set('authorization', `Bearer ${opts.apiKey}`);
+    this.metadata = callerMetadata(tenant, opts.apiKey);
   }
 
   private unary<Req, Res>(method: Function, req: Req): Promise<Res> {

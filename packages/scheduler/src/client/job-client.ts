@@ -8,6 +8,14 @@ import { TENANT_HEADER } from '../api/index.js';
 /** The states a job ends in, as the API names them: what a client waiting for results watches for. */
 export const FINAL_API_STATES = ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'] as const satisfies readonly JobState[];
 
+/** What every call of a client sends: the tenant header ('' sends none) and the API key ("authorization: Bearer <key>"). */
+export function callerMetadata(tenant: string, apiKey?: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  if (tenant) metadata.set(TENANT_HEADER, tenant);
+  if (apiKey) metadata.set('authorization', `Bearer ${apiKey}`);
+  return metadata;
+}
+
 /** A JobService client for one tenant, with promises and async iterables instead of callbacks. */
 export class JobClient {
   readonly raw: JobServiceClient;
@@ -21,9 +29,7 @@ export class JobClient {
   constructor(address: string, tenant: string, opts: { credentials?: grpc.ChannelCredentials; apiKey?: string } = {}) {
     const Client = loadNightshift().grpcObject.nightshift.v1.JobService;
     this.raw = new Client(address, opts.credentials ?? grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-    this.metadata = new grpc.Metadata();
-    if (tenant) this.metadata.set(TENANT_HEADER, tenant);
-    if (opts.apiKey) this.metadata.set('authorization', `Bearer ${opts.apiKey}`);
+    this.metadata = callerMetadata(tenant, opts.apiKey);
   }
 
   private unary<Req, Res>(method: Function, req: Req): Promise<Res> {
