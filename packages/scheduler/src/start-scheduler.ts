@@ -196,7 +196,7 @@ function wireBatches(
       windowItems: c.planWindowItems,
       windowBytes: c.planWindowBytes,
       ...unitLimits(c, pool.budget('on-demand', op)),
-    }), tokenizer: d.tokenizer, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
+    }), tokenizer: d.tokenizer, clock: d.clock, ledger, units, results: new BatchResultsReader(d.redis, batchKeys),
     limits: { maxItems: c.maxItems, maxTokensPerItem: config.jobs.maxTokensPerJob, touchEveryMs: Math.min(10_000, (c.uploadIdleSeconds * 1000) / 4) }, resultsPerMessage: c.resultsPerMessage, pollMs: c.pollMs,
   };
   /** The newest 100 active batch objects, for metrics and the dashboard. */

@@ -5,6 +5,7 @@ import { opKey, type Batch, type BatchItem__Output, type CreateBatchRequest__Out
 import type { BatchAdmission, BatchPlanner, BatchStore, CachedResult, Item, ItemStore, PlanLimits } from '../batch-objects/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { Tokenizer } from '../admission/index.js';
+import type { Clock } from '../clock/index.js';
 import { ApiError, invalid } from './api-error.js';
 import { batchHeader, type ValidBatchHeader } from './batch-requests.js';
 import { parseRequest } from './requests.js';
@@ -26,6 +27,8 @@ export interface UploadDeps {
   /** Consulted a window at a time: an item computed before is not run again. */
   cache: ResultCache;
   limits: { maxItems: number; maxTokensPerItem: number; touchEveryMs: number };
+  /** The scheduler's clock, that admission places the batch by: its deadline is counted from it too. */
+  clock: Clock;
   log: Logger;
 }
 
@@ -137,7 +140,7 @@ export class BatchUpload {
 
   /** The batch's deadline in ms (0: none): its deadline or its completion window from now, the earlier. */
   private deadlineOf(h: ValidBatchHeader): number {
-    const now = Date.now();
+    const now = this.d.clock.now();
     const fromWindow = h.completionWindowSeconds > 0 ? now + h.completionWindowSeconds * 1000 : 0;
     if (h.deadline !== 0 && h.deadline <= now) throw invalid(`header.deadline: ${new Date(h.deadline).toISOString()} is in the past`);
     return [h.deadline, fromWindow].filter((d) => d > 0).reduce((a, b) => Math.min(a, b), Infinity) || 0;

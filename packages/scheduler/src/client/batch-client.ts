@@ -106,10 +106,17 @@ export class BatchClient {
     return this.unary<object, Batch__Output>(this.raw.cancelBatch, { batchId });
   }
 
-  /** The batch as it moves, until it is final. */
+  /** The batch as it moves, until it is final. A loop that leaves early (break) cancels the call: the server's watch ends with it. */
   watch(batchId: string): AsyncIterable<Batch__Output> & { cancel(): void } {
     const call = this.raw.watchBatch({ batchId }, this.metadata);
-    return Object.assign(call as AsyncIterable<Batch__Output>, { cancel: () => call.cancel() });
+    const messages = (async function* () {
+      try {
+        yield* call as AsyncIterable<Batch__Output>;
+      } finally {
+        call.cancel();
+      }
+    })();
+    return Object.assign(messages, { cancel: () => call.cancel() });
   }
 
   /** Every item's result in input order from `fromIndex`, one at a time (they arrive many a message). */

@@ -60,6 +60,8 @@ export class UnitPuller {
       prefix: opts.prefix,
       autorun: false,
       lockDuration: opts.lockMs,
+      // Units whose lock lapsed (a dead replica's) come back within a few lock lengths, not only every 30 s (BullMQ's check).
+      stalledInterval: opts.lockMs,
       maxStalledCount: opts.maxStalledCount,
       // A blocking wait for the next unit ends at least this often (seconds), so that a stop is not held up.
       drainDelay: 1,
@@ -101,8 +103,16 @@ export class UnitPuller {
       return;
     }
     this.locks.hold(this.bull, job.id, this.token);
-    const batch = await this.batch(job.data.batchId);
-    const bytes = batch && !isStopped(batch.state) ? await this.store.redis.getBuffer(this.store.keys.unit(batch.id, job.data.unit)) : null;
+    let batch: BatchRecord | undefined;
+    let bytes: Buffer | null;
+    try {
+      batch = await this.batch(job.data.batchId);
+      bytes = batch && !isStopped(batch.state) ? await this.store.redis.getBuffer(this.store.keys.unit(batch.id, job.data.unit)) : null;
+    } catch (err) {
+      // Redis away: the lock is no longer renewed, so that the unit stalls and runs again, instead of being held for ever.
+      this.locks.release(this.bull, job.id);
+      throw err;
+    }
     // Settled already (run again after a crash), or its batch cancelled or gone: nothing to run.
     if (!batch || !bytes) {
       await this.finish(job, () => job.moveToCompleted('', this.token, false));
