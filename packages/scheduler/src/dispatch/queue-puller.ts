@@ -100,6 +100,8 @@ export class QueuePuller {
       autorun: false,
       lockDuration: opts.lockMs,
       maxStalledCount: opts.maxStalledCount,
+      // Looked for as often as a lock lasts: a dead replica's batches come back within a few lock lengths, not BullMQ's 30 s apart.
+      stalledInterval: opts.lockMs,
     });
     this.bull.on('error', (err) => throttled(this.log, 'warn', 'queue worker error', { err, queue }));
   }
