@@ -117,7 +117,7 @@ export async function startScheduler(
     { limits: config.connections, log },
   );
   await dispatcher.start();
-  await batches.puller.start();
+  for (const p of batches.pullers) await p.start();
   batches.sweeper.start();
   journal.start();
   const view = new SystemView(
@@ -145,7 +145,7 @@ export async function startScheduler(
       await windowEvents.stop();
       await http?.close();
       await batches.sweeper.stop();
-      await Promise.all([dispatcher.stop(config.drainSeconds * 1000), batches.puller.stop(config.drainSeconds * 1000)]);
+      await Promise.all([dispatcher.stop(config.drainSeconds * 1000), ...batches.pullers.map((p) => p.stop(config.drainSeconds * 1000))]);
       batches.locks.stop();
       await closing;
       await Promise.all([queues.close(), batches.units.close(), tokenizer.close(), alerts.flush()]);
@@ -184,12 +184,18 @@ function wireBatches(
     workers: (window) => (window === 'on-demand' ? Math.max(1, pool.fleet().filter((w) => w.pool === 'on-demand').length) : d.load.workers(window)),
   });
   const locks = new LockKeeper(config.dispatch.lockMs, d.log);
-  const puller = new UnitPuller(d.bullRedis, store, ledger, units, d.models, pool, locks, d.cache, {
+  // One puller a pool: units of batches placed in a spot window go to spot workers, while one is open.
+  const pullers = (['on-demand', 'spot'] as const).map((p) => new UnitPuller(d.bullRedis, store, ledger, units, d.models, pool, locks, d.cache, {
+    pool: p, maxPreemptions: config.deferral.maxPreemptions, backoffMs: config.jobs.backoffMs,
     prefix: config.prefix, lockMs: config.dispatch.lockMs, maxStalledCount: config.dispatch.maxStalledCount, batchTimeoutMs: config.dispatch.batchTimeoutMs,
     billing: new Billing(config.pricing, d.calendar, d.clock), periodOf: (tenant) => d.guardrails.period(tenant).id,
     onFinished: (b) => d.log.info({ batchId: b.id, tenant: b.tenant, items: b.items, succeeded: b.succeeded, failed: b.failed, cost: b.cost }, 'batch finished'),
-  }, d.log);
-  const sweeper = new BatchSweeper(store, admission, units, d.clock, c.pollMs, { uploadIdleMs: c.uploadIdleSeconds * 1000, retentionMs: config.jobs.retentionSeconds * 1000 }, d.log, (tenant, id) => ledger.release(tenant, id));
+  }, d.log));
+  const spotOpen = () => d.calendar.openAt(d.clock.now()).some((o) => o.spot);
+  const sweeper = new BatchSweeper(
+    store, admission, units, d.clock, c.pollMs, { uploadIdleMs: c.uploadIdleSeconds * 1000, retentionMs: config.jobs.retentionSeconds * 1000 }, d.log,
+    (tenant, id) => ledger.release(tenant, id), spotOpen,
+  );
   const service = {
     items: new ItemStore(d.redis, config.prefix), planner, store, admission, cache: d.cache,
     planLimits: (op: string) => ({
@@ -209,7 +215,7 @@ function wireBatches(
         : [],
     );
   };
-  return { service, puller, sweeper, units, locks, status };
+  return { service, pullers, sweeper, units, locks, status };
 }
 
 /** Kernel batch and unit limits: the configured ones, a unit within the smallest budget a worker of the op advertises. */

@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { fromTimestamp, packTokens, resolveOp, type Batch__Output, type BatchHeader, type BatchItem, type BatchItemResult__Output, type OpSpec } from '@nightshift/proto';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient, JobClient, ManualClock, schedulerConfig, startScheduler, type RunningScheduler } from '../src/index.js';
-import { BatchKeys, BatchStore, UNIT_QUEUE, type BatchRecord } from '../src/batch-objects/index.js';
+import { BatchKeys, BatchStore, UNIT_QUEUES, type BatchRecord } from '../src/batch-objects/index.js';
 import { FINAL_BATCH_API_STATES } from '../src/client/batch-client.js';
 import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 import { startRedisServer, type RedisServerHandle } from '../src/devtools/redis-server.js';
@@ -206,7 +206,7 @@ test('kill -9 of the scheduler mid-run: a new one recovers the units the dead on
   const b = await client.create({ ...header, idempotencyKey: 'killed-mid-run' }, wire(items));
   assert.ok(b.units > 40, `${b.units} units`);
   // Units out on the workers (BullMQ's active list) when the scheduler dies.
-  const active = `${prefix}:${UNIT_QUEUE}:active`;
+  const active = `${prefix}:${UNIT_QUEUES['on-demand']}:active`;
   await until('a few units are done and more are out', async () => (await recordOf(redis, prefix, b.id)).unitsDone >= 4 && (await redis.llen(active)) > 0);
   await first.kill();
   const stranded = await redis.llen(active);

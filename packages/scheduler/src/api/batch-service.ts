@@ -6,7 +6,6 @@ import type {
   GetBatchResultsRequest__Output, ListBatchesRequest__Output, ListBatchesResponse, Logger, WatchBatchRequest__Output,
 } from '@nightshift/proto';
 import { FINAL_BATCH_STATES, type BatchLedger, type BatchRecord, type BatchResultsReader, type BatchStore, type UnitQueue } from '../batch-objects/index.js';
-import { unitJobId } from '../batch-objects/index.js';
 import type { ApiKeys } from '../auth/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { notFound, toStatus } from './api-error.js';
@@ -122,7 +121,7 @@ export class BatchService {
     if (moved) {
       const released = await this.d.ledger.release(b.tenant, batchId);
       // Units waiting in the queue go; those out on a worker finish, and keep their results.
-      for (let u = b.unitsDone; u < b.unitsReleased; u++) await this.d.units.queue.remove(unitJobId(batchId, u)).catch(() => 0);
+      await this.d.units.remove(b);
       this.d.log.info({ batchId, tenant: b.tenant, released }, 'batch cancelled');
     }
     return batchView((await this.d.store.get(batchId))!);

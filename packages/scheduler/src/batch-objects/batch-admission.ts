@@ -101,7 +101,7 @@ export class BatchAdmission {
     }
     const span = quote.finishAt - quote.startAt;
     const common = {
-      quote: JSON.stringify(quoteFields(quote)), plannedWindow: quote.window, placement: p.reason, admittedAt: now,
+      quote: JSON.stringify(quoteFields(quote)), plannedWindow: quote.window, placement: p.reason, admittedAt: now, pool: quote.spot ? 'spot' : 'on-demand',
     };
     if (p.kind === 'defer') {
       await this.d.store.move(id, ['VALIDATING'], 'DEFERRED', { ...common, plannedStart: p.plan.start, eta: p.plan.start + span });

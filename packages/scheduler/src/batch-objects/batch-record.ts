@@ -36,6 +36,10 @@ export interface BatchRecord {
   /** The admitted quote (whole batch): window, class, seconds, price. */
   quote?: { window: string; workerClass: string; seconds: number; price: number; modelError: number; modelBatches: number };
   plannedWindow: string;
+  /** Where its units run: on-demand workers, or spot workers (a batch placed in a spot window). */
+  pool: 'on-demand' | 'spot';
+  /** Times spot workers handed a unit of it back. */
+  preemptions: number;
   plannedStart: number;
   placement: string;
   eta: number;
@@ -77,6 +81,8 @@ export function parseBatch(h: Record<string, string>): BatchRecord | undefined {
     cost: num(h.cost),
     ...(h.quote ? { quote: JSON.parse(h.quote) as BatchRecord['quote'] } : {}),
     plannedWindow: h.plannedWindow ?? '',
+    pool: h.pool === 'spot' ? 'spot' : 'on-demand',
+    preemptions: num(h.preemptions),
     plannedStart: num(h.plannedStart),
     placement: h.placement ?? '',
     eta: num(h.eta),

@@ -28,6 +28,8 @@ export class BatchSweeper {
     private readonly log: Logger,
     /** Releases what a batch still holds reserved, once it is cancelled here. */
     private readonly release: (tenant: string, id: string) => Promise<unknown>,
+    /** Whether a spot window is open now: a spot batch's units fall back to on-demand workers when none is. */
+    private readonly spotOpen: () => boolean = () => false,
   ) {}
 
   start(): void {
@@ -66,6 +68,16 @@ export class BatchSweeper {
         if (await this.store.move(id, ['DEFERRED'], 'QUEUED')) this.log.info({ batchId: id, window: b.plannedWindow }, 'deferred batch released');
         await this.units.release(b);
       } else if (b.state === 'QUEUED' || b.state === 'RUNNING') {
+        if (b.pool === 'spot' && !this.spotOpen()) {
+          // Its spot window closed with units left: the rest run on demand, so that its deadline holds.
+          await this.store.redis.hset(this.store.keys.meta(id), 'pool', 'on-demand', 'placement', `${b.placement}; fell back to on-demand: its spot window closed`);
+          const moved = await this.units.fallBack(b);
+          this.log.info({ batchId: id, moved }, 'spot batch fell back to on-demand');
+          b.pool = 'on-demand';
+        } else if (deep && b.pool === 'on-demand' && !this.spotOpen()) {
+          // A unit released to the spot queue by a replica that read the pool just before it changed.
+          await this.units.fallBack(b);
+        }
         await this.units.release(b);
         if (deep) await this.units.requeue(b);
       }

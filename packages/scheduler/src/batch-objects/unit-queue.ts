@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Pool } from '../pricing/index.js';
 import type { BatchStore } from './batch-record.js';
 
 /** A unit's BullMQ job: which batch, which unit. */
@@ -7,7 +8,16 @@ export interface UnitJobData {
   unit: number;
 }
 
-export const UNIT_QUEUE = 'units';
+/** The units of batches placed on demand (or off-peak: on-demand workers), and those placed in a spot window. */
+export const UNIT_QUEUES: Record<Pool, string> = { 'on-demand': 'units', spot: 'units-spot' };
+
+/** What releasing a batch's units needs of it. */
+export interface UnitBatch {
+  id: string;
+  priority: number;
+  maxAttempts: number;
+  pool: Pool;
+}
 
 /** BullMQ's priorities run from 1 (first) to 2^21; a batch's priority (higher first) maps onto them. */
 const MAX_BULL_PRIORITY = 2 ** 21;
@@ -23,7 +33,7 @@ export function unitJobId(batchId: string, unit: number): string {
  * are the units' own, so releasing a unit twice (a replica that died between its steps) queues it once.
  */
 export class UnitQueue {
-  readonly queue: Queue<UnitJobData>;
+  readonly queues: Record<Pool, Queue<UnitJobData>>;
 
   constructor(
     connection: ConnectionOptions,
@@ -31,35 +41,68 @@ export class UnitQueue {
     private readonly store: BatchStore,
     private readonly opts: { ahead: number; backoffMs: number },
   ) {
-    this.queue = new Queue<UnitJobData>(UNIT_QUEUE, { connection, prefix });
+    this.queues = {
+      'on-demand': new Queue<UnitJobData>(UNIT_QUEUES['on-demand'], { connection, prefix }),
+      spot: new Queue<UnitJobData>(UNIT_QUEUES.spot, { connection, prefix }),
+    };
   }
 
-  /** Lets the batch's next units go (as many as its turn allows); the number released. */
-  async release(batch: { id: string; priority: number; maxAttempts: number }): Promise<number> {
+  /** Lets the batch's next units go (as many as its turn allows), to its pool's queue; the number released. */
+  async release(batch: UnitBatch): Promise<number> {
     const { from, to } = await this.store.release(batch.id, this.opts.ahead);
     if (to > from) await this.add(batch, from, to);
     return to - from;
   }
 
   /** Queues units [from, to) again whose results are not stored: what a replica released just before it died. */
-  async requeue(batch: { id: string; priority: number; maxAttempts: number; unitsDone: number; unitsReleased: number }): Promise<void> {
+  async requeue(batch: UnitBatch & { unitsReleased: number }): Promise<void> {
     const done = await this.store.doneUnits(batch.id);
     const missing: number[] = [];
     for (let u = 0; u < batch.unitsReleased; u++) if (!done(u)) missing.push(u);
-    const waiting = new Set((await this.queue.getJobs(['waiting', 'prioritized', 'active', 'delayed'])).map((j) => j.id));
+    const waiting = new Set<string | undefined>();
+    for (const q of Object.values(this.queues)) for (const j of await q.getJobs(['waiting', 'prioritized', 'active', 'delayed'])) waiting.add(j.id);
     const lost = missing.filter((u) => !waiting.has(unitJobId(batch.id, u)));
-    if (lost.length) await this.queue.addBulk(lost.map((u) => this.job(batch, u)));
+    if (lost.length) await this.queues[batch.pool].addBulk(lost.map((u) => this.job(batch, u)));
+  }
+
+  /** Takes the batch's units waiting in either queue out (a cancel); those out on a worker finish. */
+  async remove(batch: { id: string; unitsDone: number; unitsReleased: number }): Promise<void> {
+    for (let u = batch.unitsDone; u < batch.unitsReleased; u++) {
+      for (const q of Object.values(this.queues)) await q.remove(unitJobId(batch.id, u)).catch(() => 0);
+    }
+  }
+
+  /** Puts one unit into `pool`'s queue (a unit handed back by spot workers too often falls back on demand). */
+  async add1(batch: UnitBatch, unit: number): Promise<void> {
+    await this.queues[batch.pool].add('unit', { batchId: batch.id, unit }, this.job(batch, unit).opts);
+  }
+
+  /**
+   * Moves a batch's waiting units from the spot queue to the on-demand one (its spot window closed):
+   * those out on a worker finish where they are.
+   */
+  async fallBack(batch: UnitBatch & { unitsDone: number; unitsReleased: number }): Promise<number> {
+    let moved = 0;
+    for (let u = batch.unitsDone; u < batch.unitsReleased; u++) {
+      const job = await this.queues.spot.getJob(unitJobId(batch.id, u));
+      if (!job || (await job.isActive())) continue;
+      if ((await this.queues.spot.remove(unitJobId(batch.id, u))) === 1) {
+        await this.add1({ ...batch, pool: 'on-demand' }, u);
+        moved++;
+      }
+    }
+    return moved;
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
   }
 
-  private async add(batch: { id: string; priority: number; maxAttempts: number }, from: number, to: number): Promise<void> {
-    await this.queue.addBulk(Array.from({ length: to - from }, (_, i) => this.job(batch, from + i)));
+  private async add(batch: UnitBatch, from: number, to: number): Promise<void> {
+    await this.queues[batch.pool].addBulk(Array.from({ length: to - from }, (_, i) => this.job(batch, from + i)));
   }
 
-  private job(batch: { id: string; priority: number; maxAttempts: number }, unit: number) {
+  private job(batch: UnitBatch, unit: number) {
     return {
       name: 'unit',
       data: { batchId: batch.id, unit },

@@ -4,9 +4,9 @@ import * as grpc from '@grpc/grpc-js';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Output } from '@nightshift/proto';
-import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
+import type { BatchShape, Billing, CostModels, Pool } from '../pricing/index.js';
 import {
-  decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUE,
+  decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUES,
   type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
@@ -16,6 +16,11 @@ import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 type UnitJob = Job<UnitJobData>;
 
 export interface UnitPullerOptions {
+  /** The workers this puller sends to, and so the queue it takes units from. */
+  pool: Pool;
+  /** A unit handed back by spot workers more often than this falls back to on-demand workers. */
+  maxPreemptions: number;
+  backoffMs: number;
   prefix: string;
   lockMs: number;
   maxStalledCount: number;
@@ -55,7 +60,7 @@ export class UnitPuller {
     private readonly opts: UnitPullerOptions,
     private readonly log: Logger,
   ) {
-    this.bull = new Worker<UnitJobData>(UNIT_QUEUE, null, {
+    this.bull = new Worker<UnitJobData>(UNIT_QUEUES[opts.pool], null, {
       connection,
       prefix: opts.prefix,
       autorun: false,
@@ -96,7 +101,7 @@ export class UnitPuller {
   }
 
   private async cycle(): Promise<void> {
-    if (!(await this.pool.waitForCapacity('on-demand', true)) || this.stopping) return;
+    if (!(await this.pool.waitForCapacity(this.opts.pool, true)) || this.stopping) return;
     const job = await this.bull.getNextJob(this.token, { block: true });
     if (!job?.id || this.stopping) {
       if (job?.id) await this.finish(job, () => job.moveToWait(this.token));
@@ -121,7 +126,7 @@ export class UnitPuller {
     const unit = decodeUnit(bytes);
     const shapes = segmentShapes(unit.offsets, unit.segments);
     const padded = shapes.reduce((a, s) => a + s.paddedTokens, 0);
-    const slot = await this.pool.acquire('on-demand', { op: batch.spec.op, paddedTokens: padded }, true);
+    const slot = await this.pool.acquire(this.opts.pool, { op: batch.spec.op, paddedTokens: padded }, true);
     if (!slot || this.stopping) {
       slot?.release(false);
       await this.finish(job, () => job.moveToWait(this.token));
@@ -161,6 +166,12 @@ export class UnitPuller {
     } catch (err) {
       const e = err as grpc.ServiceError;
       const why = `worker ${slot.workerId}: ${e.code !== undefined ? `${grpc.status[e.code]}: ${e.details || e.message}` : e.message}`;
+      if (slot.pool === 'spot' && HANDED_BACK.has(e.code)) {
+        // Taken back (stopped, or gone): not the unit's fault, so no attempt is spent.
+        slot.release(true);
+        await this.handBack(job, batch, slot.workerId, why);
+        return;
+      }
       const refused = e.code === grpc.status.INVALID_ARGUMENT;
       // A unit the worker refused as malformed says nothing about the worker's health.
       slot.release(!refused);
@@ -194,9 +205,31 @@ export class UnitPuller {
       const done = await this.store.get(batch.id);
       if (done) this.opts.onFinished(done);
     } else {
-      await this.units.release(batch);
+      // Read again: its pool may have changed while the unit was out (a spot batch fallen back on demand).
+      await this.units.release((await this.batch(batch.id)) ?? batch);
     }
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
+  }
+
+  /**
+   * A spot worker handed the unit back: it waits its backoff and goes to spot workers again, or,
+   * handed back more than maxPreemptions times in its batch, the batch falls back to on-demand
+   * workers and the unit goes there at once.
+   */
+  private async handBack(job: UnitJob, batch: BatchRecord, workerId: string, why: string): Promise<void> {
+    const key = this.store.keys.meta(batch.id);
+    const preemptions = await this.store.redis.hincrby(key, 'preemptions', 1);
+    this.log.warn({ batchId: batch.id, unit: job.data.unit, workerId, preemptions, error: why }, 'unit preempted');
+    if (preemptions <= this.opts.maxPreemptions) {
+      await this.finish(job, () => job.moveToDelayed(Date.now() + this.opts.backoffMs, this.token));
+      return;
+    }
+    await this.store.redis.hset(key, 'pool', 'on-demand', 'placement', `fell back to on-demand after ${preemptions} preemption(s)`);
+    this.batches.delete(batch.id);
+    await this.finish(job, async () => {
+      await job.moveToCompleted('', this.token, false);
+      await this.units.add1({ ...batch, pool: 'on-demand' }, job.data.unit);
+    });
   }
 
   /** Keeps what the unit computed, item by item (only a help: a result not kept is computed again). */
@@ -219,9 +252,9 @@ export class UnitPuller {
   private async batch(id: string): Promise<BatchRecord | undefined> {
     const known = this.batches.get(id);
     if (known) {
-      // Its state may have moved to cancelled: read that alone.
-      const state = await this.store.redis.hget(this.store.keys.meta(id), 'state');
-      return state ? { ...known, state: state as BatchRecord['state'] } : undefined;
+      // Its state may have moved (cancelled), and its pool (a spot batch fallen back on demand): read those alone.
+      const [state, pool] = await this.store.redis.hmget(this.store.keys.meta(id), 'state', 'pool');
+      return state ? { ...known, state: state as BatchRecord['state'], pool: pool === 'spot' ? 'spot' : 'on-demand' } : undefined;
     }
     const b = await this.store.get(id);
     if (b) {
@@ -251,6 +284,9 @@ function segmentShapes(offsets: Uint32Array, segments: Uint32Array): BatchShape[
   }
   return out;
 }
+
+/** How a spot worker's RPC fails when it hands a unit back (ABORTED), stops taking any (UNAVAILABLE), or dies. */
+const HANDED_BACK = new Set<number | undefined>([grpc.status.ABORTED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
 
 function isStopped(state: BatchRecord['state']): boolean {
   return state === 'CANCELLED' || state === 'FAILED';
