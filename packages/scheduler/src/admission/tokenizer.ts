@@ -1,5 +1,9 @@
 import { Piscina } from 'piscina';
-import { encodeWithin, type OverLimit } from './bounded-encode.js';
+import type { OverLimit } from './bounded-encode.js';
+
+let tables: Promise<typeof import('./bounded-encode.js')> | undefined;
+/** The o200k_base tables (some 66 MB) load with the first text, not at start: a scheduler sent only token ids never holds them. */
+const bounded = () => (tables ??= import('./bounded-encode.js'));
 
 const threadFile = new URL(`./tokenize-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
@@ -20,7 +24,7 @@ export class Tokenizer {
 
   /** The text's tokens, or, past `limit` of them, where counting stopped (see encodeWithin). */
   async encode(text: string, limit: number): Promise<Uint32Array | OverLimit> {
-    if (text.length < INLINE_CHARS) return encodeWithin(text, limit);
+    if (text.length < INLINE_CHARS) return (await bounded()).encodeWithin(text, limit);
     return (await this.pool.run({ text, limit })) as Uint32Array | OverLimit;
   }
 
