@@ -228,11 +228,6 @@ export class BatchStore {
     return { from, to };
   }
 
-  /** Whether unit u's results are stored. */
-  async isDone(id: string, unit: number): Promise<boolean> {
-    return (await this.redis.getbit(this.keys.done(id), unit)) === 1;
-  }
-
   /** Which units have their results stored, read at once (a bit a unit, first bit the high one, as Redis numbers them). */
   async doneUnits(id: string): Promise<(unit: number) => boolean> {
     const bits = (await this.redis.getBuffer(this.keys.done(id))) ?? Buffer.alloc(0);

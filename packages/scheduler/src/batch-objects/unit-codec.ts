@@ -25,34 +25,22 @@ export interface UnitItems {
 
 /**
  * n | s | offsets[0 … n] | segments[0 … s] | indices[0 … n − 1] | copies[0 … n − 1] | tokens …
- * in one allocation: the tokens are the caller's to write (`fill` gets their place, offsets[n] words),
- * or given. (A large buffer allocated afresh is page faults; one a unit, not three.)
+ * in one allocation: `fill` writes the tokens into their place (offsets[n] words). (A large buffer
+ * allocated afresh is page faults: one a unit, not three.)
  */
-export function encodeUnit(u: Omit<UnitItems, 'tokens'> & { tokens?: Uint32Array }, fill?: (tokens: Uint32Array) => void): Buffer {
+export function encodeUnit(u: Omit<UnitItems, 'tokens'>, fill: (tokens: Uint32Array) => void): Buffer {
   const n = u.indices.length;
   const s = u.segments.length - 1;
   const headWords = unitHeadWords(n, s);
-  const total = headWords + u.offsets[n]!;
-  if (!LE) return Buffer.concat([packLe32(Uint32Array.from([n, s, ...u.offsets, ...u.segments, ...u.indices, ...u.copies])), packLe32(filled(u, fill))]);
-  const out = Buffer.allocUnsafe(total * 4);
-  const words = new Uint32Array(out.buffer, out.byteOffset, total);
+  const words = new Uint32Array(headWords + u.offsets[n]!);
   words[0] = n;
   words[1] = s;
   words.set(u.offsets, 2);
   words.set(u.segments, n + 3);
   words.set(u.indices, n + s + 4);
   words.set(u.copies, 2 * n + s + 4);
-  const tokens = words.subarray(headWords);
-  if (u.tokens) tokens.set(u.tokens);
-  else fill?.(tokens);
-  return out;
-}
-
-function filled(u: { offsets: Uint32Array; tokens?: Uint32Array }, fill?: (tokens: Uint32Array) => void): Uint32Array {
-  if (u.tokens) return u.tokens;
-  const t = new Uint32Array(u.offsets[u.offsets.length - 1]!);
-  fill?.(t);
-  return t;
+  fill(words.subarray(headWords));
+  return LE ? Buffer.from(words.buffer) : packLe32(words);
 }
 
 function unitHeadWords(n: number, s: number): number {

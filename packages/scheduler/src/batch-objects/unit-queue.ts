@@ -73,7 +73,7 @@ export class UnitQueue {
   }
 
   /** Puts one unit into `pool`'s queue (a unit handed back by spot workers too often falls back on demand). */
-  async add1(batch: UnitBatch, unit: number): Promise<void> {
+  async addUnit(batch: UnitBatch, unit: number): Promise<void> {
     await this.queues[batch.pool].add('unit', { batchId: batch.id, unit }, this.job(batch, unit).opts);
   }
 
@@ -87,7 +87,7 @@ export class UnitQueue {
       const job = await this.queues.spot.getJob(unitJobId(batch.id, u));
       if (!job || (await job.isActive())) continue;
       if ((await this.queues.spot.remove(unitJobId(batch.id, u))) === 1) {
-        await this.add1({ ...batch, pool: 'on-demand' }, u);
+        await this.addUnit({ ...batch, pool: 'on-demand' }, u);
         moved++;
       }
     }

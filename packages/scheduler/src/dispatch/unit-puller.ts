@@ -228,7 +228,7 @@ export class UnitPuller {
     this.batches.delete(batch.id);
     await this.finish(job, async () => {
       await job.moveToCompleted('', this.token, false);
-      await this.units.add1({ ...batch, pool: 'on-demand' }, job.data.unit);
+      await this.units.addUnit({ ...batch, pool: 'on-demand' }, job.data.unit);
     });
   }
 
