@@ -1,5 +1,8 @@
-// pnpm bench:kernels — the native kernels against the TypeScript reference,
-// on this machine, in one run. Prints tables; BENCHMARKS.md records them.
+// pnpm bench:kernels — the native CPU kernels against the TypeScript reference, and, where a
+// GPU is usable (or BENCH_DEVICE names a stand-in), the CUDA path against the CPU kernels, on
+// this machine, in one run. BENCH_REFERENCE=0 leaves the TypeScript reference out; BENCH_JSON=FILE
+// writes the figures. Prints tables; BENCHMARKS.md records them.
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { resolveOp, type OpName, type OpSpec } from '@nightshift/proto';
@@ -7,6 +10,8 @@ import { seededRandom } from '@nightshift/proto';
 import { TsBackend } from '../src/backend/ts-backend.js';
 import { loadNative, NativeBackend, type NativeAddon } from '../src/native/index.js';
 import type { KernelBackend } from '../src/backend/kernel-backend.js';
+import { attentionFlops, fmt, si, table } from './format.js';
+import { benchDevice, type DeviceFigures } from './kernels-device.js';
 
 const LENGTHS = [128, 512, 2048, 8192];
 const BATCHES = [1, 64];
@@ -37,26 +42,18 @@ async function time(backend: KernelBackend, spec: OpSpec, tokens: Uint32Array, o
   return best;
 }
 
-const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const si = (x: number) => (x >= 1e9 ? `${fmt(x / 1e9, 2)} G` : x >= 1e6 ? `${fmt(x / 1e6, 2)} M` : x >= 1e3 ? `${fmt(x / 1e3, 1)} k` : fmt(x));
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(head), `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n');
-}
-
-/** Flops the native attention executes: three projections, and q·k for every causal pair (the weights trick skips p·v). */
-function attentionFlops(n: number, dim: number): number {
-  return 3 * 2 * n * dim * dim + (n * (n + 1)) / 2 * 2 * dim;
-}
-
 async function main(): Promise<void> {
   const loaded = loadNative();
   if (!loaded.addon) throw new Error(loaded.reason);
   const addon: NativeAddon = loaded.addon;
-  const info = addon.init({ threads });
+  // The CPU kernels here, whatever device the machine has: the device gets its own section.
+  const info = addon.init({ threads, forceCpu: true });
   const native = new NativeBackend(addon, info);
+  const deviceName = process.env.BENCH_DEVICE ?? (addon.cudaDevice().usable ? 'cuda' : '');
+  const reference = process.env.BENCH_REFERENCE !== '0';
+  const figures: { machine: string; threads: number; node: string; backend: string; reference: string[][]; device?: DeviceFigures; minhashOneThreadNsPerToken?: number } = {
+    machine: cpus()[0]?.model ?? 'unknown CPU', threads, node: process.version, backend: `${info.name} — ${info.reason}`, reference: [],
+  };
   const ts = new TsBackend(threads);
   const out: string[] = [];
   const say = (s = '') => {
@@ -65,7 +62,9 @@ async function main(): Promise<void> {
   };
 
   say(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} cores, node ${process.version}`);
-  say(`native backend: ${info.name} — ${info.reason}`);
+  say(`native CPU backend: ${info.name} — ${info.reason}`);
+  const cuda = addon.cudaDevice();
+  say(`device: ${cuda.usable ? `${cuda.name} (compute capability ${cuda.computeCapability}, ${cuda.multiprocessors} multiprocessors, ${fmt(cuda.memoryBytes / 2 ** 30, 1)} GiB)` : `none usable (${cuda.reason})`}`);
   say(`threads: ${threads} for both backends (native: its thread pool; TypeScript: worker threads)`);
   say();
 
@@ -75,7 +74,7 @@ async function main(): Promise<void> {
   const specs: Record<OpName, OpSpec> = { minhash: resolveOp('minhash', null), embed: resolveOp('embed', null), attention: resolveOp('attention', null) };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const rows: string[][] = [];
-  for (const op of ['minhash', 'embed', 'attention'] as const) {
+  for (const op of reference ? (['minhash', 'embed', 'attention'] as const) : []) {
     for (const length of LENGTHS) {
       for (const jobs of BATCHES) {
         const { tokens, offsets } = makeBatch(jobs, length, length * 131 + jobs);
@@ -101,10 +100,13 @@ async function main(): Promise<void> {
     }
   }
   process.stderr.write('\n');
-  say(`tokens per second, native vs the TypeScript reference: medians of ${ROUNDS} interleaved rounds (native: best of 3 in each), default params: minhash 128 perms, embed dim 256, attention dim 64`);
-  say();
-  say(table(['op', 'length', 'batch', 'native tok/s', 'TypeScript tok/s', 'ratio', 'ratio range'], rows));
-  say();
+  figures.reference = rows;
+  if (reference) say(`tokens per second, native vs the TypeScript reference: medians of ${ROUNDS} interleaved rounds (native: best of 3 in each), default params: minhash 128 perms, embed dim 256, attention dim 64`);
+  if (reference) {
+    say();
+    say(table(['op', 'length', 'batch', 'native tok/s', 'TypeScript tok/s', 'ratio', 'ratio range'], rows));
+    say();
+  }
 
   // 2. Attention against this machine's FMA peak.
   const fma = addon.probeFma(2e8 / threads, threads);
@@ -135,6 +137,18 @@ async function main(): Promise<void> {
   say(`minhash (128 permutations): bytes of token ids hashed per second, against a memory-read bandwidth measured now (${threads} threads reading 256 MiB each)`);
   say();
   say(table(['sequence × batch', 'hashed', 'memory read', 'ratio'], mhRows));
+  // One thread, the kernel's own cost per token without the pool.
+  addon.init({ threads: 1, forceCpu: true });
+  const one = makeBatch(64, 2048, 11);
+  const oneSec = await time(native, specs.minhash, one.tokens, one.offsets, 5);
+  figures.minhashOneThreadNsPerToken = (oneSec * 1e9) / one.tokens.length;
+  say();
+  say(`minhash on one thread (64 × 2,048 tokens): ${fmt(figures.minhashOneThreadNsPerToken, 2)} ns a token`);
+  addon.init({ threads, forceCpu: true });
+  say();
+
+  if (deviceName) figures.device = await benchDevice(addon, deviceName, threads, say);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(figures, null, 1)}\n`);
   await ts.close();
 }
 

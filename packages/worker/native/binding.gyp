@@ -3,6 +3,7 @@
   "variables": {
     "cuda%": 0,
     "cuda_home%": "/usr/local/cuda",
+    "cuda_archs%": "80,90",
   },
   "target_defaults": {
     "cflags": ["-fPIC", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"],
@@ -32,7 +33,7 @@
         }],
         ["cuda==1", {
           "sources": ["src/cuda/cuda_backend.cc"],
-          "defines": ["NS_WITH_CUDA=1"],
+          "defines": ["NS_WITH_CUDA=1", "NS_CUDA_ARCHS=<(cuda_archs)"],
           "include_dirs": ["<(cuda_home)/include"],
           "libraries": [
             "<(module_root_dir)/build-cuda/kernels.o",

@@ -13,7 +13,13 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const mode = process.env.NIGHTSHIFT_NATIVE ?? 'auto';
-const ARCHS = [80, 90];
+// The SM architectures to build for: NIGHTSHIFT_CUDA_ARCHS="90" (a device's own, as
+// scripts/gpu-check.sh does) or, by default, the A100's and the H100/H200's.
+const ARCHS = (process.env.NIGHTSHIFT_CUDA_ARCHS ?? '80,90').split(',').map((a) => Number(a.trim()));
+if (ARCHS.length === 0 || ARCHS.some((a) => !Number.isInteger(a) || a < 50 || a > 200)) {
+  process.stderr.write(`native: NIGHTSHIFT_CUDA_ARCHS must list SM architectures such as 90 or 80,90 (got ${process.env.NIGHTSHIFT_CUDA_ARCHS})\n`);
+  process.exit(1);
+}
 
 function run(cmd, args, opts = {}) {
   process.stderr.write(`native: ${cmd} ${args.join(' ')}\n`);
@@ -74,7 +80,7 @@ const gyp = require.resolve('node-gyp/bin/node-gyp.js');
 // Build against this Node's own headers when it has them (no download).
 const nodedir = process.env.npm_config_nodedir || dirname(dirname(process.execPath));
 const gypArgs = existsSync(join(nodedir, 'include/node/node_api.h')) ? [`--nodedir=${nodedir}`] : [];
-const vars = [`-Dcuda=${withCuda ? 1 : 0}`, ...(withCuda ? [`-Dcuda_home=${cuda.home}`] : [])];
+const vars = [`-Dcuda=${withCuda ? 1 : 0}`, ...(withCuda ? [`-Dcuda_home=${cuda.home}`, `-Dcuda_archs=${ARCHS.join(',')}`] : [])];
 // configure then build (not rebuild, which drops the gyp variables after --).
 if (!run(process.execPath, [gyp, 'configure', '--release', ...gypArgs, '--', ...vars])) fail('node-gyp could not configure the addon');
 if (!run(process.execPath, [gyp, 'build', '--release', '--jobs', 'max', ...gypArgs])) fail('the addon did not build');
@@ -87,6 +93,7 @@ try {
   fail(`the addon was built but does not load: ${err.message}`);
 }
 if (info.cuda !== withCuda) fail(`the addon was meant to be built ${withCuda ? 'with' : 'without'} CUDA but reports cuda=${info.cuda}`);
+if (withCuda && info.cudaArchs.join(',') !== ARCHS.join(',')) fail(`the addon was meant for sm_${ARCHS.join(', sm_')} but reports ${info.cudaArchs.join(', ')}`);
 writeFileSync(
   join(here, 'build/build-info.json'),
   `${JSON.stringify({ cuda: withCuda, nvcc: withCuda ? cuda.nvcc : null, cudaArchs: withCuda ? ARCHS : [], builtAt: new Date().toISOString() }, null, 2)}\n`,

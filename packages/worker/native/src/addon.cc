@@ -338,6 +338,28 @@ Napi::Value ProbeRead(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// cudaDevice() → what device 0 is (name, compute capability, multiprocessors, clock, memory, driver
+// and runtime versions, nominal FP32 peak), or why there is none. Probes afresh on each call.
+Napi::Value CudaDevice(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const cuda::DeviceInfo d = cuda::device_info();
+  auto o = Napi::Object::New(env);
+  o.Set("built", cuda::built());
+  o.Set("usable", d.usable);
+  o.Set("reason", d.reason);
+  o.Set("name", d.name);
+  o.Set("computeCapability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor));
+  o.Set("multiprocessors", d.multiprocessors);
+  o.Set("clockKHz", d.clock_khz);
+  o.Set("fp32LanesPerSm", d.fp32_lanes_per_sm);
+  o.Set("fp32PeakFlops", d.fp32_peak_flops);
+  o.Set("memoryBytes", double(d.memory_bytes));
+  o.Set("l2Bytes", double(d.l2_bytes));
+  o.Set("driverVersion", d.driver_version);
+  o.Set("runtimeVersion", d.runtime_version);
+  return o;
+}
+
 // cudaPlan(op, params, tokens, offsets) → the launch plan the CUDA path would use (host code only).
 Napi::Value CudaPlan(const Napi::CallbackInfo& info) {
   auto env = info.Env();
@@ -365,6 +387,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("probeFma", Napi::Function::New(env, ProbeFma));
   exports.Set("probeRead", Napi::Function::New(env, ProbeRead));
   exports.Set("cudaPlan", Napi::Function::New(env, CudaPlan));
+  exports.Set("cudaDevice", Napi::Function::New(env, CudaDevice));
   return exports;
 }
 

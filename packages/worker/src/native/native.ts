@@ -52,6 +52,25 @@ export interface CudaPlan {
   deviceBytes: number;
 }
 
+/** Device 0 as the CUDA runtime sees it (addon.cudaDevice()); zeros and a reason when there is none. */
+export interface CudaDevice {
+  built: boolean;
+  usable: boolean;
+  reason: string;
+  name: string;
+  computeCapability: string;
+  multiprocessors: number;
+  clockKHz: number;
+  fp32LanesPerSm: number;
+  /** Nominal: multiprocessors × FP32 lanes × 2 × clock. */
+  fp32PeakFlops: number;
+  memoryBytes: number;
+  l2Bytes: number;
+  /** As CUDA encodes them: 13000 is 13.0. */
+  driverVersion: number;
+  runtimeVersion: number;
+}
+
 export interface NativeAddon {
   init(opts: { threads?: number; isa?: string; forceCpu?: boolean }): NativeBackendInfo;
   backend(): NativeBackendInfo;
@@ -60,6 +79,7 @@ export interface NativeAddon {
   probeFma(iterationsPerThread: number, threads?: number, isa?: string): { flops: number; seconds: number };
   probeRead(bytesPerThread: number, threads?: number, rounds?: number): { bytes: number; seconds: number; checksum: number };
   cudaPlan(op: OpName, params: NativeParams, tokens: Uint32Array, offsets: Uint32Array): CudaPlan;
+  cudaDevice(): CudaDevice;
 }
 
 /** Where build.mjs puts the addon (the same path from src/ and from dist/), unless NIGHTSHIFT_NATIVE_ADDON names another. */

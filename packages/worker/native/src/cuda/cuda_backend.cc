@@ -83,7 +83,11 @@ std::string unusable_reason(cudaError_t e) {
 
 bool built() { return true; }
 
-std::vector<int> archs() { return {80, 90}; }
+// The architectures build.mjs compiled kernels.cu for (NIGHTSHIFT_CUDA_ARCHS), passed on by binding.gyp.
+#ifndef NS_CUDA_ARCHS
+#define NS_CUDA_ARCHS 80, 90
+#endif
+std::vector<int> archs() { return {NS_CUDA_ARCHS}; }
 
 Probe probe() {
   Probe p;
@@ -135,6 +139,45 @@ Probe probe() {
     p.reason = "probe failed";
   }
   return p;
+}
+
+namespace {
+// FP32 lanes a multiprocessor, by compute capability (CUDA C++ Programming Guide's throughput table).
+int fp32_lanes(int major, int minor) {
+  if (major == 8 && minor == 0) return 64;  // A100
+  if (major == 6 && minor == 0) return 64;
+  return major >= 6 ? 128 : 0;
+}
+}  // namespace
+
+DeviceInfo device_info() {
+  DeviceInfo d;
+  const Probe p = probe();
+  d.usable = p.usable;
+  d.reason = p.usable ? "" : p.reason;
+  (void)cudaDriverGetVersion(&d.driver_version);
+  (void)cudaRuntimeGetVersion(&d.runtime_version);
+  if (!p.usable) {
+    (void)cudaGetLastError();
+    return d;
+  }
+  cudaDeviceProp prop;
+  if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return d;
+  }
+  d.name = prop.name;
+  d.cc_major = prop.major;
+  d.cc_minor = prop.minor;
+  d.multiprocessors = prop.multiProcessorCount;
+  d.memory_bytes = prop.totalGlobalMem;
+  d.l2_bytes = size_t(prop.l2CacheSize);
+  // cudaDeviceProp lost clockRate in CUDA 13; the attribute stays.
+  if (cudaDeviceGetAttribute(&d.clock_khz, cudaDevAttrClockRate, 0) != cudaSuccess) d.clock_khz = 0;
+  (void)cudaGetLastError();
+  d.fp32_lanes_per_sm = fp32_lanes(prop.major, prop.minor);
+  d.fp32_peak_flops = double(d.multiprocessors) * d.fp32_lanes_per_sm * 2.0 * double(d.clock_khz) * 1e3;
+  return d;
 }
 
 void run_batch(const BatchView& batch, const OpParams& params, void* out, double* job_seconds) {
