@@ -2,17 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
+const samples = join(dirname(createRequire(import.meta.url).resolve('@nightshift/scheduler/package.json')), 'samples');
 
 test('the demo runs the whole system on a corpus as one batch per op, with a few interactive jobs beside, prints its report, exits 0 and leaves no keys behind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ns-demo-'));
   try {
-    const docs = readFileSync(join(pkg, 'samples/corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
+    const docs = readFileSync(join(samples, 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
     const corpus = join(dir, 'small.jsonl');
     writeFileSync(corpus, docs.join('\n') + '\n');
     const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'src/demo/main.ts', '--corpus', corpus, '--ops', 'minhash,embed', '--out', join(dir, 'out')], { cwd: pkg });
