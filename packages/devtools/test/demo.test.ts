@@ -18,11 +18,21 @@ test('the demo runs the whole system on a corpus as one batch per op, with a few
     const corpus = join(dir, 'small.jsonl');
     writeFileSync(corpus, docs.join('\n') + '\n');
     const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'src/demo/main.ts', '--corpus', corpus, '--ops', 'minhash,embed', '--out', join(dir, 'out')], { cwd: pkg });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    // stdout and stderr are pipes here, as in CI or `pnpm demo > log`.
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const out = stdout + stderr;
     assert.equal(code, 0, out);
+    // No progress bars off a terminal: no escape codes, no bar drawn, one plain line as each phase of each run ends.
+    assert.doesNotMatch(out, /\x1b\[/);
+    assert.doesNotMatch(out, /\[[\u2588\u2591=-]+\]/);
+    for (const op of ['minhash', 'embed']) {
+      for (const phase of ['uploaded', 'finished']) assert.equal(stdout.split(`\n  ${op.padEnd(7)} ${phase} 12/12\n`).length, 2, `one "${op} ${phase}" line in:\n${stdout}`);
+    }
+    assert.equal(stderr, '');
     assert.match(out, /batches {9}2 \(one per op, the whole corpus in each\)/);
     assert.match(out, /documents {7}12\n/);
     // Each op's batch: its id, the 12 documents, its units, padding, cost against its quote, upload, ETA and run time.
