@@ -4,7 +4,7 @@ FROM node:20-bookworm-slim AS build
 RUN npm install -g pnpm@10.34.9
 WORKDIR /src
 COPY . .
-# The worker package (a dependency of the scheduler's devtools) builds its addon on install: CPU only here.
+# The worker package (used by the scheduler's tests and by devtools, not shipped here) builds its addon on install: CPU only here.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/* \
  && pnpm install --frozen-lockfile \
  && pnpm --filter @nightshift/proto --filter @nightshift/worker --filter @nightshift/scheduler run build \
@@ -16,5 +16,5 @@ WORKDIR /app
 COPY --from=build /out /app
 USER node
 EXPOSE 50051
-# A larger young generation: see SCHEDULER_NODE_FLAGS in src/devtools/service-process.ts.
+# A larger young generation: see SCHEDULER_NODE_FLAGS in packages/devtools/src/service-process.ts.
 ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/dist/main.js"]

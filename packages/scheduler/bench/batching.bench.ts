@@ -13,10 +13,8 @@ import { loadNative, nativeParams } from '@nightshift/worker';
 import { BatchClient, FINAL_API_STATES, JobClient } from '../src/index.js';
 import { table } from './table.js';
 import { runInProcess } from './in-process.js';
-import { startRedisServer } from '../src/devtools/redis-server.js';
-import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
+import { startRedisServer, startSchedulerProcess, startWorkerProcess, type ServiceProcess, logNormalLengths } from '@nightshift/devtools';
 import { paddedTokens } from '../src/batching/index.js';
-import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 /** The end-to-end targets: nightshift's documents/s over plain BullMQ's. */

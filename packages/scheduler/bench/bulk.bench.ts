@@ -12,8 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { packTokens, seededRandom, type BatchItem } from '@nightshift/proto';
 import { BatchClient } from '../src/index.js';
-import { startRedisServer } from '../src/devtools/redis-server.js';
-import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
+import { startRedisServer, startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '@nightshift/devtools';
 import { table } from './table.js';
 
 const DOCS = Number(process.env.BULK_DOCS ?? 1_000_000);

@@ -13,9 +13,7 @@ import { seededRandom } from '@nightshift/proto';
 import { BatchClient } from '../src/index.js';
 import { runPipeline } from '../src/pipeline/index.js';
 import { readCorpus } from '../src/pipeline/corpus.js';
-import { startRedisServer } from '../src/devtools/redis-server.js';
-import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
-import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
+import { startRedisServer, startSchedulerProcess, startWorkerProcess, type ServiceProcess, logNormalLengths } from '@nightshift/devtools';
 import { table } from './table.js';
 import { runInProcess } from './in-process.js';
 

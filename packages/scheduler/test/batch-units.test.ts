@@ -6,7 +6,7 @@ import { planUnits, batchQuotes, type UnitLimits, type UnitPlan } from '../src/b
 import { schedulerConfig } from '../src/config/scheduler-config.js';
 import { fullBatchShare, predictSeconds, priorState } from '../src/pricing/index.js';
 import { Calendar } from '../src/windows/index.js';
-import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
+import { logNormalLengths } from '@nightshift/devtools';
 import { rng } from './helpers/workload.js';
 
 const cost = (p: UnitPlan, limits: UnitLimits) => p.paddedTokens + limits.unitCostTokens * p.units.length;

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { REDIS_URL } from './helpers/redis.js';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
-import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
+import { logNormalLengths } from '@nightshift/devtools';
 import { startSystem, type TestSystem } from './helpers/system.js';
 import { rng } from './helpers/workload.js';
 import { refusal } from './helpers/refusal.js';

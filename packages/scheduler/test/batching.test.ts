@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '@nightshift/proto';
-import { logNormalLengths } from '../src/devtools/log-normal-lengths.js';
+import { logNormalLengths } from '@nightshift/devtools';
 import {
   adaptiveBounds, bucketIndex, bucketName, closeBatch, effectivePriority, geometricBounds, paddingBound, paddedTokens,
   BucketPlan, type BucketBounds, type ClosingPolicy, type PendingJob,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Cluster } from 'ioredis';
 import { packTokens } from '@nightshift/proto';
 import { JobClient, ManualClock, schedulerConfig, startScheduler, type RunningScheduler } from '../src/index.js';
-import { startRedisCluster, type RedisClusterHandle } from '../src/devtools/redis-server.js';
+import { startRedisCluster, type RedisClusterHandle } from '@nightshift/devtools';
 import { startWorkerProcess, type ServiceProcess } from './helpers/processes.js';
 import { testPrefix } from './helpers/redis.js';
 import { mixedJobs } from './helpers/workload.js';

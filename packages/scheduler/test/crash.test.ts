@@ -8,10 +8,8 @@ import * as grpc from '@grpc/grpc-js';
 import { packTokens, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
 import { JobClient } from '../src/index.js';
 import { Keys } from '../src/jobs/keys.js';
-import { startRedisServer, type RedisServerHandle } from '../src/devtools/redis-server.js';
-import { startSchedulerProcess, startWorkerProcess as startWorker, type ServiceProcess } from '../src/devtools/service-process.js';
+import { startRedisServer, type RedisServerHandle, startSchedulerProcess, startWorkerProcess as startWorker, type ServiceProcess, dropPrefix as drop } from '@nightshift/devtools';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
-import { dropPrefix as drop } from '../src/devtools/redis-keys.js';
 
 // Crash tests: real processes killed with SIGKILL, a real Redis restarted. Each ends with every
 // accepted job completed exactly once: SUCCEEDED with a result, one SUCCEEDED event, and a

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadSchedulerConfig } from '../src/index.js';
 import { loadWorkerConfig } from '@nightshift/worker';
 import { hashDispatchSecret } from '@nightshift/proto';
-import { SCHEDULER_NODE_FLAGS } from '../src/devtools/service-process.js';
+import { SCHEDULER_NODE_FLAGS } from '@nightshift/devtools';
 
 const deploy = fileURLToPath(new URL('../../../deploy', import.meta.url));
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;

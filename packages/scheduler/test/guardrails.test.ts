@@ -13,7 +13,7 @@ import { Alerts, Guardrails } from '../src/guardrails/index.js';
 import { CostModels } from '../src/pricing/index.js';
 import { Keys } from '../src/jobs/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
-import { startService } from '../src/devtools/service-process.js';
+import { startService } from '@nightshift/devtools';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { refusal } from './helpers/refusal.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { packTokens } from '@nightshift/proto';
 import { JobClient } from '../src/index.js';
-import { startSchedulerProcess, startWorkerProcess } from '../src/devtools/service-process.js';
+import { startSchedulerProcess, startWorkerProcess } from '@nightshift/devtools';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 
 // Load: 50 clients submitting as fast as they are let for LOAD_SECONDS (30 in CI, 60 under

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { hashKey, newApiKey } from '../src/index.js';
-import { startSchedulerProcess, type ServiceProcess } from '../src/devtools/service-process.js';
+import { startSchedulerProcess, type ServiceProcess } from '@nightshift/devtools';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 
 /**

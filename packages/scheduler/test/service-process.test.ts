@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packTokens } from '@nightshift/proto';
 import { fileURLToPath } from 'node:url';
-import { startService } from '../src/devtools/service-process.js';
+import { startService } from '@nightshift/devtools';
 import { JobClient } from '../src/index.js';
 import { startWorkerProcess } from './helpers/processes.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';

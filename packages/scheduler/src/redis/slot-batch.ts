@@ -1,3 +1,5 @@
+// The module's types, named here so that a package that type-checks these sources (devtools) sees them too.
+/// <reference path="./cluster-key-slot.d.ts" />
 import type { ChainableCommander, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 

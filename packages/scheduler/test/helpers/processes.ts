@@ -1,4 +1,4 @@
-import { startWorkerProcess as start, type ServiceProcess } from '../../src/devtools/service-process.js';
+import { startWorkerProcess as start, type ServiceProcess } from '@nightshift/devtools';
 
 export type { ServiceProcess };
 

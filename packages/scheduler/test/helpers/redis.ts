@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dropPrefix as drop } from '../../src/devtools/redis-keys.js';
+import { dropPrefix as drop } from '@nightshift/devtools';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

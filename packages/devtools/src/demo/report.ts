@@ -1,4 +1,4 @@
-import type { PipelineReport } from '../pipeline/index.js';
+import type { PipelineReport } from '@nightshift/scheduler/pipeline';
 
 /** A single job sent next to a batch, as it ended. */
 export interface InteractiveJob {

@@ -1,15 +1,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Job__Output } from '@nightshift/proto';
-import { BatchClient, FINAL_API_STATES, JobClient } from '../client/index.js';
-import { redisAnswers, startRedisServer, type RedisServerHandle } from '../devtools/redis-server.js';
-import { dropPrefix } from '../devtools/redis-keys.js';
-import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../devtools/service-process.js';
-import { corpusDocuments, runPipeline, type PipelineReport } from '../pipeline/index.js';
+import { BatchClient, FINAL_API_STATES, JobClient } from '@nightshift/scheduler';
+import { corpusDocuments, runPipeline, type PipelineReport } from '@nightshift/scheduler/pipeline';
+import { redisAnswers, startRedisServer, type RedisServerHandle } from '../redis-server.js';
+import { dropPrefix } from '../redis-keys.js';
+import { startSchedulerProcess, startWorkerProcess, type ServiceProcess } from '../service-process.js';
+import { pipelineProgress } from './progress.js';
 import { formatInteractive, formatPipelines, formatReport, type InteractiveJob } from './report.js';
 
 // pnpm demo [--corpus FILE.jsonl|FOLDER] [--ops minhash,embed] [--workers 2] [--out DIR]
@@ -24,9 +24,12 @@ import { formatInteractive, formatPipelines, formatReport, type InteractiveJob }
 /** Interactive jobs submitted next to the first batch. */
 const INTERACTIVE = 3;
 
+/** The bundled sample corpus, which the scheduler's tests and benchmarks share. */
+const SAMPLE_CORPUS = join(dirname(createRequire(import.meta.url).resolve('@nightshift/scheduler/package.json')), 'samples/corpus.jsonl');
+
 const { values: args } = parseArgs({
   options: {
-    corpus: { type: 'string', default: fileURLToPath(new URL('../../samples/corpus.jsonl', import.meta.url)) },
+    corpus: { type: 'string', default: SAMPLE_CORPUS },
     ops: { type: 'string', default: 'minhash,embed' },
     workers: { type: 'string', default: '2' },
     out: { type: 'string' },
@@ -79,18 +82,17 @@ async function main(): Promise<number> {
 
     const client = new JobClient(scheduler.ready.address, 'demo');
     const batches = new BatchClient(scheduler.ready.address, 'demo');
-    const bars = new MultiBar({ format: '  {name} [{bar}] {value}/{total}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
+    const progress = pipelineProgress();
     const t0 = performance.now();
     const runs: PipelineReport[] = [];
     let interactive: Promise<InteractiveJob[]> | undefined;
     let interactiveNext = '';
     try {
       for (const op of ops as Array<'minhash' | 'embed'>) {
-        const bar: Partial<Record<'submit' | 'run', SingleBar>> = {};
         runs.push(
           await runPipeline(batches, {
             source: args.corpus, op, out: join(out, op), threshold: 0.8, extra: {},
-            progress: (phase, done, total) => (bar[phase] ??= bars.create(total, 0, { name: `${op.padEnd(7)} ${phase === 'submit' ? 'uploaded' : 'finished'}` })).update(done),
+            progress: (phase, done, total) => progress.update(op, phase, done, total),
             // A few single jobs, sent as the first batch is admitted: they go ahead of its units.
             onBatch: (b) => {
               if (interactive) return;
@@ -102,7 +104,7 @@ async function main(): Promise<number> {
         );
       }
     } finally {
-      bars.stop();
+      progress.stop();
     }
     const wall = (performance.now() - t0) / 1000;
     const jobs = (await interactive) ?? [];

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { findFreePort, redisAnswers, startRedisServer } from '../src/devtools/redis-server.js';
+import { findFreePort, redisAnswers, startRedisServer } from '../src/redis-server.js';
 
 test('startRedisServer starts a server that answers PING, and stop() removes it and its temp dir', async () => {
   const server = await startRedisServer();

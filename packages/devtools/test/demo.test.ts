@@ -2,25 +2,37 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
+const samples = join(dirname(createRequire(import.meta.url).resolve('@nightshift/scheduler/package.json')), 'samples');
 
 test('the demo runs the whole system on a corpus as one batch per op, with a few interactive jobs beside, prints its report, exits 0 and leaves no keys behind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ns-demo-'));
   try {
-    const docs = readFileSync(join(pkg, 'samples/corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
+    const docs = readFileSync(join(samples, 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12);
     const corpus = join(dir, 'small.jsonl');
     writeFileSync(corpus, docs.join('\n') + '\n');
     const child = spawn(process.execPath, ['--conditions=nightshift-source', '--import', 'tsx', 'src/demo/main.ts', '--corpus', corpus, '--ops', 'minhash,embed', '--out', join(dir, 'out')], { cwd: pkg });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    // stdout and stderr are pipes here, as in CI or `pnpm demo > log`.
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const out = stdout + stderr;
     assert.equal(code, 0, out);
+    // No progress bars off a terminal: no escape codes, no bar drawn, one plain line as each phase of each run ends.
+    assert.doesNotMatch(out, /\x1b\[/);
+    assert.doesNotMatch(out, /\[[\u2588\u2591=-]+\]/);
+    for (const op of ['minhash', 'embed']) {
+      for (const phase of ['uploaded', 'finished']) assert.equal(stdout.split(`\n  ${op.padEnd(7)} ${phase} 12/12\n`).length, 2, `one "${op} ${phase}" line in:\n${stdout}`);
+    }
+    assert.equal(stderr, '');
     assert.match(out, /batches {9}2 \(one per op, the whole corpus in each\)/);
     assert.match(out, /documents {7}12\n/);
     // Each op's batch: its id, the 12 documents, its units, padding, cost against its quote, upload, ETA and run time.

@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -19,7 +18,7 @@ const require = createRequire(import.meta.url);
 
 /**
  * Node flags the scheduler runs with, here and in its image (deploy/docker/scheduler.Dockerfile, which
- * test/deploy.test.ts holds to this). A young generation of 64 MB a semi-space instead of 16: admission
+ * packages/scheduler/test/deploy.test.ts holds to this). A young generation of 64 MB a semi-space instead of 16: admission
  * and dispatch make many short-lived objects, and scavenges this much rarer cut the scheduler's CPU per
  * job by about a tenth in `BENCH_QUICK=minhash pnpm bench:batching`.
  */
@@ -29,7 +28,7 @@ export const SCHEDULER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=6
 const fromSource = import.meta.url.endsWith('.ts') && process.env.NIGHTSHIFT_SERVICES !== 'dist';
 
 function entry(pkg: 'worker' | 'scheduler'): string[] {
-  const dir = pkg === 'scheduler' ? fileURLToPath(new URL('../..', import.meta.url)) : dirname(require.resolve('@nightshift/worker/package.json'));
+  const dir = dirname(require.resolve(`@nightshift/${pkg}/package.json`));
   return fromSource ? ['--conditions=nightshift-source', '--import', 'tsx', join(dir, 'src/main.ts')] : [join(dir, 'dist/main.js')];
 }
 
