@@ -1,4 +1,4 @@
-import type { Calendar } from '../windows/calendar.js';
+import type { Calendar } from '../calendar/index.js';
 import type { Clock } from '../clock/clock.js';
 import { ON_DEMAND, type PriceList } from './prices.js';
 
