@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Pool } from '../pricing/index.js';
+import type { Pool } from '../queueing/index.js';
 import type { BatchStore } from './batch-record.js';
 
 /** A unit's BullMQ job: which batch, which unit. */

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import { SingleBar, Presets } from 'cli-progress';
 import { opKey, toOpParams, type Batch__Output, type BatchHeader, type BatchResults__Output, type BatchState, type OpSpec } from '@nightshift/proto';
-import type { Context } from './commands.js';
+import type { Context } from './context.js';
 import { BatchFile } from './batch-file.js';
 import { batchJson, batchLine, isFinal, progress, resultLine } from './batch-print.js';
 import { state, usd } from './format.js';

@@ -1,42 +1,10 @@
 import { MultiBar, SingleBar, Presets } from 'cli-progress';
 import { type Job__Output, type JobEvent__Output, type JobSpec, type SubmitStreamRequest } from '@nightshift/proto';
-import type { BatchClient, JobClient } from '../client/index.js';
 import { readRequests } from './read-requests.js';
 import { iso, state, usd } from './format.js';
 import { batchCommand } from './batch-commands.js';
+import type { Context } from './context.js';
 import { runPipeline, schedulePipeline } from '../pipeline/index.js';
-
-export interface Context {
-  outDir?: string;
-  /** `cache purge --worker ID`. */
-  worker?: string;
-  cron?: string;
-  threshold: number;
-  client: JobClient;
-  batches: BatchClient;
-  /** The flags of the batch commands. */
-  batch: BatchFlags;
-  json: boolean;
-  args: string[];
-  op?: string;
-  states: string[];
-  text?: string;
-  extra: Partial<JobSpec>;
-  out(s: string): void;
-  err(s: string): void;
-}
-
-export interface BatchFlags {
-  /** --params, parsed. */
-  params?: unknown;
-  key?: string;
-  maxCost?: number;
-  labels: Record<string, string>;
-  watch: boolean;
-  skipBad: boolean;
-  from: number;
-  limit?: number;
-}
 
 export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--api-key K] [--ca FILE] [--json] <command>
 

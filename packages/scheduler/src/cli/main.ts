@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { channelCredentials, toTimestamp, type JobSpec } from '@nightshift/proto';
 import { newApiKey } from '../auth/index.js';
 import { BatchClient, JobClient } from '../client/index.js';
-import { commands, usage, type BatchFlags, type Context } from './commands.js';
+import { commands, usage } from './commands.js';
+import type { BatchFlags, Context } from './context.js';
 import { batchUsage } from './batch-commands.js';
 
 const HOURS = /^(\d+(?:\.\d+)?)(s|m|h|d)$/;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clientTlsSchema, connectionLimitsSchema, loadConfig, serverTlsSchema, type EnvOverrides } from '@nightshift/proto';
 import { BucketPlan } from '../batching/index.js';
-import { validCron, validTimezone } from '../windows/index.js';
+import { validCron, validTimezone } from '../calendar/index.js';
 
 const coefficients = (a: number, b: number, c: number) =>
   z.object({ a: z.number().default(a), b: z.number().default(b), c: z.number().default(c) }).prefault({});

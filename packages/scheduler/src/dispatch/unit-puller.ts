@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Output } from '@nightshift/proto';
-import type { BatchShape, Billing, CostModels, Pool } from '../pricing/index.js';
+import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
+import type { Pool } from '../queueing/index.js';
 import {
   decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUES,
   type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { DISPATCH_SECRET_HEADER, loadNightshift, type Logger, type RunBatchRequest, type RunBatchResponse__Output, type WorkerServiceClient } from '@nightshift/proto';
 import type { WorkerEntry } from '../config/scheduler-config.js';
-import type { Pool } from '../pricing/index.js';
+import type { Pool } from '../queueing/index.js';
 
 export interface WorkerSlot {
   workerId: string;

@@ -1,8 +1,7 @@
-import type { Calendar } from '../windows/calendar.js';
+import type { Calendar } from '../calendar/index.js';
 import type { Clock } from '../clock/clock.js';
+import type { Pool } from '../queueing/index.js';
 import { ON_DEMAND, type PriceList } from './prices.js';
-
-export type Pool = 'on-demand' | 'spot';
 
 /**
  * What a worker's seconds cost when they are spent: at the cheapest window

@@ -3,4 +3,4 @@ export { CostModels, type CostModelOptions, type ModelReport } from './cost-mode
 export { ON_DEMAND, priceOf, usd, type PriceList } from './prices.js';
 export { Quoter, fullBatchShare, bucketBound, type WindowQuote, type Backlog, type ModelSource } from './quoter.js';
 export { BacklogEstimate } from './backlog.js';
-export { Billing, type Pool } from './billing.js';
+export { Billing } from './billing.js';

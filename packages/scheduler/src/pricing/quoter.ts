@@ -2,7 +2,7 @@ import type { OpName } from '@nightshift/proto';
 import { paddedTokens, type BatchLimits } from '../batching/index.js';
 import { aloneSeconds, predictSeconds, type ModelState } from './cost-model.js';
 import { ON_DEMAND, priceOf, type PriceList } from './prices.js';
-import { Calendar } from '../windows/index.js';
+import { Calendar } from '../calendar/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 
 /** A job's predicted cost in one window. */

@@ -1,4 +1,5 @@
-import type { Pool } from '../pricing/billing.js';
+/** The workers a queue's batches go to: on-demand, or spot (whose capacity can be taken back). */
+export type Pool = 'on-demand' | 'spot';
 
 /**
  * Work deferred to a spot window waits in a queue of its own, named after

@@ -15,7 +15,7 @@ import { canWaitForSpot, type SpotPolicy } from './spot-policy.js';
 import { SlotBatch } from '../redis/index.js';
 import type { DeferredLoad } from './deferred-load.js';
 import type { WindowHandlers } from './window-events.js';
-import type { WindowSpec } from './calendar.js';
+import type { WindowSpec } from '../calendar/index.js';
 
 /**
  * The jobs admission deferred: released into their queues when their

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '@nightshift/proto';
 import type { Clock } from '../clock/index.js';
-import type { Calendar, WindowSpec } from './calendar.js';
+import type { Calendar, WindowSpec } from '../calendar/index.js';
 
 export interface WindowHandlers {
   /** Queue the deferred jobs due by `now`; how many, and when the next is due. */

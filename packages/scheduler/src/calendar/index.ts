@@ -1,0 +1,1 @@
+export { Calendar, validCron, validTimezone, type WindowSpec, type Opening } from './calendar.js';
