@@ -59,7 +59,7 @@ export function compareCases(profile: CaseProfile, seed = 1): CompareCase[] {
       const tag = `${op}${Object.keys(raw).length ? `(${Object.entries(raw).map(([k, v]) => `${k}=${v}`).join(',')})` : ''}`;
       const max = longest(spec, profile.maxLength);
       // Lengths where kernels change their path: empty, one token, around the shingle, around tiles of 32 to 1,024.
-      const shingle = op === 'minhash' ? spec.params.shingle : 5;
+      const shingle = spec.op === 'minhash' ? spec.params.shingle : 5;
       const edges = [0, 1, 2, shingle - 1, shingle, shingle + 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025]
         .filter((n, i, all) => n >= 0 && n <= max && all.indexOf(n) === i);
       cases.push({ id: `${tag} edges`, spec, seqs: edges.map((n) => randomSeq(rand, n)) });
