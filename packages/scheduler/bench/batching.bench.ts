@@ -303,7 +303,11 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     const commandRows: string[][] = [];
     const cpuRows: string[][] = [];
-    for (const op of ['minhash', 'attention'] as const) {
+    // BENCH_OPS=attention, BENCH_SWEEP=0, BENCH_PLAIN_CS=1,4: a shorter run (scripts/gpu-check.sh on a GPU).
+    const ops = (process.env.BENCH_OPS ?? 'minhash,attention').split(',') as ('minhash' | 'attention')[];
+    const concurrencies = (process.env.BENCH_PLAIN_CS ?? '1,2,4,8').split(',').map(Number);
+    const json: Record<string, unknown>[] = [];
+    for (const op of ops) {
       const seqs = corpus(JOBS, op);
       const ns = await runNightshift(redisServer.url, redisServer.pid, op, seqs, workers, 64, `${op}-64`);
       const kernel0 = process.cpuUsage();
@@ -311,7 +315,7 @@ async function main(): Promise<void> {
       const kernelCpu = process.cpuUsage(kernel0);
       let best: RunFigures | undefined;
       let bestConcurrency = 0;
-      for (const c of [1, 2, 4, 8]) {
+      for (const c of concurrencies) {
         const plain = await runPlainBullmq(redisServer.url, redisServer.pid, op, seqs, c, `${op}-${c}`);
         if (!best || plain.seconds < best.seconds) [best, bestConcurrency] = [plain, c];
       }
@@ -341,18 +345,20 @@ async function main(): Promise<void> {
         // All the CPU a job may take, every process together, for nightshift to reach its target on these cores.
         ((cpus().length * 1e6) / (TARGET[op] * (best!.jobs / best!.seconds))).toFixed(0),
       ]);
+      json.push({ op, jobs: ns.jobs, nightshiftSeconds: ns.seconds, plainSeconds: best!.seconds, plainConcurrency: bestConcurrency, ceilingSeconds: ceiling, padding: ns.efficiency, nightshiftOverPlain: best!.seconds / ns.seconds, nightshiftOverCeiling: ceiling / ns.seconds, ceilingOverPlain: best!.seconds / ceiling });
       commandRows.push([op, (ns.commands / ns.jobs).toFixed(1), (ns.scripts / ns.jobs).toFixed(1), (best!.commands / best!.jobs).toFixed(1), (best!.scripts / best!.jobs).toFixed(1)]);
       process.stderr.write('.');
     }
     const sweep: string[][] = [];
     const seqs = corpus(JOBS, 'minhash');
-    for (const maxJobs of [1, 8, 64, 256]) {
+    for (const maxJobs of process.env.BENCH_SWEEP === '0' ? [] : [1, 8, 64, 256]) {
       const ns = await runNightshift(redisServer.url, redisServer.pid, 'minhash', seqs, workers, maxJobs, `sweep-${maxJobs}`);
       const ceiling = await ceilingSeconds('minhash', seqs, ns.batches!);
       sweep.push([String(maxJobs), String(ns.batches!.size), ns.efficiency!.toFixed(3), (ns.seconds).toFixed(2), ceiling.toFixed(2), (((ns.seconds - ceiling) / ns.jobs) * 1e6).toFixed(0)]);
       process.stderr.write('.');
     }
     process.stderr.write('\n');
+    if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ machine: cpus()[0]?.model, cores: cpus().length, workers: WORKERS, rows: json }, null, 1)}\n`);
     say('1-3. padding efficiency, end-to-end documents/s and tokens/s (first submit to last result), and the share of the in-process ceiling');
     say();
     say(table(['op', 'padding eff.', 'FIFO padding eff.', 'nightshift docs/s / tok/s', 'plain BullMQ docs/s / tok/s', 'nightshift ÷ BullMQ', 'nightshift ÷ ceiling', 'ceiling ÷ BullMQ'], rows));
@@ -368,6 +374,7 @@ async function main(): Promise<void> {
     say('4. Redis work per job (INFO commandstats over each run; commands include those inside Lua scripts)');
     say();
     say(table(['op', 'nightshift commands', 'nightshift scripts', 'plain BullMQ commands', 'plain BullMQ scripts'], commandRows));
+    if (sweep.length === 0) return;
     say();
     say('5. max batch size sweep, minhash: scheduler overhead per job = (end-to-end − in-process time of the same batches) ÷ jobs');
     say();

@@ -9,8 +9,10 @@ import { cpuRunner, runnerFor } from './compare/runners.js';
 import type { BatchRunner } from './compare/compare.js';
 import { attentionFlops, fmt, si, table } from './format.js';
 
-const LENGTHS = [128, 2048, 8192];
-const BATCHES = [1, 64, 1024];
+// BENCH_DEVICE_QUICK=1: one length and two batch sizes (the check's rehearsal on a CPU).
+const QUICK = process.env.BENCH_DEVICE_QUICK === '1';
+const LENGTHS = QUICK ? [128] : [128, 2048, 8192];
+const BATCHES = QUICK ? [1, 64] : [1, 64, 1024];
 /** The CPU side is timed on a prefix of a batch that would take longer than this (seconds). */
 const CPU_BUDGET_SECONDS = 0.5;
 
@@ -80,7 +82,7 @@ export async function benchDevice(addon: NativeAddon, deviceName: string, thread
 
   const peak = dev.fp32PeakFlops;
   const attRows: string[][] = [];
-  for (const [length, jobs] of [[2048, 8], [2048, 64], [8192, 8], [8192, 64]] as const) {
+  for (const [length, jobs] of QUICK ? ([[2048, 1]] as const) : ([[2048, 8], [2048, 64], [8192, 8], [8192, 64]] as const)) {
     const sec = await best(device, specs.attention, makeBatch(jobs, length, 99 + jobs), 3);
     const gflops = (jobs * attentionFlops(length, 64)) / sec / 1e9;
     figures.attention.push({ length, batch: jobs, ms: sec * 1000, gflops, peakGflops: peak / 1e9 });
