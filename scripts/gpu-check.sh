@@ -5,7 +5,8 @@
 #      the CUDA runtime and the addon's backend() reason;
 #   2. every op on the CUDA path against the CPU kernels (packages/worker/bench/gpu-compare.ts);
 #   3. bench:kernels, the CUDA path next to the CPU kernels on every core;
-#   4. bench:batching for attention with GPU workers: nightshift, plain BullMQ, in-process ceiling.
+#   4. bench:batching for attention with GPU workers: nightshift, plain BullMQ, in-process ceiling,
+#      and the same documents as one batch object.
 # Writes OUTDIR/report.md, OUTDIR/gpu-check.json and OUTDIR/gpu-check.log. Exit status: 0 all
 # passed, 1 a mismatch or a failed step, 3 no usable GPU (said at once, before anything is built).
 # Where no package registry can be reached, scripts/gpu-pack.sh packs Node.js, the dependencies
@@ -109,6 +110,10 @@ step "3. bench:kernels, $SIDE next to the CPU kernels"
 step "4. bench:batching, attention with GPU workers"
 (cd packages/scheduler && BENCH_OPS=attention BENCH_SWEEP=0 BENCH_PLAIN_CS=1,4,8 BENCH_JOBS=$([ "$QUICK" = 1 ] && echo 2000 || echo 20000) BENCH_JSON="$WORK/batching.json" \
   run batching 150 node --max-semi-space-size=64 --conditions=nightshift-source --import tsx bench/batching.bench.ts)
+
+# The same documents as one batch object (issue 18's shape), against plain BullMQ in the same minute.
+(cd packages/scheduler && BENCH_QUICK=attention BENCH_BATCH=1 BENCH_PLAIN=8 BENCH_JOBS=$([ "$QUICK" = 1 ] && echo 2000 || echo 20000) \
+  run batch-object 120 node --max-semi-space-size=64 --conditions=nightshift-source --import tsx bench/batching.bench.ts)
 
 step "5. report"
 echo "$(($(date +%s) - T0))" >"$WORK/seconds"

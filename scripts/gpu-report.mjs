@@ -16,7 +16,7 @@ const json = (name) => {
     return null;
   }
 };
-const STEPS = [['build', 'build the addon'], ['compare', 'CUDA against the CPU kernels'], ['kernels', 'bench:kernels'], ['batching', 'bench:batching (attention)']];
+const STEPS = [['build', 'build the addon'], ['compare', 'CUDA against the CPU kernels'], ['kernels', 'bench:kernels'], ['batching', 'bench:batching (attention)'], ['batch-object', 'bench:batching, one batch object']];
 const steps = STEPS.map(([name, what]) => {
   const status = read(`${name}.status`)?.trim();
   return { name, what, ran: status !== undefined, rc: status === undefined ? null : Number(status) };
@@ -54,7 +54,7 @@ if (compare) {
   for (const m of compare.mismatches.slice(0, 10)) lines.push(`- ${m.case}, job ${m.job} (${m.length} tokens, first ${JSON.stringify(m.firstTokens)}): off by ${m.maxDifference}; ${compare.a} ${JSON.stringify(m.got)} vs ${compare.b} ${JSON.stringify(m.want)}`);
   for (const f of compare.failures.slice(0, 10)) lines.push(`- ${f.case}: ${f.runner} failed: ${f.error}`);
 } else lines.push('No comparison report (see the log).');
-lines.push('', '## bench:kernels', '', tables('kernels') || 'Not run.', '', '## bench:batching, attention', '', tables('batching') || 'Not run.', '');
+lines.push('', '## bench:kernels', '', tables('kernels') || 'Not run.', '', '## bench:batching, attention', '', tables('batching') || 'Not run.', '', '## The same documents as one batch object', '', tables('batch-object') || 'Not run.', '');
 writeFileSync(join(out, 'report.md'), `${lines.join('\n')}\n`);
 writeFileSync(join(out, 'gpu-check.json'), `${JSON.stringify({ ok, steps, device: info, compare, kernels, batching }, null, 1)}\n`);
 process.stdout.write(`${lines.slice(0, 12).join('\n')}\nreport: ${join(out, 'report.md')}\n`);

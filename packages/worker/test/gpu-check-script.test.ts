@@ -53,7 +53,7 @@ test('the rehearsal: every step with cpu-portable standing in for the device, on
     assert.equal(r.status, 0, r.stdout.slice(-3000));
     const report = r.read('report.md');
     assert.match(report, /^# GPU check: passed \(a rehearsal: cpu-portable stood in for the device\)/);
-    for (const step of ['CUDA against the CPU kernels', 'bench:kernels', 'bench:batching \\(attention\\)']) assert.match(report, new RegExp(`\\| ${step} \\| ok \\|`));
+    for (const step of ['CUDA against the CPU kernels', 'bench:kernels', 'bench:batching \\(attention\\)', 'bench:batching, one batch object']) assert.match(report, new RegExp(`\\| ${step} \\| ok \\|`));
     const json = JSON.parse(r.read('gpu-check.json'));
     assert.equal(json.ok, true);
     assert.equal(json.compare.a, 'cpu-portable');
@@ -68,7 +68,7 @@ test('the rehearsal: every step with cpu-portable standing in for the device, on
 test('the report fails the check on a mismatch and lists the job with its inputs', () => {
   const work = mkdtempSync(join(tmpdir(), 'gpu-report-'));
   try {
-    for (const step of ['build', 'compare', 'kernels', 'batching']) writeFileSync(join(work, `${step}.status`), step === 'compare' ? '1\n' : '0\n');
+    for (const step of ['build', 'compare', 'kernels', 'batching', 'batch-object']) writeFileSync(join(work, `${step}.status`), step === 'compare' ? '1\n' : '0\n');
     const mismatch = { case: 'embed batch of 7', op: 'embed', params: {}, job: 2, length: 40, maxDifference: 0.5, tolerance: 1e-5, firstTokens: [1, 2, 3], got: [0.5], want: [0] };
     writeFileSync(join(work, 'compare.json'), JSON.stringify({ a: 'cuda', b: 'cpu-avx2', cases: 1, jobs: 7, tokens: 300, ops: {}, mismatches: [mismatch], failures: [], seconds: { a: 0, b: 0 }, ok: false }));
     const r = spawnSync(process.execPath, [join(root, 'scripts/gpu-report.mjs'), work, work], { encoding: 'utf8' });
