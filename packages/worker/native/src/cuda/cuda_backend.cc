@@ -37,20 +37,39 @@ std::string describe(cudaError_t e) {
     if (e_ != cudaSuccess) fail(e_, #call, __FILE__, __LINE__);      \
   } while (0)
 
-// What one run holds on the device; released on every exit, errors ignored.
-struct Resources {
+// What a thread's runs hold on the device, kept from one run to the next: creating a stream and
+// events and allocating (and freeing, which waits on the whole device) cost tens of µs a call,
+// more than a small batch's kernels (the H200 run of scripts/gpu-check.sh). Batches run on
+// libuv's pool threads, so each thread has its own. Released after a failed run, and a buffer
+// over kKeepBytes is not kept.
+constexpr size_t kKeepBytes = size_t(1) << 30;
+
+struct ThreadResources {
   cudaStream_t stream = nullptr;
   cudaEvent_t start = nullptr, stop = nullptr;
   void* device = nullptr;
-  ~Resources() {
+  size_t capacity = 0;
+
+  void release_buffer() {
     if (stream) (void)cudaStreamSynchronize(stream);  // nothing may still use `device`
     if (device) (void)cudaFree(device);
+    device = nullptr;
+    capacity = 0;
+    (void)cudaGetLastError();
+  }
+  void release() {
+    release_buffer();
     if (start) (void)cudaEventDestroy(start);
     if (stop) (void)cudaEventDestroy(stop);
     if (stream) (void)cudaStreamDestroy(stream);
+    start = stop = nullptr;
+    stream = nullptr;
     (void)cudaGetLastError();
   }
+  ~ThreadResources() { release(); }
 };
+
+thread_local ThreadResources tls;
 
 std::string version(int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); }
 
@@ -180,26 +199,24 @@ DeviceInfo device_info() {
   return d;
 }
 
-void run_batch(const BatchView& batch, const OpParams& params, void* out, double* job_seconds) {
-  for (size_t i = 0; i < batch.num_jobs; i++) job_seconds[i] = 0.0;
-  const BatchPlan plan = plan_batch(batch, params);
+namespace {
+
+// One batch on this thread's stream and buffer: copies in, the kernels, the results out.
+void run_on(ThreadResources& r, const BatchView& batch, const OpParams& params, const BatchPlan& plan, const std::vector<uint64_t>& a,
+            const std::vector<uint64_t>& b, void* out, double* job_seconds) {
   const LaunchPlan& m = plan.main;
-  if (batch.num_jobs == 0) return;
-
-  // Host-side inputs that are not in the batch: the minhash coefficients (hashing.h).
-  std::vector<uint64_t> a, b;
-  if (params.op == Op::Minhash) minhash_coefficients(params.seed, params.num_perm, a, b);
-
-  NS_CUDA_CHECK(cudaSetDevice(0));
-  Resources r;
-  NS_CUDA_CHECK(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking));
-  NS_CUDA_CHECK(cudaEventCreate(&r.start));
-  NS_CUDA_CHECK(cudaEventCreate(&r.stop));
-  const cudaError_t alloc = cudaMalloc(&r.device, m.device_bytes);
-  if (alloc != cudaSuccess) {
-    r.device = nullptr;
-    const std::string call = "cudaMalloc(" + std::to_string(m.device_bytes) + " bytes)";
-    fail(alloc, call.c_str(), __FILE__, __LINE__);
+  if (!r.stream) NS_CUDA_CHECK(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking));
+  if (!r.start) NS_CUDA_CHECK(cudaEventCreate(&r.start));
+  if (!r.stop) NS_CUDA_CHECK(cudaEventCreate(&r.stop));
+  if (r.capacity < m.device_bytes) {
+    r.release_buffer();
+    const cudaError_t alloc = cudaMalloc(&r.device, m.device_bytes);
+    if (alloc != cudaSuccess) {
+      r.device = nullptr;
+      const std::string call = "cudaMalloc(" + std::to_string(m.device_bytes) + " bytes)";
+      fail(alloc, call.c_str(), __FILE__, __LINE__);
+    }
+    r.capacity = m.device_bytes;
   }
   auto* dev = static_cast<unsigned char*>(r.device);
 
@@ -230,6 +247,28 @@ void run_batch(const BatchView& batch, const OpParams& params, void* out, double
   const double total = double(batch.offsets[batch.num_jobs] - batch.offsets[0]);
   for (size_t i = 0; i < batch.num_jobs; i++)
     job_seconds[i] = total > 0 ? seconds * double(batch.length(i)) / total : seconds / double(batch.num_jobs);
+}
+
+}  // namespace
+
+void run_batch(const BatchView& batch, const OpParams& params, void* out, double* job_seconds) {
+  for (size_t i = 0; i < batch.num_jobs; i++) job_seconds[i] = 0.0;
+  const BatchPlan plan = plan_batch(batch, params);
+  if (batch.num_jobs == 0) return;
+
+  // Host-side inputs that are not in the batch: the minhash coefficients (hashing.h).
+  std::vector<uint64_t> a, b;
+  if (params.op == Op::Minhash) minhash_coefficients(params.seed, params.num_perm, a, b);
+
+  NS_CUDA_CHECK(cudaSetDevice(0));
+  ThreadResources& r = tls;
+  try {
+    run_on(r, batch, params, plan, a, b, out, job_seconds);
+  } catch (...) {
+    r.release();  // a failed run may leave the stream or the buffer unusable: start afresh next time
+    throw;
+  }
+  if (r.capacity > kKeepBytes) r.release_buffer();
 }
 
 }  // namespace ns::cuda
