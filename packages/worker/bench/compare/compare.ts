@@ -10,6 +10,8 @@ import type { CompareCase } from './cases.js';
 export interface BatchRunner {
   name: string;
   run(spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array): Promise<ArrayLike<number>>;
+  /** The addon's own account of the last call: its native part, and the kernel time it shared out to jobs. */
+  lastCall?: { seconds: number; kernelSeconds: number };
 }
 
 export interface Mismatch {

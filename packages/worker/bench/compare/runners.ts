@@ -14,6 +14,7 @@ export function cudaRunner(addon: NativeAddon): BatchRunner {
     async run(spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array) {
       const r = await addon.runBatch(spec.op, nativeParams(spec), tokens, offsets, { device: 'cuda' });
       if (r.backend !== 'cuda') throw new Error(`the CUDA path did not run: ${r.backend}`);
+      this.lastCall = { seconds: r.seconds, kernelSeconds: r.jobSeconds.reduce((a, b) => a + b, 0) };
       return r.out;
     },
   };
@@ -26,6 +27,7 @@ export function cpuRunner(addon: NativeAddon, isa: string): BatchRunner {
     async run(spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array) {
       const r = await addon.runBatch(spec.op, nativeParams(spec), tokens, offsets, { isa });
       if (r.backend !== `cpu-${isa}`) throw new Error(`asked for cpu-${isa}, ran on ${r.backend}`);
+      this.lastCall = { seconds: r.seconds, kernelSeconds: r.jobSeconds.reduce((a, b) => a + b, 0) };
       return r.out;
     },
   };
