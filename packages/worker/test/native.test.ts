@@ -231,3 +231,24 @@ test('the CUDA launch plan (host code, run here without a GPU) lays out one allo
     }
   }
 });
+
+test('the tokens are read in place: an array nobody else holds stays alive through the call, and the result is right', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const s = spec('minhash');
+  const seqs = Array.from({ length: 64 }, (_, i) => randomSeq(rng(i + 500), 4096));
+  const want = seqs.map((q) => runOp(s, q));
+  // Only the call holds the packed arrays; collect garbage while it runs.
+  const pending = (() => {
+    const { tokens, offsets } = pack(seqs);
+    return addon.runBatch('minhash', nativeParams(s), tokens, offsets, { isa: isas[0] });
+  })();
+  for (let i = 0; i < 5; i++) {
+    gc();
+    new Uint32Array(1 << 20).fill(0xdeadbeef);
+  }
+  const r = await pending;
+  seqs.forEach((_, i) => assert.ok(agrees('minhash', r.out.subarray(i * 128, (i + 1) * 128), want[i]!), `job ${i}`));
+});
