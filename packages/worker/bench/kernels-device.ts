@@ -86,7 +86,7 @@ export async function benchDevice(addon: NativeAddon, deviceName: string, thread
   say();
   say(table(['op', 'length', 'batch', `${deviceName} tok/s`, 'CPU tok/s', 'ratio', 'call: native / stream'], rows));
   say();
-  say('call: of the device\'s best call (from JS and back), the share in native code off the event loop, and the share in the device stream (copies in, kernels, copy out, by CUDA events); the rest is the JS side (the addon copies the batch in and the results out)');
+  say('call: of the device\'s best call (from JS and back), the share in native code off the event loop, and the share in the device stream (copies in, kernels, copy out, by CUDA events); the rest is the JS side (the call and its promise, and the results copied out)');
   say();
 
   const peak = dev.fp32PeakFlops;
