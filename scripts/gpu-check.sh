@@ -90,7 +90,7 @@ say "addon: $addon_from"
   const a = require("./native/build/Release/nightshift_kernels.node");
   console.log(JSON.stringify({ device: a.cudaDevice(), backend: a.backend(), build: a.buildInfo(), addonFrom: process.argv[1] }));
 ' "$addon_from") >"$WORK/device.json" 2>>"$LOG"
-cat "$WORK/device.json" | tee -a "$LOG"
+tee -a "$LOG" <"$WORK/device.json"
 if [ -z "$STANDIN" ] && ! grep -q '"usable":true' "$WORK/device.json"; then
   say "gpu-check: the addon sees no usable device; stopping (see backend's reason above)"
   node scripts/gpu-report.mjs "$WORK" "$OUT" || true

@@ -3,11 +3,11 @@
 // BENCH_DEVICE=cpu-portable stands a CPU ISA in for the device (a rehearsal of this code on a
 // machine without one).
 import { performance } from 'node:perf_hooks';
-import { resolveOp, seededRandom, type OpName, type OpSpec } from '@nightshift/proto';
+import { resolveOp, type OpName, type OpSpec } from '@nightshift/proto';
 import type { NativeAddon } from '../src/native/index.js';
 import { cpuRunner, runnerFor } from './compare/runners.js';
 import type { BatchRunner } from './compare/compare.js';
-import { attentionFlops, fmt, si, table } from './format.js';
+import { attentionFlops, fmt, makeBatch, si, table } from './format.js';
 
 // BENCH_DEVICE_QUICK=1: one length and two batch sizes (the check's rehearsal on a CPU).
 const QUICK = process.env.BENCH_DEVICE_QUICK === '1';
@@ -33,13 +33,6 @@ export interface DeviceFigures {
   cpu: string;
   rows: DeviceRow[];
   attention: { length: number; batch: number; ms: number; gflops: number; peakGflops: number }[];
-}
-
-function makeBatch(jobs: number, length: number, seed: number): { tokens: Uint32Array; offsets: Uint32Array } {
-  const rand = seededRandom(seed);
-  const tokens = new Uint32Array(jobs * length);
-  for (let i = 0; i < tokens.length; i++) tokens[i] = Math.floor(rand() * 200_000);
-  return { tokens, offsets: Uint32Array.from({ length: jobs + 1 }, (_, i) => i * length) };
 }
 
 /** Best of `reps` runs after one warm-up, in seconds, with the addon's account of that run. */

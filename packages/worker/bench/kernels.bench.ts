@@ -6,11 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { resolveOp, type OpName, type OpSpec } from '@nightshift/proto';
-import { seededRandom } from '@nightshift/proto';
 import { TsBackend } from '../src/backend/ts-backend.js';
 import { loadNative, NativeBackend, type NativeAddon } from '../src/native/index.js';
 import type { KernelBackend } from '../src/backend/kernel-backend.js';
-import { attentionFlops, fmt, si, table } from './format.js';
+import { attentionFlops, fmt, makeBatch, si, table } from './format.js';
 import { benchDevice, type DeviceFigures } from './kernels-device.js';
 
 const LENGTHS = [128, 512, 2048, 8192];
@@ -20,15 +19,6 @@ const TS_BUDGET_SECONDS = 2;
 const ROUNDS = 3;
 const threads = availableParallelism();
 
-const rng = seededRandom;
-
-function makeBatch(jobs: number, length: number, seed: number): { tokens: Uint32Array; offsets: Uint32Array } {
-  const rand = rng(seed);
-  const tokens = new Uint32Array(new SharedArrayBuffer(jobs * length * 4));
-  for (let i = 0; i < tokens.length; i++) tokens[i] = Math.floor(rand() * 200_000);
-  const offsets = Uint32Array.from({ length: jobs + 1 }, (_, i) => i * length);
-  return { tokens, offsets };
-}
 
 /** Best of `reps` runs, in seconds; at least one warm-up run first. */
 async function time(backend: KernelBackend, spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array, reps: number): Promise<number> {
@@ -101,8 +91,8 @@ async function main(): Promise<void> {
   }
   process.stderr.write('\n');
   figures.reference = rows;
-  if (reference) say(`tokens per second, native vs the TypeScript reference: medians of ${ROUNDS} interleaved rounds (native: best of 3 in each), default params: minhash 128 perms, embed dim 256, attention dim 64`);
   if (reference) {
+    say(`tokens per second, native vs the TypeScript reference: medians of ${ROUNDS} interleaved rounds (native: best of 3 in each), default params: minhash 128 perms, embed dim 256, attention dim 64`);
     say();
     say(table(['op', 'length', 'batch', 'native tok/s', 'TypeScript tok/s', 'ratio', 'ratio range'], rows));
     say();

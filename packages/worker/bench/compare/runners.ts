@@ -4,34 +4,28 @@ import { runOp } from '../../src/kernels/index.js';
 import { nativeParams, type NativeAddon } from '../../src/native/index.js';
 import type { BatchRunner } from './compare.js';
 
+/** One of the addon's paths; a call that ran on another (`backend` says which) throws `wrong(backend)`. */
+function addonRunner(addon: NativeAddon, name: string, opts: { isa?: string; device?: 'cuda' }, wrong: (backend: string) => string): BatchRunner {
+  const runner: BatchRunner = {
+    name,
+    async run(spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array) {
+      const r = await addon.runBatch(spec.op, nativeParams(spec), tokens, offsets, opts);
+      if (r.backend !== name) throw new Error(wrong(r.backend));
+      runner.lastCall = { seconds: r.seconds, kernelSeconds: r.jobSeconds.reduce((x, y) => x + y, 0) };
+      return r.out;
+    },
+  };
+  return runner;
+}
+
 /**
  * The addon's CUDA path. The addon reruns a batch on the CPU when the device fails, and says so
  * in `backend`: such a run is a failure here, or the check would compare the CPU with itself.
  */
-export function cudaRunner(addon: NativeAddon): BatchRunner {
-  return {
-    name: 'cuda',
-    async run(spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array) {
-      const r = await addon.runBatch(spec.op, nativeParams(spec), tokens, offsets, { device: 'cuda' });
-      if (r.backend !== 'cuda') throw new Error(`the CUDA path did not run: ${r.backend}`);
-      this.lastCall = { seconds: r.seconds, kernelSeconds: r.jobSeconds.reduce((a, b) => a + b, 0) };
-      return r.out;
-    },
-  };
-}
+export const cudaRunner = (addon: NativeAddon): BatchRunner => addonRunner(addon, 'cuda', { device: 'cuda' }, (b) => `the CUDA path did not run: ${b}`);
 
 /** The addon's CPU kernels on one ISA ("avx512", "avx2", "portable"). */
-export function cpuRunner(addon: NativeAddon, isa: string): BatchRunner {
-  return {
-    name: `cpu-${isa}`,
-    async run(spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array) {
-      const r = await addon.runBatch(spec.op, nativeParams(spec), tokens, offsets, { isa });
-      if (r.backend !== `cpu-${isa}`) throw new Error(`asked for cpu-${isa}, ran on ${r.backend}`);
-      this.lastCall = { seconds: r.seconds, kernelSeconds: r.jobSeconds.reduce((a, b) => a + b, 0) };
-      return r.out;
-    },
-  };
-}
+export const cpuRunner = (addon: NativeAddon, isa: string): BatchRunner => addonRunner(addon, `cpu-${isa}`, { isa }, (b) => `asked for cpu-${isa}, ran on ${b}`);
 
 /** The TypeScript kernels, one job at a time on this thread. */
 export function typescriptRunner(): BatchRunner {
