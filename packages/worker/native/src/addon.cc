@@ -162,7 +162,8 @@ OpParams read_params(Napi::Env env, const std::string& op, Napi::Object p) {
 // from the caller's array, which `keep` holds alive until the call returns. Copying them cost a
 // big batch most of its call, on the event loop (the H200 run of scripts/gpu-check.sh). A caller
 // that wrote into its array during the call would change only its own results: every index
-// comes from the copied offsets, checked against the array's length.
+// comes from the copied offsets, checked against the array's length. The caller must not transfer
+// (detach) the array's buffer while the call runs; nightshift's callers never transfer one.
 struct BatchInput {
   const uint32_t* tokens = nullptr;
   size_t num_tokens = 0;
