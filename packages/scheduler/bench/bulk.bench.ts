@@ -22,15 +22,24 @@ const MEDIAN = 300;
 const P99 = 2000;
 const RESULT_BYTES = 128 * 4;
 
-/** The corpus, made as it is read: the same for the same seed, never held whole. */
-function* corpus(n: number): Generator<BatchItem> {
+/** Item lengths, from a generator of their own: known (and declared) before the tokens are made. */
+function lengths(n: number): Uint32Array {
   const rand = seededRandom(18);
   const sigma = Math.log(P99 / MEDIAN) / 2.326;
+  const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-    const len = Math.max(1, Math.min(16_384, Math.round(MEDIAN * Math.exp(sigma * z))));
-    const tokens = new Uint32Array(len);
-    for (let k = 0; k < len; k++) tokens[k] = Math.floor(rand() * 200_000);
+    out[i] = Math.max(1, Math.min(16_384, Math.round(MEDIAN * Math.exp(sigma * z))));
+  }
+  return out;
+}
+
+/** The corpus, made as it is read: the same for the same seed, never held whole. */
+function* corpus(lens: Uint32Array): Generator<BatchItem> {
+  const rand = seededRandom(19);
+  for (let i = 0; i < lens.length; i++) {
+    const tokens = new Uint32Array(lens[i]!);
+    for (let k = 0; k < tokens.length; k++) tokens[k] = Math.floor(rand() * 200_000);
     yield { customId: `doc-${i}`, tokens: packTokens(tokens) };
   }
 }
@@ -58,42 +67,43 @@ async function main(): Promise<void> {
     const base = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
     const peak = { rss: 0, redis: 0, ratio: 0, held: 0 };
     let batchId = '';
-    let tokens = 0;
     let sentTokens = 0;
-    let units = 0;
-    let unitsDone = 0;
-    let done = 0;
-    // What Redis must hold now: the tokens not yet run (sent and stored, less the units run), and the results stored.
+    // The batch as it last showed itself: its units run while it uploads (it declares its size).
+    let seen = { tokens: 0, units: 0, unitsDone: 0, done: 0 };
+    // What Redis must hold now: the tokens not yet run (sent, less those of the units run), and the results stored.
     const sample = async () => {
       peak.rss = Math.max(peak.rss, rssBytes(scheduler!.child.pid!));
       const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) - base;
-      const notRun = (batchId && units ? tokens * (1 - unitsDone / units) : sentTokens) * 4;
-      const held = notRun + done * RESULT_BYTES;
+      const notRun = (sentTokens - seen.tokens + seen.tokens * (seen.units ? 1 - seen.unitsDone / seen.units : 1)) * 4;
+      const held = notRun + seen.done * RESULT_BYTES;
       peak.redis = Math.max(peak.redis, used);
       if (held > 64 * 2 ** 20 && used / held > peak.ratio) {
         peak.ratio = used / held;
-        if (process.env.BULK_DEBUG) process.stderr.write(`ratio ${peak.ratio.toFixed(2)}: used ${mb(used)}, not run ${mb(notRun)}, results ${mb(done * RESULT_BYTES)}, units ${unitsDone}/${units}\n`);
+        if (process.env.BULK_DEBUG) process.stderr.write(`ratio ${peak.ratio.toFixed(2)}: used ${mb(used)}, not run ${mb(notRun)}, results ${mb(seen.done * RESULT_BYTES)}, units ${seen.unitsDone}/${seen.units}\n`);
       }
       peak.held = Math.max(peak.held, held);
     };
     const timer = setInterval(() => void sample().catch(() => undefined), 250);
+    const lens = lengths(DOCS);
+    const tokens = lens.reduce((a, l) => a + l, 0);
+    let watch: Promise<void> | undefined;
+    const follow = (id: string) => {
+      batchId = id;
+      watch ??= (async () => {
+        for await (const w of client.watch(id)) {
+          seen = { tokens: Number(w.tokens), units: w.units, unitsDone: w.unitsDone, done: Number(w.items?.succeeded ?? 0) + Number(w.items?.failed ?? 0) };
+        }
+      })();
+    };
     const t0 = performance.now();
-    const b = await client.create({ op: 'minhash', params: { minhash: {} }, idempotencyKey: 'bulk' }, (function* () {
-      for (const item of corpus(DOCS)) {
+    const b = await client.create({ op: 'minhash', params: { minhash: {} }, idempotencyKey: 'bulk', declaredItems: DOCS, declaredTokens: tokens }, (function* () {
+      for (const item of corpus(lens)) {
         sentTokens += item.tokens!.length / 4;
         yield item;
       }
-    })(), { itemsPerMessage: 1024 });
+    })(), { itemsPerMessage: 1024, onStored: (_, id) => follow(id) });
     const uploaded = (performance.now() - t0) / 1000;
-    batchId = b.id;
-    tokens = Number(b.tokens);
-    units = b.units;
-    const watch = (async () => {
-      for await (const w of client.watch(b.id)) {
-        unitsDone = w.unitsDone;
-        done = Number(w.items?.succeeded ?? 0) + Number(w.items?.failed ?? 0);
-      }
-    })();
+    follow(b.id);
     let results = 0;
     for await (const r of client.results(b.id)) {
       if (Number(r.index) !== results) throw new Error(`result ${results} came as index ${r.index}`);
@@ -103,13 +113,14 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     await watch;
     clearInterval(timer);
+    if (!batchId) throw new Error('no batch');
     await sample();
     const final = await client.getBatch(b.id);
     client.close();
     say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${DOCS.toLocaleString('en-US')} minhash documents, log-normal lengths (median ${MEDIAN}, p99 ${P99}), ${tokens.toLocaleString('en-US')} tokens; 2 worker processes; a redis-server of its own`);
     say();
     say(table(
-      ['wall s', 'uploaded and admitted at', 'documents/s', 'units', 'padding', 'scheduler peak RSS', 'Redis peak (over its start)', 'Redis peak ÷ most held at once', 'highest ratio at any moment', 'results', 'state'],
+      ['wall s', 'upload closed at', 'documents/s', 'units', 'padding', 'scheduler peak RSS', 'Redis peak (over its start)', 'Redis peak ÷ most held at once', 'highest ratio at any moment', 'results', 'state'],
       [[
         seconds.toFixed(1), `${uploaded.toFixed(1)} s`, (DOCS / seconds).toFixed(0), String(final.units), (Number(final.tokens) / Number(final.paddedTokens)).toFixed(3),
         mb(peak.rss), mb(peak.redis), (peak.redis / peak.held).toFixed(2), peak.ratio.toFixed(2), `${results.toLocaleString('en-US')} of ${DOCS.toLocaleString('en-US')}`, final.state,

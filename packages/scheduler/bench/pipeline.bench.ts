@@ -66,9 +66,9 @@ async function main(): Promise<void> {
   try {
     for (let i = 1; i <= WORKERS; i++) workers.push(await startWorkerProcess(`w${i}`));
     say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; ${DOCS.toLocaleString('en-US')} documents; ${WORKERS} worker processes of 1 kernel thread; redis-server of its own`);
-    for (const op of ['minhash', 'embed'] as const) {
+    for (const op of (process.env.BENCH_OPS ?? 'minhash,embed').split(',') as Array<'minhash' | 'embed'>) {
       // A scheduler (and so a result cache) of its own for each op: nothing is answered from an earlier run.
-      const scheduler = await startSchedulerProcess(redis.url, `bench-pipeline-${op}`, workers);
+      const scheduler = await startSchedulerProcess(redis.url, `bench-pipeline-${op}`, workers, process.env.BENCH_PROFILE ? { NIGHTSHIFT_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {});
       const client = new BatchClient(scheduler.ready.address, 'nightly');
       const marks: Record<string, number> = {};
       const t0 = performance.now();

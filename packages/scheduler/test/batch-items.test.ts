@@ -64,14 +64,14 @@ test('an upload commits whole windows once, refuses a window sent twice, resumes
   const all = items(2500);
   // A few copies: computed once, read back as themselves.
   all[1700] = { customId: 'copy', tokens: all[10]!.tokens };
-  let at = { items: 0, windows: 0, units: 0 };
+  let at = { items: 0, windows: 0, units: 0, tokens: 0 };
   for (let from = 0; from < 2000; from += 700) {
     const p = planner.plan(all.slice(from, Math.min(2000, from + 700)), at.items, at.units, 'minhash', unit);
     const r = await planner.commit(id, at.windows, p);
     assert.equal(r.stored, true);
     // Sent again (a client that resumed while its dead stream committed): refused, and told where the upload stands.
     assert.deepEqual(await planner.commit(id, at.windows, p), { stored: false, open: true, items: r.items, windows: r.windows });
-    at = { items: r.items, windows: r.windows, units: at.units + p.units.length };
+    at = { items: r.items, windows: r.windows, units: at.units + p.units.length, tokens: at.tokens + p.tokens };
   }
   assert.deepEqual(await store.progress(id), { state: 'UPLOADING', ...at });
   // Resumed: the rest.

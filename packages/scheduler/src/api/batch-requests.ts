@@ -20,12 +20,19 @@ export const batchHeader = z
       .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels'),
     firstItem: z.string().regex(/^\d{1,15}$/, 'must be an item index'),
     maxAttempts: z.number().int().min(0, 'must be between 0 (the default) and 20').max(20, 'must be between 0 (the default) and 20'),
+    declaredItems: z.string().regex(/^\d{1,15}$/, 'must be a number of items'),
+    declaredTokens: z.string().regex(/^\d{1,15}$/, 'must be a number of tokens'),
   })
   .transform((v, ctx) => {
     const spec = specIn(v, ctx);
     const deadline = deadlineIn(v, ctx);
+    const declared = { items: Number(v.declaredItems), tokens: Number(v.declaredTokens) };
+    if ((declared.items > 0) !== (declared.tokens > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['declaredItems'], message: 'declared_items and declared_tokens go together: set both, or neither' });
+      return z.NEVER;
+    }
     if (!spec || deadline === undefined) return z.NEVER;
-    return { ...v, spec, deadline, firstItem: Number(v.firstItem) };
+    return { ...v, spec, deadline, firstItem: Number(v.firstItem), declared: declared.items > 0 ? declared : undefined };
   });
 
 export type ValidBatchHeader = z.output<typeof batchHeader>;

@@ -20,7 +20,6 @@ import { decodePageToken, encodePageToken } from './page-token.js';
 
 export interface BatchServiceDeps extends UploadDeps {
   ledger: BatchLedger;
-  units: UnitQueue;
   results: BatchResultsReader;
   auth: ApiKeys;
   streams: SchedulerConfig['streams'];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { endianness } from 'node:os';
 import { opKey, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
-import type { BatchAdmission, BatchPlanner, BatchStore, CachedResult, Item, ItemStore, PlanLimits } from '../batch-objects/index.js';
+import type { BatchAdmission, BatchPlanner, BatchRecord, BatchStore, CachedResult, Item, ItemStore, PlanLimits, UnitQueue } from '../batch-objects/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { Tokenizer } from '../admission/index.js';
 import type { Clock } from '../clock/index.js';
@@ -10,6 +10,7 @@ import { ApiError, invalid } from './api-error.js';
 import { batchHeader, type ValidBatchHeader } from './batch-requests.js';
 import { parseRequest } from './requests.js';
 import { batchView } from './batch-view.js';
+import { FINAL_BATCH_STATES } from '../batch-objects/index.js';
 
 const LE = endianness() === 'LE';
 
@@ -23,6 +24,8 @@ export interface UploadDeps {
   planLimits: (op: string) => PlanLimits;
   store: BatchStore;
   admission: BatchAdmission;
+  /** A batch admitted at its header (it declared its size) has its units released as its windows commit. */
+  units: UnitQueue;
   tokenizer: Tokenizer;
   /** Consulted a window at a time: an item computed before is not run again. */
   cache: ResultCache;
@@ -44,8 +47,11 @@ export interface UploadDeps {
 export class BatchUpload {
   private header: ValidBatchHeader | undefined;
   private id = '';
-  /** What the batch holds: items and windows committed, units planned. */
-  private at = { items: 0, windows: 0, units: 0 };
+  /** What the batch holds: items, windows and tokens committed, units planned. */
+  private at = { items: 0, windows: 0, units: 0, tokens: 0 };
+  /** The size the batch declared (admitted at its header, it runs while it uploads), which the upload may not pass. */
+  private declared: { items: number; tokens: number } | undefined;
+  private pendingTokens = 0;
   /** The upload index of the next item this stream sends. */
   private next = 0;
   /** Items gathered for the next window, from upload index `pendingFrom`. */
@@ -107,23 +113,31 @@ export class BatchUpload {
     const fields: Record<string, string> = {
       spec: JSON.stringify(h.spec), priority: String(h.priority), labels: JSON.stringify(h.labels), maxCost: String(h.maxCost),
       maxAttempts: String(h.maxAttempts || 3), deadline: String(this.deadlineOf(h)),
+      ...(h.declared ? { declaredItems: String(h.declared.items), declaredTokens: String(h.declared.tokens) } : {}),
     };
     const { id } = await this.d.items.open(this.tenant, key, fields);
     this.id = id;
-    const b = await this.d.store.get(id);
+    let b = await this.d.store.get(id);
     if (!b) throw new ApiError(grpc.status.ABORTED, `batch ${id} vanished while it was opened; send again`);
     if (opKey(b.spec) !== opKey(h.spec)) {
       throw new ApiError(grpc.status.FAILED_PRECONDITION, `idempotency key ${key} names batch ${id} of ${opKey(b.spec)}, not ${opKey(h.spec)}`);
     }
-    this.at = { items: b.items, windows: b.windows, units: b.units };
+    this.at = { items: b.items, windows: b.windows, units: b.units, tokens: b.tokens };
     this.limits = this.d.planLimits(h.spec.op);
+    // The record's declared size counts (the stream that opened the batch declared it), not this header's.
+    if (b.declaredItems > 0) {
+      this.declared = { items: b.declaredItems, tokens: b.declaredTokens };
+      if (this.declared.items > this.d.limits.maxItems) throw invalid(`header.declared_items: a batch holds at most ${this.d.limits.maxItems} items`);
+      // Priced, placed and reserved before any item is stored: refused whole here (the call fails), or admitted.
+      if (b.open && b.state === 'UPLOADING') b = await this.d.admission.admitDeclared(id, this.d.planner.estimate(h.spec.op, this.declared, this.limits.batch));
+    }
     const md = new grpc.Metadata();
     md.set(ITEMS_STORED_HEADER, String(b.items));
     md.set(BATCH_ID_HEADER, id);
     this.call.sendMetadata(md);
-    if (b.state !== 'UPLOADING') {
-      // Closed before: this stream adds nothing; the batch as it stands (admitted again if a crash stopped its admission).
-      this.answer(null, batchView(b.state === 'VALIDATING' ? await this.d.admission.admit(id, true) : b));
+    if (!b.open || FINAL_BATCH_STATES.has(b.state)) {
+      // Closed before: this stream adds nothing; the batch as it stands (admitted, or trued up, again if a crash stopped it).
+      this.answer(null, batchView(await this.settled(b)));
       return;
     }
     this.startAt(h.firstItem);
@@ -161,6 +175,9 @@ export class BatchUpload {
       if (it.payload === 'text') texts.push(it.text ?? '');
       else if (it.payload !== 'tokens') throw invalid(`${where}: text or tokens is required`);
     }
+    if (this.declared && this.next + fresh.length > this.declared.items) {
+      await this.breach(`items[${this.declared.items}]: the batch declared ${this.declared.items} items (header.declared_items); the upload may not pass it`);
+    }
     const encoded = texts.length ? await this.d.tokenizer.encodeMany(texts) : [];
     let t = 0;
     // The message's token ids in one array, items as views of it: one allocation a message, not one an item.
@@ -190,9 +207,17 @@ export class BatchUpload {
       }
       return { customId: it.customId, tokens };
     });
+    if (this.declared) {
+      let tokens = this.at.tokens + this.pendingTokens;
+      for (const [i, it] of out.entries()) {
+        tokens += it.tokens.length;
+        if (tokens > this.declared.tokens) await this.breach(`items[${this.next + i}]: the batch declared ${this.declared.tokens} tokens (header.declared_tokens); this item passes it (${tokens} tokens so far)`);
+      }
+    }
     this.next += fresh.length;
     for (const it of out) {
       const bytes = it.tokens.byteLength;
+      this.pendingTokens += it.tokens.length;
       if (this.pending.length > 0 && (this.pending.length >= this.limits.windowItems || this.pendingBytes + bytes > this.limits.windowBytes)) await this.commit();
       if (this.pending.length === 0) this.pendingFrom = this.at.items;
       this.pending.push(it);
@@ -211,6 +236,7 @@ export class BatchUpload {
     let first = this.pendingFrom;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingTokens = 0;
     for (;;) {
       if (this.at.items > first) {
         items = items.slice(this.at.items - first);
@@ -223,12 +249,17 @@ export class BatchUpload {
       const r = await this.d.planner.commit(this.id, this.at.windows, planned);
       if (!r.open) throw new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id}: its upload is closed`);
       if (r.stored) {
-        this.at = { items: r.items, windows: r.windows, units: this.at.units + planned.units.length };
+        this.at = { items: r.items, windows: r.windows, units: this.at.units + planned.units.length, tokens: this.at.tokens + planned.tokens };
+        // Admitted at its header: the window's units go to the workers now, at the batch's turn.
+        if (this.declared && planned.units.length > 0) {
+          const b = await this.d.store.get(this.id);
+          if (b) await this.d.units.release(b);
+        }
         return;
       }
       const before = this.at.items;
       const now = await this.d.items.progress(this.id);
-      this.at = { items: now?.items ?? 0, windows: now?.windows ?? 0, units: now?.units ?? 0 };
+      this.at = { items: now?.items ?? 0, windows: now?.windows ?? 0, units: now?.units ?? 0, tokens: now?.tokens ?? 0 };
       if (this.at.items <= before) throw new ApiError(grpc.status.ABORTED, `batch ${this.id}: another upload with the same key is storing items (${this.at.items} now); resume from there`);
     }
   }
@@ -260,6 +291,23 @@ export class BatchUpload {
     await this.commit();
     await this.d.items.close(this.id);
     this.d.log.info({ batchId: this.id, tenant: this.tenant, items: this.at.items }, 'batch uploaded');
-    this.answer(null, batchView(await this.d.admission.admit(this.id, true)));
+    const b = await this.d.store.get(this.id);
+    if (!b) throw new ApiError(grpc.status.NOT_FOUND, `batch ${this.id} is gone`);
+    this.answer(null, batchView(await this.settled(b)));
+  }
+
+  /** A closed upload's batch, admitted (its size known only now) or trued up (it declared its size), either once. */
+  private async settled(b: BatchRecord): Promise<BatchRecord> {
+    if (b.state === 'VALIDATING') return this.d.admission.admit(b.id, true);
+    if (b.declaredItems > 0 && !b.open && !b.trued) return this.d.admission.trueUp(b.id);
+    return b;
+  }
+
+  /** The upload passed its declared size: the batch fails (what ran is charged, the rest released), and so does the call. */
+  private async breach(why: string): Promise<never> {
+    const b = await this.d.store.get(this.id);
+    const err = new ApiError(grpc.status.FAILED_PRECONDITION, `batch ${this.id}: ${why}`);
+    if (!b) throw err;
+    return this.d.admission.fail(b, err);
   }
 }

@@ -47,5 +47,8 @@ export function batchView(b: BatchRecord, now = Date.now()): Batch {
     createdAt: ts(b.createdAt),
     startedAt: ts(b.startedAt),
     finishedAt: ts(b.finishedAt),
+    uploadOpen: b.open && !final,
+    declaredItems: String(b.declaredItems),
+    declaredTokens: String(b.declaredTokens),
   };
 }

@@ -51,6 +51,26 @@ redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. ':p')
 return left
 `;
 
+/**
+ * Sets what a batch holds reserved to ARGV[2] (its quote trued up), unless a rise would pass the
+ * budget ARGV[3] (0: none). KEYS: reservations. ARGV: id, left, budget, ledger prefix.
+ * {1} set, {0} nothing held, {-2, spent, reserved} over.
+ */
+const RESIZE = `
+local left = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
+if not left then return {0} end
+local ledger = ARGV[4] .. redis.call('HGET', KEYS[1], ARGV[1] .. ':p')
+local delta = tonumber(ARGV[2]) - left
+if delta > 0 and tonumber(ARGV[3]) > 0 then
+  local l = redis.call('HMGET', ledger, 'spent', 'reserved')
+  local spent, reserved = tonumber(l[1] or '0'), tonumber(l[2] or '0')
+  if spent + reserved + delta > tonumber(ARGV[3]) then return {-2, tostring(spent), tostring(reserved)} end
+end
+redis.call('HINCRBYFLOAT', ledger, 'reserved', string.format('%.17g', delta))
+redis.call('HSET', KEYS[1], ARGV[1], string.format('%.17g', tonumber(ARGV[2])))
+return {1}
+`;
+
 export type Reservation = { ok: true } | { ok: false; spent: number; reserved: number };
 
 /**
@@ -77,6 +97,12 @@ export class BatchLedger {
       id, unit, u.cost, u.share, u.units, this.keys.ledgerPrefix(tenant), this.retentionSeconds,
     );
     return r === 1;
+  }
+
+  /** What the batch holds reserved, set to `left` (a rise only within `budget`, 0: none). */
+  async resize(tenant: string, id: string, left: number, budget: number): Promise<Reservation> {
+    const r = (await this.redis.eval(RESIZE, 1, this.batchKeys.reservations(tenant), id, left, budget, this.keys.ledgerPrefix(tenant))) as Array<number | string>;
+    return r[0] === -2 ? { ok: false, spent: Number(r[1]), reserved: Number(r[2]) } : { ok: true };
   }
 
   /** Dollars released. */

@@ -72,7 +72,8 @@ function packWindowResults(outcomes: ReadonlyArray<CachedResult | string>): Item
 }
 
 /**
- * Commits planning window ARGV[1], if the upload is open and holds exactly ARGV[2] items: its units,
+ * Commits planning window ARGV[1], if the upload is open (a batch admitted at its header runs while
+ * it is) and holds exactly ARGV[2] items: its units,
  * its record and its cached results (staged under temporary keys, renamed here: a rename moves a
  * value without copying it, where a script's argument would be copied into Lua), and the running
  * totals. A window sent twice (by a client's dead stream and the one that resumed it) is refused,
@@ -82,9 +83,11 @@ function packWindowResults(outcomes: ReadonlyArray<CachedResult | string>): Item
  * {1 | 0 | -1 (closed), items, windows}
  */
 const COMMIT = `
-local m = redis.call('HMGET', KEYS[1], 'state', 'items', 'planned')
+local m = redis.call('HMGET', KEYS[1], 'state', 'items', 'planned', 'open')
 local items, planned = tonumber(m[2] or '0'), tonumber(m[3] or '0')
-local ok = m[1] == 'UPLOADING' and items == tonumber(ARGV[2]) and planned == tonumber(ARGV[1])
+local final = m[1] == 'SUCCEEDED' or m[1] == 'FAILED' or m[1] == 'CANCELLED'
+local open = not final and (m[4] == '1' or (not m[4] and m[1] == 'UPLOADING'))
+local ok = open and items == tonumber(ARGV[2]) and planned == tonumber(ARGV[1])
 for k = 2, #KEYS, 2 do
   if redis.call('EXISTS', KEYS[k]) == 1 then
     if ok then
@@ -95,7 +98,7 @@ for k = 2, #KEYS, 2 do
     end
   end
 end
-if m[1] ~= 'UPLOADING' then return {-1, items, planned} end
+if not open then return {-1, items, planned} end
 if not ok then return {0, items, planned} end
 local now = redis.call('TIME')
 redis.call('HSET', KEYS[1], 'planned', planned + 1, 'items', items + tonumber(ARGV[3]), 'touchedAt', now[1] * 1000 + math.floor(now[2] / 1000))
@@ -255,6 +258,24 @@ export class BatchPlanner {
       w, p.first, p.items, p.units.length, p.duplicates, p.tokens, p.paddedTokens, p.cached, p.refused, classes.length / 2, ...classes,
     )) as [number, number, number];
     return { stored: r[0] === 1, open: r[0] !== -1, items: r[1], windows: r[2] };
+  }
+
+  /**
+   * What a batch of `size.items` items and `size.tokens` tokens should take on each worker class,
+   * its lengths not yet known (a declared size): kernel batches of items at the mean length, as
+   * full as the limits allow. Exact where lengths are equal; the close prices the real lengths.
+   */
+  estimate(op: OpName, size: { items: number; tokens: number }, limits: UnitLimits): { seconds: Record<string, number>; paddedTokens: number } {
+    const mean = Math.max(1, Math.ceil(size.tokens / Math.max(1, size.items)));
+    const per = Math.max(1, Math.min(limits.maxItems, Math.floor(limits.maxPaddedTokens / mean)));
+    const full = Math.floor(size.items / per);
+    const rest = size.items - full * per;
+    const seconds: Record<string, number> = {};
+    for (const c of this.classes()) {
+      const model = this.models.current(op, c);
+      seconds[c] = full * predictSeconds(model, { paddedTokens: per * mean, maxLength: mean }) + (rest > 0 ? predictSeconds(model, { paddedTokens: rest * mean, maxLength: mean }) : 0);
+    }
+    return { seconds, paddedTokens: size.items * mean };
   }
 
   async totals(id: string): Promise<PlanTotals> {

@@ -49,6 +49,15 @@ export interface BatchRecord {
   finishedAt: number;
   /** When its upload last stored items (its creation, before any). */
   touchedAt: number;
+  /** Items may still be uploaded (a batch that declared its size runs while they come). */
+  open: boolean;
+  /** The size its header declared (0: none): it was admitted at its header, from these. */
+  declaredItems: number;
+  declaredTokens: number;
+  /** Its reservation has been trued up to what was uploaded (a batch that declared its size, once closed). */
+  trued: boolean;
+  /** The padded tokens its quote was for: a unit's share of the reservation is its part of these. */
+  quotePadded: number;
 }
 
 const num = (v: string | undefined): number => (v ? Number(v) : 0);
@@ -91,6 +100,12 @@ export function parseBatch(h: Record<string, string>): BatchRecord | undefined {
     startedAt: num(h.startedAt),
     finishedAt: num(h.finishedAt),
     touchedAt: num(h.touchedAt) || num(h.createdAt),
+    // Records from before the field: open while UPLOADING.
+    open: h.open === undefined ? h.state === 'UPLOADING' : h.open === '1',
+    declaredItems: num(h.declaredItems),
+    declaredTokens: num(h.declaredTokens),
+    trued: h.trued === '1',
+    quotePadded: num(h.quotePadded) || num(h.paddedTokens),
   };
 }
 
@@ -116,7 +131,7 @@ return 1
  * Counts unit ARGV[1]'s results once (stored before, under KEYS[3]): a unit run again (its
  * dispatcher died after this) changes nothing. Counts its items, adds its cost, and moves the batch
  * on: RUNNING at its first unit, SUCCEEDED at its last (unless cancelled meanwhile: a cancelled
- * batch keeps the results it got). KEYS: meta, done, results, unit. ARGV: unit, (unused), succeeded,
+ * batch keeps the results it got; one whose upload is still open finishes at its close). KEYS: meta, done, results, unit. ARGV: unit, (unused), succeeded,
  * failed, cost, padded, now. {counted (0|1), finished (0|1)}.
  */
 const SETTLE = `
@@ -127,9 +142,9 @@ redis.call('HINCRBY', KEYS[1], 'failed', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'paddedDone', ARGV[6])
 if tonumber(ARGV[5]) > 0 then redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[5]) end
 local done = redis.call('HINCRBY', KEYS[1], 'unitsDone', 1)
-local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'id')
+local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'open')
 if m[1] == 'QUEUED' then redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'startedAt', ARGV[7]) m[1] = 'RUNNING' end
-if m[1] == 'RUNNING' and done >= tonumber(m[2]) then
+if m[1] == 'RUNNING' and m[3] ~= '1' and done >= tonumber(m[2]) then
   redis.call('HSET', KEYS[1], 'state', 'SUCCEEDED', 'finishedAt', ARGV[7])
   return {1, 1}
 end
@@ -148,6 +163,21 @@ local want = math.min(units, done + tonumber(ARGV[1]))
 if released >= want then return {released, released} end
 redis.call('HSET', KEYS[1], 'released', want)
 return {released, want}
+`;
+
+/**
+ * Finishes a batch whose upload has closed and whose every unit is done (its last unit settled
+ * before the close: a batch that declared its size runs while it uploads). KEYS: meta. ARGV: now. 1 when finished.
+ */
+const FINISH = `
+local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'unitsDone', 'open')
+local units = tonumber(m[2] or '0')
+-- A deferred batch with nothing to run (every item from the cache) need not wait for its window.
+local live = m[1] == 'QUEUED' or m[1] == 'RUNNING' or (m[1] == 'DEFERRED' and units == 0)
+if not live or m[4] == '1' or tonumber(m[3] or '0') < units then return 0 end
+if m[1] ~= 'RUNNING' then redis.call('HSET', KEYS[1], 'startedAt', ARGV[1]) end
+redis.call('HSET', KEYS[1], 'state', 'SUCCEEDED', 'finishedAt', ARGV[1])
+return 1
 `;
 
 /** A batch object's record and its moves, each one script under the batch's tag. */
@@ -221,6 +251,13 @@ export class BatchStore {
     )) as [number, number];
     if (out[1] === 1) await this.retire(id);
     return { stored: out[0] === 1, finished: out[1] === 1 };
+  }
+
+  /** SUCCEEDED if its upload is closed and every unit done (see FINISH); true when it finished now. */
+  async finishIfDone(id: string, now = Date.now()): Promise<boolean> {
+    const finished = (await this.redis.eval(FINISH, 1, this.keys.meta(id), now)) === 1;
+    if (finished) await this.retire(id);
+    return finished;
   }
 
   async release(id: string, ahead: number): Promise<{ from: number; to: number }> {

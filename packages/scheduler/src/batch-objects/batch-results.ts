@@ -120,10 +120,11 @@ export class BatchResultsReader {
   }
 
   private async meta(id: string): Promise<{ state: BatchState; items: number; windows: number; planned: boolean }> {
-    const [state, items, planned] = await this.redis.hmget(this.keys.meta(id), 'state', 'items', 'planned');
+    const [state, items, planned, open] = await this.redis.hmget(this.keys.meta(id), 'state', 'items', 'planned', 'open');
     const s = (state ?? 'FAILED') as BatchState;
-    // Once the upload is closed, every window is planned.
-    return { state: s, items: Number(items ?? 0), windows: Number(planned ?? 0), planned: s !== 'UPLOADING' };
+    // Once the upload is closed, every window is planned (a batch that declared its size runs while it is open).
+    const closed = open === null ? s !== 'UPLOADING' : open !== '1' || STOPPED.has(s);
+    return { state: s, items: Number(items ?? 0), windows: Number(planned ?? 0), planned: closed };
   }
 
   private async wait(opts: ReadOptions): Promise<void> {

@@ -56,13 +56,19 @@ export class BatchSweeper {
         await this.store.retire(id, b?.finishedAt || Date.now());
         continue;
       }
-      if (b.state === 'UPLOADING' && Date.now() - b.touchedAt > this.limits.uploadIdleMs) {
+      if (b.open && Date.now() - b.touchedAt > this.limits.uploadIdleMs) {
+        // Admitted at its header or not: an upload nobody finishes holds its reservation, and its batch never ends.
         const why = `upload abandoned: no items stored for ${Math.round(this.limits.uploadIdleMs / 1000)} s`;
-        if (await this.store.move(id, ['UPLOADING'], 'CANCELLED', { error: why, finishedAt: Date.now() })) {
+        if (await this.store.move(id, ['UPLOADING', 'QUEUED', 'DEFERRED', 'RUNNING'], 'CANCELLED', { error: why, finishedAt: Date.now() })) {
           await this.release(b.tenant, id);
+          await this.units.remove(b);
           this.log.info({ batchId: id, tenant: b.tenant, items: b.items }, 'abandoned upload cancelled');
         }
-      } else if (b.state === 'VALIDATING') {
+        continue;
+      }
+      // Closed, but not trued up (a scheduler that died between the two).
+      if (b.declaredItems > 0 && !b.open && !b.trued) await this.admission.trueUp(id).catch((err: unknown) => this.log.warn({ err, batchId: id }, 'batch not trued up in the sweep'));
+      if (b.state === 'VALIDATING') {
         await this.admission.admit(id).catch((err: unknown) => this.log.debug({ err, batchId: id }, 'batch not admitted in the sweep'));
       } else if (b.state === 'DEFERRED' && b.plannedStart <= now) {
         if (await this.store.move(id, ['DEFERRED'], 'QUEUED')) this.log.info({ batchId: id, window: b.plannedWindow }, 'deferred batch released');

@@ -192,8 +192,10 @@ export class UnitPuller {
   /** Ledger first, then the results: each is safe to repeat, so a crash between them is made good by the unit's next run. */
   private async settle(job: UnitJob, batch: BatchRecord, r: ItemResults, n: number, padded: number, copies: Uint32Array): Promise<void> {
     const { unit } = job.data;
-    const share = batch.quote && batch.paddedTokens > 0 ? (batch.quote.price * padded) / batch.paddedTokens : 0;
-    await this.ledger.charge(batch.tenant, batch.id, unit, { cost: r.cost, share, units: batch.units, period: this.opts.periodOf(batch.tenant) });
+    const share = batch.quote && batch.quotePadded > 0 ? (batch.quote.price * padded) / batch.quotePadded : 0;
+    // While more units may come (its upload open, or its reservation not yet trued up to them), the last charged releases nothing extra.
+    const units = settling(batch) ? 2 ** 31 : batch.units;
+    await this.ledger.charge(batch.tenant, batch.id, unit, { cost: r.cost, share, units, period: this.opts.periodOf(batch.tenant) });
     // Items identical to one of the unit's take its outcome: counted with it.
     let failed = 0;
     for (const i of r.failed) failed += 1 + copies[i]!;
@@ -252,7 +254,8 @@ export class UnitPuller {
 
   private async batch(id: string): Promise<BatchRecord | undefined> {
     const known = this.batches.get(id);
-    if (known) {
+    // A batch still uploading (or not yet trued up) changes its units, padded tokens and quote: read whole.
+    if (known && !settling(known)) {
       // Its state may have moved (cancelled), and its pool (a spot batch fallen back on demand): read those alone.
       const [state, pool] = await this.store.redis.hmget(this.store.keys.meta(id), 'state', 'pool');
       return state ? { ...known, state: state as BatchRecord['state'], pool: pool === 'spot' ? 'spot' : 'on-demand' } : undefined;
@@ -288,6 +291,11 @@ function segmentShapes(offsets: Uint32Array, segments: Uint32Array): BatchShape[
 
 /** How a spot worker's RPC fails when it hands a unit back (ABORTED), stops taking any (UNAVAILABLE), or dies. */
 const HANDED_BACK = new Set<number | undefined>([grpc.status.ABORTED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
+
+/** A batch admitted at its header whose size is not final yet: its upload is open, or it is not trued up. */
+function settling(b: BatchRecord): boolean {
+  return b.open || (b.declaredItems > 0 && !b.trued);
+}
 
 function isStopped(state: BatchRecord['state']): boolean {
   return state === 'CANCELLED' || state === 'FAILED';

@@ -53,15 +53,17 @@ export async function* corpusDocuments(source: string, problem: (message: string
  * One pass over the corpus without keeping it: how many documents it has, what is wrong with it,
  * and a digest of its documents (custom_ids and texts, in order) that names this content.
  */
-export async function surveyCorpus(source: string): Promise<{ documents: number; problems: string[]; digest: string }> {
+export async function surveyCorpus(source: string): Promise<{ documents: number; bytes: number; problems: string[]; digest: string }> {
   const problems: string[] = [];
   const h = createHash('sha256');
   let documents = 0;
+  let bytes = 0;
   for await (const d of corpusDocuments(source, (p) => problems.push(p))) {
     documents++;
+    bytes += Buffer.byteLength(d.text);
     h.update(d.customId).update('\0').update(d.text).update('\0');
   }
-  return { documents, problems, digest: h.digest('base64url').slice(0, 22) };
+  return { documents, bytes, problems, digest: h.digest('base64url').slice(0, 22) };
 }
 
 /** The whole corpus in memory: for small corpora and the benchmark's in-process ceiling. */

@@ -104,6 +104,9 @@ export async function runPipeline(batches: BatchClient, o: PipelineOptions): Pro
         op: o.op, params, priority, deadline, completionWindowSeconds, maxCost, maxAttempts,
         idempotencyKey: attempt === 1 ? baseKey : `${baseKey}#${attempt}`,
         labels: { pipeline: o.op, source: basename(o.source).slice(0, 256) },
+        // Its size up front, so that units run while the corpus is still read and sent. A token is at
+        // least one byte of text, so the texts' bytes bound the tokens (the reservation is trued down at the close).
+        ...(n > 0 ? { declaredItems: n, declaredTokens: Math.max(1, survey.bytes) } : {}),
       };
       const b = await batches.create(header, documentItems(o.source, n, tokenizer, () => stored), {
         ...(o.itemsPerMessage ? { itemsPerMessage: o.itemsPerMessage } : {}),

@@ -54,6 +54,16 @@ export interface Batch {
   'createdAt'?: (_google_protobuf_Timestamp | null);
   'startedAt'?: (_google_protobuf_Timestamp | null);
   'finishedAt'?: (_google_protobuf_Timestamp | null);
+  /**
+   * Items may still be uploaded (a batch that declared its size runs while
+   * its upload is open).
+   */
+  'uploadOpen'?: (boolean);
+  /**
+   * The size its header declared (0: none).
+   */
+  'declaredItems'?: (number | string | Long);
+  'declaredTokens'?: (number | string | Long);
 }
 
 export interface Batch__Output {
@@ -103,4 +113,14 @@ export interface Batch__Output {
   'createdAt': (_google_protobuf_Timestamp__Output | null);
   'startedAt': (_google_protobuf_Timestamp__Output | null);
   'finishedAt': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * Items may still be uploaded (a batch that declared its size runs while
+   * its upload is open).
+   */
+  'uploadOpen': (boolean);
+  /**
+   * The size its header declared (0: none).
+   */
+  'declaredItems': (string);
+  'declaredTokens': (string);
 }

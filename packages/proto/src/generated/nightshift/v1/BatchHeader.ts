@@ -42,6 +42,19 @@ export interface BatchHeader {
    * Attempts a unit gets before its items fail, 1 … 20; 0: the default.
    */
   'maxAttempts'?: (number);
+  /**
+   * The batch's size, declared up front: its items, and its tokens at most
+   * (for text items their UTF-8 bytes bound their tokens). Both or neither.
+   * A batch that declares its size is priced from it, placed and reserved
+   * at once, before any item is stored (refused whole there, or admitted),
+   * and its units start as soon as they are planned, while the upload goes
+   * on. The upload may not pass either figure: the item that would fails
+   * the call (FAILED_PRECONDITION) and the batch. At the close, the
+   * reservation is trued up to the quote of what was uploaded. Without a
+   * declared size, a batch is priced and admitted when its upload closes.
+   */
+  'declaredItems'?: (number | string | Long);
+  'declaredTokens'?: (number | string | Long);
 }
 
 export interface BatchHeader__Output {
@@ -82,4 +95,17 @@ export interface BatchHeader__Output {
    * Attempts a unit gets before its items fail, 1 … 20; 0: the default.
    */
   'maxAttempts': (number);
+  /**
+   * The batch's size, declared up front: its items, and its tokens at most
+   * (for text items their UTF-8 bytes bound their tokens). Both or neither.
+   * A batch that declares its size is priced from it, placed and reserved
+   * at once, before any item is stored (refused whole there, or admitted),
+   * and its units start as soon as they are planned, while the upload goes
+   * on. The upload may not pass either figure: the item that would fails
+   * the call (FAILED_PRECONDITION) and the batch. At the close, the
+   * reservation is trued up to the quote of what was uploaded. Without a
+   * declared size, a batch is priced and admitted when its upload closes.
+   */
+  'declaredItems': (string);
+  'declaredTokens': (string);
 }

@@ -3,7 +3,8 @@
 export const BatchState = {
   BATCH_STATE_UNSPECIFIED: 'BATCH_STATE_UNSPECIFIED',
   /**
-   * Items are being uploaded.
+   * Items are being uploaded (a batch that declared its size is admitted at
+   * once, and shows QUEUED, DEFERRED or RUNNING with upload_open instead).
    */
   BATCH_STATE_UPLOADING: 'BATCH_STATE_UPLOADING',
   /**
@@ -38,7 +39,8 @@ export type BatchState =
   | 'BATCH_STATE_UNSPECIFIED'
   | 0
   /**
-   * Items are being uploaded.
+   * Items are being uploaded (a batch that declared its size is admitted at
+   * once, and shows QUEUED, DEFERRED or RUNNING with upload_open instead).
    */
   | 'BATCH_STATE_UPLOADING'
   | 1
