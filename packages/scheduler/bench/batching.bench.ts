@@ -13,6 +13,7 @@ import { loadNative, nativeParams } from '@nightshift/worker';
 import { BatchClient, FINAL_API_STATES, JobClient } from '../src/index.js';
 import { table } from './table.js';
 import { runInProcess } from './in-process.js';
+import { grpcFloor } from './grpc-floor.js';
 import { startRedisServer, startSchedulerProcess, startWorkerProcess, type ServiceProcess, logNormalLengths } from '@nightshift/devtools';
 import { paddedTokens } from '../src/batching/index.js';
 
@@ -274,6 +275,8 @@ async function main(): Promise<void> {
       const b = await runBatchObject(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, `quick-batch-${quick}`);
       say(`${quick} as one batch: ${b.seconds.toFixed(2)} s (upload closed at ${b.submitSeconds!.toFixed(2)} s), ${(b.jobs / b.seconds).toFixed(0)} docs/s, ${b.units} units, padding ${b.efficiency!.toFixed(3)}, ${(b.commands / b.jobs).toFixed(3)} commands and ${(b.scripts / b.jobs).toFixed(4)} scripts a document`);
       say(`CPU µs a document: ${Object.entries(b.cpu!).map(([k, v]) => `${k} ${((v / b.jobs) * 1e6).toFixed(1)}`).join(', ')}`);
+      // The floor under the scheduler's figure: a grpc-js server that receives the same upload and does nothing else.
+      if (process.env.BENCH_FLOOR !== '0') say(`a bare grpc-js server receiving the same upload: ${((await grpcFloor(corpus(JOBS, quick))) * 1e6).toFixed(1)} µs of CPU a document`);
       const c = Number(process.env.BENCH_PLAIN ?? 0);
       if (c > 0) {
         const plain = await runPlainBullmq(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), c, `quick-${quick}-${c}`);
