@@ -47,7 +47,7 @@ export class ResultCache {
   /** The reference of a content's result ('' when caching is off): its hash's base and its digest; `tokens` packed as the record holds them. */
   keyOf(tenant: string, spec: OpSpec, tokens: Buffer): string {
     if (!this.opts.enabled) return '';
-    const digest = createHash('sha256').update(opKey(spec)).update('\n').update(tokens).digest('base64url').slice(0, 32);
+    const digest = createHash('sha256').update(specKey(spec)).update('\n').update(tokens).digest('base64url').slice(0, 32);
     const base = this.opts.scope === 'tenant' ? `${this.prefix}:{t:${tenant}}:cache` : `${this.prefix}:{cache:${digest.charCodeAt(0) % SHARDS}}`;
     return `${base}\t${digest}`;
   }
@@ -145,6 +145,14 @@ export class ResultCache {
   private byWorker(workerId: string): string {
     return `${this.prefix}:{cache-by:${workerId}}`;
   }
+}
+
+/** opKey of a spec, once per spec object: a batch's thousands of items share one. */
+const specKeys = new WeakMap<OpSpec, string>();
+function specKey(spec: OpSpec): string {
+  let k = specKeys.get(spec);
+  if (k === undefined) specKeys.set(spec, (k = opKey(spec)));
+  return k;
 }
 
 /** References by their hash's base, each with its index and digest. */
