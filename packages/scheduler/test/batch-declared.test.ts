@@ -1,24 +1,18 @@
 // Issue 18: a batch that declares its size is admitted at its header and runs while it uploads.
 // Real workers, a real Redis, real gRPC.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { packTokens, resolveOp, type BatchItem, type BatchItemResult__Output, type OpSpec } from '@nightshift/proto';
+import { packTokens, type BatchItem, type BatchItemResult__Output } from '@nightshift/proto';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
 import { startSystem, type TestSystem } from './helpers/system.js';
+import { MINHASH_32, stoppedAfterTests } from './helpers/batch-fixtures.js';
 import { rng } from './helpers/workload.js';
 import { refusal } from './helpers/refusal.js';
 
-const systems: TestSystem[] = [];
-const clients: BatchClient[] = [];
-after(async () => {
-  for (const c of clients) c.close();
-  for (const s of systems) await s.stop();
-});
-
-const spec = resolveOp('minhash', { minhash: { numPerm: '32' } }) as OpSpec;
-const header = { op: 'minhash', params: { minhash: { numPerm: '32' } } };
+const { systems, clients } = stoppedAfterTests();
+const { spec, header } = MINHASH_32;
 
 function corpus(n: number, seed: number): Array<{ customId: string; tokens: Uint32Array }> {
   const rand = rng(seed);

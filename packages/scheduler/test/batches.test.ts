@@ -1,27 +1,21 @@
 // Issue 18: corpora as batch objects, end to end through real workers, a real Redis and real gRPC.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { packTokens, resolveOp, type Batch__Output, type BatchItem, type BatchItemResult__Output, type OpSpec } from '@nightshift/proto';
+import { packTokens, type Batch__Output, type BatchItem, type BatchItemResult__Output } from '@nightshift/proto';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from './helpers/redis.js';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
 import { logNormalLengths } from '@nightshift/devtools';
 import { startSystem, type TestSystem } from './helpers/system.js';
+import { MINHASH_32, stoppedAfterTests } from './helpers/batch-fixtures.js';
 import { rng } from './helpers/workload.js';
 import { refusal } from './helpers/refusal.js';
 import { Scrape } from './helpers/prometheus.js';
 
-const systems: TestSystem[] = [];
-const clients: BatchClient[] = [];
-after(async () => {
-  for (const c of clients) c.close();
-  for (const s of systems) await s.stop();
-});
-
-const spec = resolveOp('minhash', { minhash: { numPerm: '32' } }) as OpSpec;
-const header = { op: 'minhash', params: { minhash: { numPerm: '32' } } };
+const { systems, clients } = stoppedAfterTests();
+const { spec, header } = MINHASH_32;
 
 /** n items of log-normal lengths (median 120), every 50th a copy of an earlier one. */
 function corpus(n: number, seed: number): Array<{ customId: string; tokens: Uint32Array }> {
