@@ -35,18 +35,23 @@ local all = redis.call('BITCOUNT', KEYS[1]) >= tonumber(ARGV[5])
 local release = tonumber(ARGV[4])
 if all or release >= left then release = left end
 local period = redis.call('HGET', KEYS[2], ARGV[1] .. ':p')
-redis.call('HINCRBYFLOAT', ARGV[6] .. period, 'reserved', string.format('%.17g', -release))
+local now = tonumber(redis.call('HINCRBYFLOAT', ARGV[6] .. period, 'reserved', string.format('%.17g', -release)))
+if math.abs(now) < 1e-12 then redis.call('HSET', ARGV[6] .. period, 'reserved', '0') end
 if all or release >= left then redis.call('HDEL', KEYS[2], ARGV[1], ARGV[1] .. ':p')
 else redis.call('HINCRBYFLOAT', KEYS[2], ARGV[1], string.format('%.17g', -release)) end
 return 1
 `;
 
-/** Releases what a batch still holds reserved (cancelled, failed, or done). KEYS: reservations. ARGV: id, ledger prefix. */
+/**
+ * Releases what a batch still holds reserved (cancelled, failed, or done). KEYS: reservations. ARGV: id, ledger prefix.
+ * (Here and in CHARGE, what sums of shares and true-ups leave of nothing, some 1e-17 dollars, is set to 0.)
+ */
 const RELEASE = `
 local left = redis.call('HGET', KEYS[1], ARGV[1])
 if not left then return '0' end
 local period = redis.call('HGET', KEYS[1], ARGV[1] .. ':p')
-redis.call('HINCRBYFLOAT', ARGV[2] .. period, 'reserved', string.format('%.17g', -tonumber(left)))
+local now = tonumber(redis.call('HINCRBYFLOAT', ARGV[2] .. period, 'reserved', string.format('%.17g', -tonumber(left))))
+if math.abs(now) < 1e-12 then redis.call('HSET', ARGV[2] .. period, 'reserved', '0') end
 redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. ':p')
 return left
 `;
