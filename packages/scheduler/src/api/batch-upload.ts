@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { endianness } from 'node:os';
 import { opKey, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
-import type { BatchAdmission, BatchPlanner, BatchRecord, BatchStore, CachedResult, Item, ItemStore, PlanLimits, UnitQueue } from '../batch-objects/index.js';
+import { awaitsTrueUp, FINAL_BATCH_STATES, type BatchAdmission, type BatchPlanner, type BatchRecord, type BatchStore, type CachedResult, type Item, type ItemStore, type PlanLimits, type UnitQueue } from '../batch-objects/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { Tokenizer } from '../admission/index.js';
 import type { Clock } from '../clock/index.js';
@@ -10,7 +10,6 @@ import { ApiError, invalid } from './api-error.js';
 import { batchHeader, type ValidBatchHeader } from './batch-requests.js';
 import { parseRequest } from './requests.js';
 import { batchView } from './batch-view.js';
-import { FINAL_BATCH_STATES } from '../batch-objects/index.js';
 
 const LE = endianness() === 'LE';
 
@@ -299,7 +298,7 @@ export class BatchUpload {
   /** A closed upload's batch, admitted (its size known only now) or trued up (it declared its size), either once. */
   private async settled(b: BatchRecord): Promise<BatchRecord> {
     if (b.state === 'VALIDATING') return this.d.admission.admit(b.id, true);
-    if (b.declaredItems > 0 && !b.open && !b.trued) return this.d.admission.trueUp(b.id);
+    if (awaitsTrueUp(b)) return this.d.admission.trueUp(b.id);
     return b;
   }
 

@@ -9,9 +9,12 @@ import type { Guardrails } from '../guardrails/index.js';
 import type { Clock } from '../clock/index.js';
 import type { BatchPlanner } from './batch-planner.js';
 import type { BatchLedger } from './batch-ledger.js';
-import { FINAL_BATCH_STATES as FINAL, type BatchRecord, type BatchState, type BatchStore } from './batch-record.js';
+import { awaitsTrueUp, FINAL_BATCH_STATES as FINAL, type BatchRecord, type BatchState, type BatchStore } from './batch-record.js';
 import type { UnitQueue } from './unit-queue.js';
 import { batchQuotes } from './batch-price.js';
+
+/** The states a batch can fail from. */
+const LIVE: readonly BatchState[] = ['UPLOADING', 'VALIDATING', 'QUEUED', 'DEFERRED', 'RUNNING'];
 
 /** How long a replica's claim to admit a batch lasts unless renewed (it is, while planning). */
 const LOCK_MS = 30_000;
@@ -106,7 +109,8 @@ export class BatchAdmission {
   async trueUp(id: string): Promise<BatchRecord> {
     let b = await this.d.store.get(id);
     if (!b) throw new ApiError(grpc.status.NOT_FOUND, `batch ${id} is gone`);
-    if (b.declaredItems === 0 || b.open || b.trued || FINAL.has(b.state) || !b.quote) return b;
+    if (!awaitsTrueUp(b) || FINAL.has(b.state) || !b.quote) return b;
+    const declaredPrice = b.quote.price;
     const totals = await this.d.planner.totals(id);
     const seconds = totals.seconds[b.quote.workerClass] ?? 0;
     const price = priceOf(this.d.prices, b.quote.workerClass, b.quote.window, seconds) ?? b.quote.price;
@@ -124,48 +128,51 @@ export class BatchAdmission {
     await this.d.store.redis.hset(this.d.store.keys.meta(id), 'quote', JSON.stringify(quote), 'quotePadded', totals.paddedTokens, 'trued', '1');
     if (await this.d.store.finishIfDone(id, this.d.clock.now())) await this.d.ledger.release(b.tenant, id);
     b = (await this.d.store.get(id))!;
-    this.d.log.info({ batchId: id, tenant: b.tenant, items: b.items, units: b.units, price, declaredPrice: b.quote?.price }, 'batch trued up');
+    this.d.log.info({ batchId: id, tenant: b.tenant, items: b.items, units: b.units, price, declaredPrice }, 'batch trued up');
     return b;
   }
 
   /**
-   * Fails a batch that is admitted (or uploading): its units not yet run are dropped, its
-   * reservation released; thrown for the caller.
+   * Fails a batch in one of the states `from` (default: any not final), or refuses one at its
+   * admission: its units not yet run are dropped and what it holds reserved is released (also
+   * when a crash came between the two, the batch already final); thrown for the caller.
    */
-  async fail(b: BatchRecord, err: ApiError): Promise<never> {
-    if (await this.d.store.move(b.id, ['UPLOADING', 'VALIDATING', 'QUEUED', 'DEFERRED', 'RUNNING'], 'FAILED', { error: err.message, finishedAt: this.d.clock.now() })) {
-      await this.d.ledger.release(b.tenant, b.id);
-      const now = await this.d.store.get(b.id);
-      if (now) await this.d.units.remove(now);
+  async fail(b: BatchRecord, err: ApiError, from: readonly BatchState[] = LIVE): Promise<never> {
+    const moved = await this.d.store.move(b.id, from, 'FAILED', { error: err.message, finishedAt: this.d.clock.now() });
+    const now = await this.d.store.get(b.id);
+    // Not moved and still live: another stream or replica admitted it meanwhile, and what it holds is its own.
+    if (moved || !now || FINAL.has(now.state)) await this.d.ledger.release(b.tenant, b.id);
+    if (moved && now) {
+      await this.d.units.remove(now);
       this.d.log.info({ batchId: b.id, tenant: b.tenant, error: err.message }, 'batch failed');
     }
     throw err;
   }
 
   /** Prices `seconds` of work in every window, places it, holds it to max_cost and reserves the quote, or refuses the batch whole. */
-  private async placeAndReserve(b: BatchRecord, from: BatchState, seconds: Record<string, number>, size: { units: string; tokens: number; padded: number }): Promise<BatchRecord> {
+  private async placeAndReserve(b: BatchRecord, from: 'UPLOADING' | 'VALIDATING', seconds: Record<string, number>, size: { units: string; tokens: number; padded: number }): Promise<BatchRecord> {
     const id = b.id;
     const now = this.d.clock.now();
     const quotes = batchQuotes(b.spec.op, seconds, this.d.prices, this.d.calendar, this.d.workers, this.d.models, now);
     // place() adds a window's spread to its start itself; the quotes' finishAt is for showing.
     const p = place(quotes.map((q) => ({ ...q, finishAt: q.startAt })), b.deadline, this.d.policy, this.d.load);
     const quote = p.quote && quotes.find((q) => q.window === p.quote!.window && q.workerClass === p.quote!.workerClass);
-    if (!quote) return this.refuse(b, from, new ApiError(grpc.status.FAILED_PRECONDITION, `no worker class has a price for ${b.spec.op} in any open window`));
+    if (!quote) return this.fail(b, new ApiError(grpc.status.FAILED_PRECONDITION, `no worker class has a price for ${b.spec.op} in any open window`), [from]);
     if (b.maxCost > 0 && quote.price > b.maxCost) {
-      return this.refuse(b, from, new ApiError(grpc.status.FAILED_PRECONDITION, `batch.max_cost: quoted ${usd(quote.price)} (${quote.window}, ${size.units}), above its max_cost of ${usd(b.maxCost)} by ${usd(quote.price - b.maxCost)}`));
+      return this.fail(b, new ApiError(grpc.status.FAILED_PRECONDITION, `batch.max_cost: quoted ${usd(quote.price)} (${quote.window}, ${size.units}), above its max_cost of ${usd(b.maxCost)} by ${usd(quote.price - b.maxCost)}`), [from]);
     }
     const limits = this.d.guardrails.limits(b.tenant);
     const period = this.d.guardrails.period(b.tenant);
     const held = await this.d.ledger.reserve(b.tenant, id, { price: quote.price, budget: limits.budget, period: period.id, tokens: size.tokens });
     if (!held.ok) {
       const over = held.spent + held.reserved + quote.price - limits.budget;
-      return this.refuse(
+      return this.fail(
         b,
-        from,
         new ApiError(
           grpc.status.RESOURCE_EXHAUSTED,
           `tenant ${b.tenant}'s budget for ${period.id} is ${usd(limits.budget)}: spent ${usd(held.spent)} and reserved ${usd(held.reserved)}; this batch's quote of ${usd(quote.price)} would pass it by ${usd(over)}`,
         ),
+        [from],
       );
     }
     const span = quote.finishAt - quote.startAt;
@@ -182,14 +189,6 @@ export class BatchAdmission {
     if (admitted.state === 'QUEUED') await this.d.units.release(admitted);
     this.d.log.info({ batchId: id, tenant: b.tenant, items: b.items, size: size.units, state: admitted.state, window: quote.window, price: quote.price }, 'batch admitted');
     return admitted;
-  }
-
-  /** FAILED with the refusal's message; the refusal is thrown for the caller. */
-  private async refuse(b: BatchRecord, from: BatchState, err: ApiError): Promise<never> {
-    await this.d.store.move(b.id, [from], 'FAILED', { error: err.message, finishedAt: this.d.clock.now() });
-    await this.d.ledger.release(b.tenant, b.id);
-    this.d.log.info({ batchId: b.id, tenant: b.tenant, error: err.message }, 'batch refused');
-    throw err;
   }
 }
 

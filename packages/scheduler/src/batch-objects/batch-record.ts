@@ -109,6 +109,11 @@ export function parseBatch(h: Record<string, string>): BatchRecord | undefined {
   };
 }
 
+/** Admitted at its header (it declared its size), its upload closed, and its reservation not yet trued up to what was uploaded. */
+export function awaitsTrueUp(b: BatchRecord): boolean {
+  return b.declaredItems > 0 && !b.open && !b.trued;
+}
+
 /** When the batch should finish: the admission's plan until a unit has run, then what is left at the pace so far (by padded tokens). */
 export function batchEta(b: BatchRecord, now: number): number {
   if (b.state !== 'RUNNING' || b.paddedDone <= 0 || b.startedAt <= 0) return b.eta;

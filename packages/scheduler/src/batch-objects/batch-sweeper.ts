@@ -2,7 +2,7 @@ import type { Logger } from '@nightshift/proto';
 import { throttled } from '@nightshift/proto';
 import type { Clock } from '../clock/index.js';
 import type { BatchAdmission } from './batch-admission.js';
-import { FINAL_BATCH_STATES, type BatchStore } from './batch-record.js';
+import { awaitsTrueUp, FINAL_BATCH_STATES, type BatchStore } from './batch-record.js';
 import type { UnitQueue } from './unit-queue.js';
 
 /**
@@ -67,7 +67,7 @@ export class BatchSweeper {
         continue;
       }
       // Closed, but not trued up (a scheduler that died between the two).
-      if (b.declaredItems > 0 && !b.open && !b.trued) await this.admission.trueUp(id).catch((err: unknown) => this.log.warn({ err, batchId: id }, 'batch not trued up in the sweep'));
+      if (awaitsTrueUp(b)) await this.admission.trueUp(id).catch((err: unknown) => this.log.warn({ err, batchId: id }, 'batch not trued up in the sweep'));
       if (b.state === 'VALIDATING') {
         await this.admission.admit(id).catch((err: unknown) => this.log.debug({ err, batchId: id }, 'batch not admitted in the sweep'));
       } else if (b.state === 'DEFERRED' && b.plannedStart <= now) {

@@ -3,7 +3,7 @@ export { ItemStore, type UploadProgress } from './item-store.js';
 export { planUnits, MAX_PLAN_ITEMS, type Unit, type UnitLimits, type UnitPlan } from './unit-plan.js';
 export { batchQuotes } from './batch-price.js';
 export { BatchKeys } from './batch-keys.js';
-export { BatchStore, batchEta, parseBatch, BATCH_STATES, FINAL_BATCH_STATES, type BatchRecord, type BatchState } from './batch-record.js';
+export { BatchStore, awaitsTrueUp, batchEta, parseBatch, BATCH_STATES, FINAL_BATCH_STATES, type BatchRecord, type BatchState } from './batch-record.js';
 export { BatchLedger, type Reservation } from './batch-ledger.js';
 export { BatchPlanner, type CachedResult, type PlanLimits, type PlanTotals, type PlannedWindow } from './batch-planner.js';
 export { BatchAdmission, type BatchAdmissionDeps } from './batch-admission.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BatchKeys } from './batch-keys.js';
+import { FINAL_BATCH_STATES, type BatchState } from './batch-record.js';
 
 /** What a batch object's upload has stored: items and planning windows so far, units planned, and its state. */
 export interface UploadProgress {
@@ -61,7 +62,7 @@ export class ItemStore {
     // that is not there; every open lists it again, so a crash between the writes leaves nothing out.
     const [state] = await this.redis.hmget(this.keys.meta(id), 'state');
     await this.redis.zadd(this.keys.list(tenant), 'NX', now, id);
-    if (state && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(state)) await this.redis.zadd(this.keys.active(), 'NX', now, id);
+    if (state && !FINAL_BATCH_STATES.has(state as BatchState)) await this.redis.zadd(this.keys.active(), 'NX', now, id);
     return { id, created: made };
   }
 

@@ -7,7 +7,7 @@ import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Outp
 import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
 import type { Pool } from '../queueing/index.js';
 import {
-  decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUES,
+  awaitsTrueUp, decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUES,
   type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
@@ -292,9 +292,9 @@ function segmentShapes(offsets: Uint32Array, segments: Uint32Array): BatchShape[
 /** How a spot worker's RPC fails when it hands a unit back (ABORTED), stops taking any (UNAVAILABLE), or dies. */
 const HANDED_BACK = new Set<number | undefined>([grpc.status.ABORTED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
 
-/** A batch admitted at its header whose size is not final yet: its upload is open, or it is not trued up. */
+/** A batch whose size and quote are not final yet: its upload is open, or its true-up is to come. */
 function settling(b: BatchRecord): boolean {
-  return b.open || (b.declaredItems > 0 && !b.trued);
+  return b.open || awaitsTrueUp(b);
 }
 
 function isStopped(state: BatchRecord['state']): boolean {
