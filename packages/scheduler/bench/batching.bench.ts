@@ -272,14 +272,15 @@ async function main(): Promise<void> {
     const quick = process.env.BENCH_QUICK as OpName | undefined;
     if (quick && process.env.BENCH_BATCH) {
       // A development aid: the batch object alone on one op, one line.
-      const b = await runBatchObject(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), workers, `quick-batch-${quick}`);
+      const seqs = corpus(JOBS, quick);
+      const b = await runBatchObject(redisServer.url, redisServer.pid, quick, seqs, workers, `quick-batch-${quick}`);
       say(`${quick} as one batch: ${b.seconds.toFixed(2)} s (upload closed at ${b.submitSeconds!.toFixed(2)} s), ${(b.jobs / b.seconds).toFixed(0)} docs/s, ${b.units} units, padding ${b.efficiency!.toFixed(3)}, ${(b.commands / b.jobs).toFixed(3)} commands and ${(b.scripts / b.jobs).toFixed(4)} scripts a document`);
       say(`CPU µs a document: ${Object.entries(b.cpu!).map(([k, v]) => `${k} ${((v / b.jobs) * 1e6).toFixed(1)}`).join(', ')}`);
       // The floor under the scheduler's figure: a grpc-js server that receives the same upload and does nothing else.
-      if (process.env.BENCH_FLOOR !== '0') say(`a bare grpc-js server receiving the same upload: ${((await grpcFloor(corpus(JOBS, quick))) * 1e6).toFixed(1)} µs of CPU a document`);
+      if (process.env.BENCH_FLOOR !== '0') say(`a bare grpc-js server receiving the same upload: ${((await grpcFloor(seqs)) * 1e6).toFixed(1)} µs of CPU a document`);
       const c = Number(process.env.BENCH_PLAIN ?? 0);
       if (c > 0) {
-        const plain = await runPlainBullmq(redisServer.url, redisServer.pid, quick, corpus(JOBS, quick), c, `quick-${quick}-${c}`);
+        const plain = await runPlainBullmq(redisServer.url, redisServer.pid, quick, seqs, c, `quick-${quick}-${c}`);
         say(`plain BullMQ (c=${c}): ${plain.seconds.toFixed(2)} s, ${(plain.jobs / plain.seconds).toFixed(0)} jobs/s; batch ÷ BullMQ ${(plain.seconds / b.seconds).toFixed(2)}×`);
       }
       return;

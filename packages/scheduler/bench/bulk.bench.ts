@@ -66,7 +66,6 @@ async function main(): Promise<void> {
     const client = new BatchClient(scheduler.ready.address, 'bench');
     const base = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
     const peak = { rss: 0, redis: 0, ratio: 0, held: 0 };
-    let batchId = '';
     let sentTokens = 0;
     // The batch as it last showed itself: its units run while it uploads (it declares its size).
     let seen = { tokens: 0, units: 0, unitsDone: 0, done: 0 };
@@ -88,7 +87,6 @@ async function main(): Promise<void> {
     const tokens = lens.reduce((a, l) => a + l, 0);
     let watch: Promise<void> | undefined;
     const follow = (id: string) => {
-      batchId = id;
       watch ??= (async () => {
         for await (const w of client.watch(id)) {
           seen = { tokens: Number(w.tokens), units: w.units, unitsDone: w.unitsDone, done: Number(w.items?.succeeded ?? 0) + Number(w.items?.failed ?? 0) };
@@ -113,7 +111,6 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     await watch;
     clearInterval(timer);
-    if (!batchId) throw new Error('no batch');
     await sample();
     const final = await client.getBatch(b.id);
     client.close();

@@ -1,5 +1,5 @@
 import { resolveOp, type OpName } from '@nightshift/proto';
-import { loadNative, nativeParams } from '@nightshift/worker';
+import { loadNative, nativeParams, packBatch } from '@nightshift/worker';
 
 /**
  * The ceiling of the benchmarks: batches run by the native kernels in this process, with no queue,
@@ -12,11 +12,7 @@ export async function runInProcess(op: OpName, batches: ReadonlyArray<readonly U
   let next = 0;
   const lane = async () => {
     for (let i = next++; i < batches.length; i = next++) {
-      const parts = batches[i]!;
-      const offsets = new Uint32Array(parts.length + 1);
-      parts.forEach((p, k) => (offsets[k + 1] = offsets[k]! + p.length));
-      const tokens = new Uint32Array(offsets[parts.length]!);
-      parts.forEach((p, k) => tokens.set(p, offsets[k]!));
+      const { tokens, offsets } = packBatch(batches[i]!);
       await addon.runBatch(op, params, tokens, offsets);
     }
   };

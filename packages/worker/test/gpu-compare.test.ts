@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resultLength, type OpSpec } from '@nightshift/proto';
-import { loadNative } from '../src/native/index.js';
+import { loadNative, packBatch } from '../src/native/index.js';
 import { compareCases, FULL_PROFILE, QUICK_PROFILE, type CompareCase } from '../bench/compare/cases.js';
-import { compareBackends, describeProblems, pack, type BatchRunner } from '../bench/compare/compare.js';
+import { compareBackends, describeProblems, type BatchRunner } from '../bench/compare/compare.js';
 import { cpuRunner, cudaRunner, typescriptRunner } from '../bench/compare/runners.js';
 
 const loaded = loadNative();
@@ -18,7 +18,7 @@ const quick = compareCases(QUICK_PROFILE);
 
 /** `inner`, with `change` applied to the output of one job of the batch `target`. */
 function planted(inner: BatchRunner, target: CompareCase, job: number, change: (out: Float64Array, at: number, len: number) => void): BatchRunner {
-  const key = pack(target.seqs).tokens;
+  const key = packBatch(target.seqs).tokens;
   return {
     name: `${inner.name}+fault`,
     async run(spec: OpSpec, tokens: Uint32Array, offsets: Uint32Array) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolveOp, ParamError, type OpName, type OpSpec } from '@nightshift/proto';
 import { seededRandom } from '@nightshift/proto';
-import { loadNative, nativeParams, checkNativeBatch, NativeBackend } from '../src/native/index.js';
+import { loadNative, nativeParams, checkNativeBatch, NativeBackend, packBatch } from '../src/native/index.js';
 import { agrees, maxDifference, runOp, minhash } from '../src/kernels/index.js';
 
 // The addon must have been built: CI installs with NIGHTSHIFT_NATIVE=required.
@@ -15,17 +15,9 @@ const isas = addon.buildInfo().cpuIsas;
 
 const rng = seededRandom;
 
-function pack(seqs: Uint32Array[]): { tokens: Uint32Array; offsets: Uint32Array } {
-  const offsets = new Uint32Array(seqs.length + 1);
-  seqs.forEach((s, i) => (offsets[i + 1] = offsets[i]! + s.length));
-  const tokens = new Uint32Array(offsets[seqs.length]!);
-  seqs.forEach((s, i) => tokens.set(s, offsets[i]!));
-  return { tokens, offsets };
-}
-
 /** Runs seqs as one native batch on `isa` and checks every job against the reference. */
 async function checkBatch(spec: OpSpec, seqs: Uint32Array[], isa: string, label: string): Promise<void> {
-  const { tokens, offsets } = pack(seqs);
+  const { tokens, offsets } = packBatch(seqs);
   const r = await addon.runBatch(spec.op, nativeParams(spec), tokens, offsets, { isa });
   assert.equal(r.backend, `cpu-${isa}`);
   const len = spec.op === 'minhash' ? spec.params.numPerm : spec.params.dim;
@@ -70,7 +62,7 @@ test('with nvcc present the build compiles the CUDA kernels (sm_80, sm_90); with
 
 test('a batch whose CUDA run fails is run again on the CPU, with the reason, and its results still agree', async (t) => {
   const build = addon.buildInfo();
-  const { tokens, offsets } = pack([Uint32Array.of(1, 2, 3, 4, 5, 6, 7), new Uint32Array(0)]);
+  const { tokens, offsets } = packBatch([Uint32Array.of(1, 2, 3, 4, 5, 6, 7), new Uint32Array(0)]);
   if (!build.cuda) {
     assert.throws(() => addon.runBatch('minhash', { numPerm: 8, shingle: 3, seed: 1n }, tokens, offsets, { device: 'cuda' }), /built without CUDA/);
     return;
@@ -135,7 +127,7 @@ test('long sequences split across threads agree with the reference: 1,000,000 to
 });
 
 test('bad parameters throw an error naming the parameter before native code runs, and nothing aborts', async () => {
-  const ok = pack([Uint32Array.of(1, 2, 3)]);
+  const ok = packBatch([Uint32Array.of(1, 2, 3)]);
   const cases: Array<[() => unknown, RegExp]> = [
     [() => nativeParams({ op: 'minhash', params: { numPerm: 0, shingle: 5, seed: '1' } }), /^params\.numPerm: must be between 1 and 1024/],
     [() => nativeParams({ op: 'minhash', params: { numPerm: 1025, shingle: 5, seed: '1' } }), /^params\.numPerm:/],
@@ -160,7 +152,7 @@ test('bad parameters throw an error naming the parameter before native code runs
 
 test('a batch runs off the event loop: timers keep firing while it computes', async () => {
   const rand = rng(11);
-  const { tokens, offsets } = pack(Array.from({ length: 8 }, () => randomSeq(rand, 4000)));
+  const { tokens, offsets } = packBatch(Array.from({ length: 8 }, () => randomSeq(rand, 4000)));
   let ticks = 0;
   const timer = setInterval(() => ticks++, 5);
   const t0 = Date.now();
@@ -191,7 +183,7 @@ test("minhash's estimated Jaccard tracks the true Jaccard of shingle sets", asyn
     for (const x of a) if (b.has(x)) inter++;
     truth.push(inter / (a.size + b.size - inter));
   }
-  const { tokens, offsets } = pack(seqs);
+  const { tokens, offsets } = packBatch(seqs);
   const r = await addon.runBatch('minhash', { numPerm, shingle, seed: 1n }, tokens, offsets);
   for (let p = 0; p < truth.length; p++) {
     let same = 0;
@@ -213,7 +205,7 @@ test('the CUDA launch plan (host code, run here without a GPU) lays out one allo
   const rand = rng(5);
   for (const s of [spec('minhash'), spec('minhash', { numPerm: '1024' }), spec('embed', { dim: '4096' }), spec('attention')]) {
     for (const seqs of [[], [new Uint32Array(0)], [randomSeq(rand, 10), randomSeq(rand, 5000), new Uint32Array(0)], [randomSeq(rand, 100_000)]]) {
-      const { tokens, offsets } = pack(seqs);
+      const { tokens, offsets } = packBatch(seqs);
       const p = addon.cudaPlan(s.op, nativeParams(s), tokens, offsets);
       const len = s.op === 'minhash' ? s.params.numPerm : s.params.dim;
       const regions = [
@@ -242,7 +234,7 @@ test('the tokens are read in place: an array nobody else holds stays alive throu
   const want = seqs.map((q) => runOp(s, q));
   // Only the call holds the packed arrays; collect garbage while it runs.
   const pending = (() => {
-    const { tokens, offsets } = pack(seqs);
+    const { tokens, offsets } = packBatch(seqs);
     return addon.runBatch('minhash', nativeParams(s), tokens, offsets, { isa: isas[0] });
   })();
   for (let i = 0; i < 5; i++) {

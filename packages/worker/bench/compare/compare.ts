@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { resultLength, type OpName, type OpSpec } from '@nightshift/proto';
 import { maxDifference, TOLERANCE } from '../../src/kernels/index.js';
+import { packBatch } from '../../src/native/index.js';
 import type { CompareCase } from './cases.js';
 
 /** Runs a whole ragged batch; throws when the path it stands for did not run. */
@@ -49,13 +50,6 @@ export interface CompareReport {
   ok: boolean;
 }
 
-export function pack(seqs: Uint32Array[]): { tokens: Uint32Array; offsets: Uint32Array } {
-  const offsets = new Uint32Array(seqs.length + 1);
-  seqs.forEach((s, i) => (offsets[i + 1] = offsets[i]! + s.length));
-  const tokens = new Uint32Array(offsets[seqs.length]!);
-  seqs.forEach((s, i) => tokens.set(s, offsets[i]!));
-  return { tokens, offsets };
-}
 
 const head = (xs: ArrayLike<number>, n: number) => Array.from({ length: Math.min(n, xs.length) }, (_, i) => xs[i]!);
 
@@ -63,7 +57,7 @@ const head = (xs: ArrayLike<number>, n: number) => Array.from({ length: Math.min
 export async function compareBackends(cases: CompareCase[], a: BatchRunner, b: BatchRunner, onCase?: (c: CompareCase, mismatches: number) => void): Promise<CompareReport> {
   const report: CompareReport = { a: a.name, b: b.name, cases: 0, jobs: 0, tokens: 0, ops: {}, mismatches: [], failures: [], seconds: { a: 0, b: 0 }, ok: false };
   for (const c of cases) {
-    const { tokens, offsets } = pack(c.seqs);
+    const { tokens, offsets } = packBatch(c.seqs);
     const timed = async (runner: BatchRunner, side: 'a' | 'b') => {
       const t0 = performance.now();
       try {
