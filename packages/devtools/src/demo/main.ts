@@ -93,7 +93,7 @@ async function main(): Promise<number> {
           await runPipeline(batches, {
             source: args.corpus, op, out: join(out, op), threshold: 0.8, extra: {},
             progress: (phase, done, total) => progress.update(op, phase, done, total),
-            // A few single jobs, sent as the first batch is admitted: they go ahead of its units.
+            // A few single jobs, sent once the first batch is uploaded, while it runs: they go ahead of its units.
             onBatch: (b) => {
               if (interactive) return;
               interactiveNext = `${op} batch ${b.id}`;

@@ -26,7 +26,7 @@ export function formatReport(runs: readonly PipelineReport[], wallSeconds: numbe
     `  tokens          ${n(tokens)} (o200k_base)`,
     `  wall seconds    ${wallSeconds.toFixed(2)} (${n(Math.round(documents / wallSeconds))} documents/s, ${n(Math.round(tokens / wallSeconds))} tokens/s)`,
     '',
-    // ETA: what the scheduler expected at admission; ran: admission to the last result; upload: read, tokenized and sent.
+    // ETA: what the scheduler expected when the upload closed; ran: from then to the last result; upload: read, tokenized and sent (units run meanwhile).
     '  op        batch                                   items   units   padding   cost / quote          upload s   ETA / ran s   docs/s',
     ...runs.map(
       (r) =>

@@ -32,7 +32,7 @@ export interface PipelineOptions {
   runKey?: string;
   /** Told of progress: documents sent ('submit'), and documents done ('run'), of the total. */
   progress?: (phase: 'submit' | 'run', done: number, total: number) => void;
-  /** Told of the batch as it was admitted, while it runs. */
+  /** Told of the batch once its upload has closed, while it runs. */
   onBatch?: (batch: Batch__Output) => void;
   /** Documents a CreateBatch message carries (the client's default: 512). */
   itemsPerMessage?: number;
@@ -63,11 +63,11 @@ export interface PipelineReport {
   quoted: number;
   /** The window the batch was placed in. */
   window: string;
-  /** At admission, how long the scheduler expected the batch to take (its ETA from then). */
+  /** When the upload closed, how much longer the scheduler expected the batch to take (its ETA from then). */
   etaSeconds: number;
-  /** From the start to the batch's admission (the corpus read, tokenized and uploaded). */
+  /** From the start to the upload's close (the corpus read, tokenized and uploaded; units run meanwhile). */
   uploadSeconds: number;
-  /** From the batch's admission to its last result read. */
+  /** From the upload's close to the last result read. */
   runSeconds: number;
   seconds: number;
   documentsPerSecond: number;
@@ -123,7 +123,7 @@ export async function runPipeline(batches: BatchClient, o: PipelineOptions): Pro
       batch = b;
       resumed = stored;
     }
-    const admittedAt = Date.now();
+    const closedAt = Date.now();
     o.onBatch?.(batch);
     o.progress?.('submit', n, n);
 
@@ -170,9 +170,9 @@ export async function runPipeline(batches: BatchClient, o: PipelineOptions): Pro
       cost: final.cost,
       quoted: final.quote?.price ?? 0,
       window: final.plannedWindow,
-      etaSeconds: batch.eta ? Math.max(0, fromTimestamp(batch.eta) - admittedAt) / 1000 : 0,
-      uploadSeconds: (admittedAt - started) / 1000,
-      runSeconds: (resultsAt - admittedAt) / 1000,
+      etaSeconds: batch.eta ? Math.max(0, fromTimestamp(batch.eta) - closedAt) / 1000 : 0,
+      uploadSeconds: (closedAt - started) / 1000,
+      runSeconds: (resultsAt - closedAt) / 1000,
       // Set last: the run's own wall time, the clusters included.
       seconds: 0,
       documentsPerSecond: 0,

@@ -43,7 +43,10 @@ export interface BatchServiceClient extends grpc.Client {
    * chunk of items. The reply comes once the upload is closed (the stream's
    * end) and the batch admitted: QUEUED, DEFERRED to a cheaper window, or,
    * when it cannot run, an error status (RESOURCE_EXHAUSTED over a budget,
-   * FAILED_PRECONDITION over max_cost) and the batch FAILED.
+   * FAILED_PRECONDITION over max_cost) and the batch FAILED. A header that
+   * declares the batch's size (declared_items, declared_tokens) is admitted
+   * or refused at once, before any item is read; its units run while the
+   * upload goes on, and the reply, at the close, shows it trued up.
    * 
    * Resumable: an upload cut off is continued by a new call with the same
    * idempotency key. Once it has read the header, the server sends initial
@@ -61,7 +64,10 @@ export interface BatchServiceClient extends grpc.Client {
    * chunk of items. The reply comes once the upload is closed (the stream's
    * end) and the batch admitted: QUEUED, DEFERRED to a cheaper window, or,
    * when it cannot run, an error status (RESOURCE_EXHAUSTED over a budget,
-   * FAILED_PRECONDITION over max_cost) and the batch FAILED.
+   * FAILED_PRECONDITION over max_cost) and the batch FAILED. A header that
+   * declares the batch's size (declared_items, declared_tokens) is admitted
+   * or refused at once, before any item is read; its units run while the
+   * upload goes on, and the reply, at the close, shows it trued up.
    * 
    * Resumable: an upload cut off is continued by a new call with the same
    * idempotency key. Once it has read the header, the server sends initial
@@ -149,7 +155,10 @@ export interface BatchServiceHandlers extends grpc.UntypedServiceImplementation 
    * chunk of items. The reply comes once the upload is closed (the stream's
    * end) and the batch admitted: QUEUED, DEFERRED to a cheaper window, or,
    * when it cannot run, an error status (RESOURCE_EXHAUSTED over a budget,
-   * FAILED_PRECONDITION over max_cost) and the batch FAILED.
+   * FAILED_PRECONDITION over max_cost) and the batch FAILED. A header that
+   * declares the batch's size (declared_items, declared_tokens) is admitted
+   * or refused at once, before any item is read; its units run while the
+   * upload goes on, and the reply, at the close, shows it trued up.
    * 
    * Resumable: an upload cut off is continued by a new call with the same
    * idempotency key. Once it has read the header, the server sends initial
