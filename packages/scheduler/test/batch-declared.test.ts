@@ -4,8 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { packTokens, type BatchItem, type BatchItemResult__Output } from '@nightshift/proto';
+import { Redis } from 'ioredis';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
+import { ItemStore } from '../src/batch-objects/index.js';
+import { REDIS_URL } from './helpers/redis.js';
 import { startSystem, type TestSystem } from './helpers/system.js';
 import { MINHASH_32, stoppedAfterTests } from './helpers/batch-fixtures.js';
 import { rng } from './helpers/workload.js';
@@ -134,4 +137,36 @@ test('a declared batch cut off mid-upload resumes with the same key and runs eve
   assert.equal(done.state, 'BATCH_STATE_SUCCEEDED');
   assert.equal(done.items?.succeeded, String(items.length));
   assert.equal((await sys.client('acme').getUsage()).current?.reserved, 0);
+});
+
+test('a declared upload closed by a scheduler that died before its true-up is trued up by the sweeper, and finishes with what it holds', async () => {
+  const { sys, client } = await system('batch-declared-sweep');
+  const items = corpus(1000, 4);
+  let id = '';
+  let declaredPrice = 0;
+  const redis = new Redis(REDIS_URL);
+  try {
+    const cut = client.create({ ...header, idempotencyKey: 'closed-then-lost', declaredItems: items.length, declaredTokens: 3 * tokensOf(items) }, (async function* () {
+      for (const it of items) yield wire(it);
+      // The first window (500 items) is stored; the second waits for the close. The scheduler closes the
+      // upload (as its stream's end would) and is gone before it trues the batch up: here, the stream is cut.
+      for (let b = await client.getBatch(id); Number(b.items?.total) < 500; b = await client.getBatch(id)) await new Promise((r) => setTimeout(r, 50));
+      declaredPrice = (await client.getBatch(id)).quote?.price ?? 0;
+      assert.equal(await new ItemStore(redis, sys.prefix).close(id), true);
+      throw new Error('scheduler gone');
+    })(), { itemsPerMessage: 100, onStored: (_, batchId) => (id = batchId) });
+    await assert.rejects(cut, /scheduler gone/);
+    const done = await client.wait(id);
+    assert.equal(done.state, 'BATCH_STATE_SUCCEEDED');
+    assert.equal(done.uploadOpen, false);
+    assert.equal(done.items?.total, '500', 'what was stored before the close');
+    assert.ok(declaredPrice > 0 && (done.quote?.price ?? 0) < declaredPrice, `trued down from ${declaredPrice} to ${done.quote?.price}`);
+    const got: BatchItemResult__Output[] = [];
+    for await (const r of client.results(id)) got.push(r);
+    assert.equal(got.length, 500);
+    got.forEach((r, i) => assert.deepEqual(r.result?.signature, Array.from(runOp(spec, items[i]!.tokens)), `item ${i}`));
+    assert.equal((await sys.client('acme').getUsage()).current?.reserved, 0, 'nothing stays reserved');
+  } finally {
+    redis.disconnect();
+  }
 });

@@ -136,7 +136,7 @@ return 1
  * Counts unit ARGV[1]'s results once (stored before, under KEYS[3]): a unit run again (its
  * dispatcher died after this) changes nothing. Counts its items, adds its cost, and moves the batch
  * on: RUNNING at its first unit, SUCCEEDED at its last (unless cancelled meanwhile: a cancelled
- * batch keeps the results it got; one whose upload is still open finishes at its close). KEYS: meta, done, results, unit. ARGV: unit, (unused), succeeded,
+ * batch keeps the results it got; one that declared its size finishes at its true-up). KEYS: meta, done, results, unit. ARGV: unit, (unused), succeeded,
  * failed, cost, padded, now. {counted (0|1), finished (0|1)}.
  */
 const SETTLE = `
@@ -147,9 +147,11 @@ redis.call('HINCRBY', KEYS[1], 'failed', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'paddedDone', ARGV[6])
 if tonumber(ARGV[5]) > 0 then redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[5]) end
 local done = redis.call('HINCRBY', KEYS[1], 'unitsDone', 1)
-local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'open')
+local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'open', 'declaredItems', 'trued')
 if m[1] == 'QUEUED' then redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'startedAt', ARGV[7]) m[1] = 'RUNNING' end
-if m[1] == 'RUNNING' and m[3] ~= '1' and done >= tonumber(m[2]) then
+-- A batch that declared its size finishes at its true-up (FINISH), so that its quote is always trued.
+local sized = tonumber(m[4] or '0') == 0 or m[5] == '1'
+if m[1] == 'RUNNING' and m[3] ~= '1' and sized and done >= tonumber(m[2]) then
   redis.call('HSET', KEYS[1], 'state', 'SUCCEEDED', 'finishedAt', ARGV[7])
   return {1, 1}
 end
@@ -171,8 +173,8 @@ return {released, want}
 `;
 
 /**
- * Finishes a batch whose upload has closed and whose every unit is done (its last unit settled
- * before the close: a batch that declared its size runs while it uploads). KEYS: meta. ARGV: now. 1 when finished.
+ * Finishes a batch whose upload has closed and whose every unit is done: a batch that declared
+ * its size, at its true-up (its units may all have run before). KEYS: meta. ARGV: now. 1 when finished.
  */
 const FINISH = `
 local m = redis.call('HMGET', KEYS[1], 'state', 'units', 'unitsDone', 'open')
