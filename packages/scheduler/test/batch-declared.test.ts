@@ -7,7 +7,7 @@ import { packTokens, type BatchItem, type BatchItemResult__Output } from '@night
 import { Redis } from 'ioredis';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
-import { ItemStore } from '../src/batch-objects/index.js';
+import { BatchKeys, ItemStore } from '../src/batch-objects/index.js';
 import { REDIS_URL } from './helpers/redis.js';
 import { startSystem, type TestSystem } from './helpers/system.js';
 import { MINHASH_32, stoppedAfterTests } from './helpers/batch-fixtures.js';
@@ -41,6 +41,7 @@ test('a batch that declares its size is admitted at its header, its units run wh
   let id = '';
   let during: Awaited<ReturnType<BatchClient['getBatch']>> | undefined;
   let usageDuring = 0;
+  let closing = 0;
   // Declares three times its tokens: a bound, as the texts' bytes are for text items.
   const created = await client.create(
     { ...header, idempotencyKey: 'declared', declaredItems: items.length, declaredTokens: 3 * tokens },
@@ -54,6 +55,7 @@ test('a batch that declares its size is admitted at its header, its units run wh
       }
       usageDuring = (await sys.client('acme').getUsage()).current?.reserved ?? 0;
       for (const it of items.slice(1500)) yield wire(it);
+      closing = Date.now();
     })(),
     { itemsPerMessage: 250, onStored: (_, batchId) => (id = batchId) },
   );
@@ -67,6 +69,11 @@ test('a batch that declares its size is admitted at its header, its units run wh
   assert.equal(created.uploadOpen, false);
   assert.equal(created.items?.total, '3000');
   assert.ok((created.quote?.price ?? 0) < declaredPrice, `trued down from ${declaredPrice} to ${created.quote?.price}`);
+  // The ETA set at the header was for the declared size; the true-up sets it again for what is left.
+  const redis = new Redis(REDIS_URL);
+  const eta = Number(await redis.hget(new BatchKeys(sys.prefix).meta(created.id), 'eta'));
+  redis.disconnect();
+  assert.ok(closing > 0 && eta >= closing, `the ETA (${eta}) counts from the close (${closing}) on`);
 
   const got: BatchItemResult__Output[] = [];
   for await (const r of client.results(created.id)) got.push(r);

@@ -125,8 +125,12 @@ export class BatchAdmission {
       return this.fail(b, new ApiError(grpc.status.RESOURCE_EXHAUSTED, `tenant ${b.tenant}'s budget for ${period.id} is ${usd(limits.budget)}: spent ${usd(held.spent)} and reserved ${usd(held.reserved)}; what this batch uploaded is quoted ${usd(price)}, above the ${usd(b.quote.price)} its declared size was, and would pass it`));
     }
     const quote = { ...b.quote, seconds, price };
-    await this.d.store.redis.hset(this.d.store.keys.meta(id), 'quote', JSON.stringify(quote), 'quotePadded', totals.paddedTokens, 'trued', '1');
-    if (await this.d.store.finishIfDone(id, this.d.clock.now())) await this.d.ledger.release(b.tenant, id);
+    // The ETA of what is left, at the quote's pace (the one set at the header was for the declared size).
+    const now = this.d.clock.now();
+    const rest = totals.paddedTokens > 0 ? Math.max(0, 1 - b.paddedDone / totals.paddedTokens) : 0;
+    const eta = Math.round(Math.max(now, b.plannedStart) + ((seconds * rest) / Math.max(1, this.d.workers(b.quote.window))) * 1000);
+    await this.d.store.redis.hset(this.d.store.keys.meta(id), 'quote', JSON.stringify(quote), 'quotePadded', totals.paddedTokens, 'trued', '1', 'eta', eta);
+    if (await this.d.store.finishIfDone(id, now)) await this.d.ledger.release(b.tenant, id);
     b = (await this.d.store.get(id))!;
     this.d.log.info({ batchId: id, tenant: b.tenant, items: b.items, units: b.units, price, declaredPrice }, 'batch trued up');
     return b;
