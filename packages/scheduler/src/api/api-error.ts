@@ -32,12 +32,21 @@ export function toStatus(err: unknown, log: Logger, method: string): Partial<grp
   }
   if (err instanceof ParamError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   const e = err as Error & { code?: string };
-  // ioredis's MaxRetriesPerRequestError says so only in its name ("Reached the max retries per request limit").
-  if (e && /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|ETIMEDOUT/.test(`${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`)) {
+  if (e && redisAway(e)) {
     throttled(log, 'error', 'redis unavailable: requests refused with UNAVAILABLE', { err: e, method });
     return { code: grpc.status.UNAVAILABLE, details: 'the job store is unavailable; retry shortly' };
   }
   const ref = Math.random().toString(36).slice(2, 10);
   log.error({ err, method, ref }, 'internal error');
   return { code: grpc.status.INTERNAL, details: `internal error (ref ${ref})` };
+}
+
+/**
+ * Redis is away (or went away under the call): worth a retry, so UNAVAILABLE. ioredis says so in
+ * several ways: a refused or reset connection, its MaxRetriesPerRequestError (only in its name:
+ * "Reached the max retries per request limit"), and, for a command sent in a pipeline or a script
+ * when the connection dropped, its AbortError "Command aborted due to connection close".
+ */
+function redisAway(e: Error & { code?: string }): boolean {
+  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|aborted due to connection close|MaxRetriesPerRequest/.test(`${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`);
 }
