@@ -181,6 +181,17 @@ test('a batch whose items were all computed before finishes from the result cach
   const items = corpus(3000, 5);
   const first = await client.create({ ...header, idempotencyKey: 'first' }, wire(items));
   await client.wait(first.id);
+  // The cache holds references to the batch's stored results, not a second copy of them.
+  const redis = new Redis(REDIS_URL);
+  try {
+    let entries: Buffer[] = [];
+    for (const key of await redis.keys(`${sys.prefix}:{t:acme}:cache:*`)) entries = entries.concat(Object.values(await redis.hgetallBuffer(key)));
+    assert.equal(entries.length, new Set(items.map((it) => Buffer.from(it.tokens.buffer, it.tokens.byteOffset, it.tokens.byteLength).toString('base64'))).size, 'an entry for each distinct item');
+    assert.ok(entries.every((v) => v[0] === 0x55), 'each entry a reference (U), none a copy');
+    assert.ok(entries.every((v) => v.length < 200 && v.includes(Buffer.from(`{bo:${first.id}}:res:`))), 'each a few dozen bytes naming a unit of the batch');
+  } finally {
+    redis.disconnect();
+  }
   const again = await client.create({ ...header, idempotencyKey: 'again' }, wire(items));
   assert.equal(again.state, 'BATCH_STATE_SUCCEEDED');
   assert.equal(again.units, 0, 'no unit: nothing ran');

@@ -5,6 +5,7 @@ import { packTokens } from '@nightshift/proto';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { ResultCache } from '../src/cache/index.js';
+import { encodeResults, resultRange, type ItemResults } from '../src/batch-objects/index.js';
 import { resolveOp } from '@nightshift/proto';
 
 const systems: TestSystem[] = [];
@@ -145,6 +146,32 @@ test('the cache keeps a write of many results as one hash entry each, reads them
     assert.equal(after.slice(600, 900).filter(Boolean).length, 300);
     // Retention 2 s, buckets of 1 s: gone within 3 s.
     await new Promise((r) => setTimeout(r, 3200));
+    assert.equal((await cache.lookup(refs)).filter(Boolean).length, 0);
+  } finally {
+    await dropPrefix(prefix);
+  }
+});
+
+test('a cached reference reads the result where it lies, and misses once that value changes its layout or goes', async () => {
+  const prefix = testPrefix('cache-ref');
+  try {
+    const cache = new ResultCache(redis, prefix, { enabled: true, scope: 'tenant', retentionSeconds: 60 });
+    const spec = resolveOp('minhash', null);
+    // A unit's results as the scheduler stores them: three items, the second with an empty result.
+    const unit: ItemResults = { kind: 'u32', offsets: Uint32Array.of(0, 3, 3, 5), values: Uint32Array.of(1, 2, 3, 4, 5), failed: new Uint32Array(0), errors: [], cost: 0.5 };
+    const at = `${prefix}:{bo:x}:res:0`;
+    await redis.set(at, encodeResults(unit));
+    const refs = [0, 1, 2].map((i) => cache.keyOf('acme', spec, doc(100 + i, 10)));
+    await cache.store(refs.map((key, i) => ({ key, kind: 'u32' as const, ref: { key: at, ...resultRange(unit, i)! } })), 'w1');
+    const got = await cache.lookup(refs);
+    assert.deepEqual(got.map((r) => Array.from(r!)), [[1, 2, 3], [], [4, 5]]);
+    // Results with a failure have no fixed layout: no reference to them.
+    assert.equal(resultRange({ ...unit, failed: Uint32Array.of(1), errors: ['x'] }, 0), undefined);
+    // Run again with a failure and stored over the first: the layout moved, so every reference misses.
+    await redis.set(at, encodeResults({ ...unit, offsets: Uint32Array.of(0, 3, 3, 3), values: Uint32Array.of(1, 2, 3), failed: Uint32Array.of(2), errors: ['refused'] }));
+    assert.equal((await cache.lookup(refs)).filter(Boolean).length, 0);
+    // Its batch removed: misses too.
+    await redis.del(at);
     assert.equal((await cache.lookup(refs)).filter(Boolean).length, 0);
   } finally {
     await dropPrefix(prefix);

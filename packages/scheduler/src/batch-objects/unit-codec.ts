@@ -99,6 +99,20 @@ export function encodeResults(r: ItemResults): Buffer {
   return Buffer.concat([packLe32(head), packLe32(r.values), errors]);
 }
 
+/**
+ * Where item i's result lies in encodeResults(r), and the bytes that begin any encoding with that
+ * layout (n, kind, no failure): for results without failures only, whose layout is fixed by their
+ * items (a unit run again stores its results where the first run did). undefined when r has failures.
+ */
+export function resultRange(r: ItemResults, i: number): { start: number; length: number; guard: Buffer } | undefined {
+  if (r.failed.length > 0) return undefined;
+  const n = r.offsets.length - 1;
+  const guard = Buffer.alloc(12);
+  guard.writeUInt32LE(n, 0);
+  guard.writeUInt32LE(r.kind === 'u32' ? 0 : 1, 4);
+  return { start: (HEAD + n + 1 + r.offsets[i]!) * 4, length: (r.offsets[i + 1]! - r.offsets[i]!) * 4, guard };
+}
+
 export function decodeResults(bytes: Uint8Array): ItemResults {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint32(0, true);

@@ -13,9 +13,28 @@ export interface ResultCacheOptions {
 
 type Result = Uint32Array | Float32Array;
 
-// A cached value: its kind's byte (u or f), the length of the computing worker's id, the id, the result's bytes.
+/**
+ * Where a result already lies in Redis: `length` bytes from `start` of the value at `key`, valid
+ * while that value begins with `guard` (a batch unit's results: their count, kind and no failure,
+ * which fix where each item's result sits). A reference costs the cache a few dozen bytes where a
+ * copy would cost the result.
+ */
+export interface ResultRef {
+  key: string;
+  start: number;
+  length: number;
+  guard: Buffer;
+}
+
+/** What store() keeps for one content: the result's bytes, or a reference to where they lie. */
+export type CacheEntry = { key: string; kind: 'u32' | 'f32' } & ({ bytes: Buffer } | { ref: ResultRef });
+
+// A cached value: its kind's byte, the length of the computing worker's id, the id, then the result's
+// bytes (kind u or f) or a reference (kind U or F: start, length and guard length as u32 LE, the guard, the key).
 const KIND_U32 = 0x75;
 const KIND_F32 = 0x66;
+const REF_U32 = 0x55;
+const REF_F32 = 0x46;
 
 /** Shared-scope results spread over this many hashes a time bucket (and so over a cluster's slots). */
 const SHARDS = 16;
@@ -66,28 +85,64 @@ export class ResultCache {
       }
     }
     const replies = await batch.exec();
+    const pointers: Array<{ i: number; kind: 'u32' | 'f32'; ref: ResultRef }> = [];
+    const found = new Set<number>();
     for (const { items, k } of reads) {
       // A bucket that could not be read is a miss: the cache is only a help.
       const values = (replies[k]![0] ? [] : replies[k]![1]) as Array<Buffer | null>;
       items.forEach(({ i }, n) => {
         const v = values[n];
-        if (out[i] === undefined && v && v.length >= 2) out[i] = decodeResult(v[0] === KIND_U32 ? 'u32' : 'f32', v.subarray(2 + v[1]!));
+        if (found.has(i) || !v || v.length < 2) return;
+        found.add(i);
+        const body = v.subarray(2 + v[1]!);
+        if (v[0] === KIND_U32 || v[0] === KIND_F32) out[i] = decodeResult(v[0] === KIND_U32 ? 'u32' : 'f32', body);
+        else if ((v[0] === REF_U32 || v[0] === REF_F32) && body.length >= 12) pointers.push({ i, kind: v[0] === REF_U32 ? 'u32' : 'f32', ref: decodeRef(body) });
       });
     }
+    if (pointers.length) await this.follow(pointers, out);
     return out;
   }
 
-  /** Keeps computed results for the retention, in one round trip: an HSET per hash, whatever the number of results. */
-  async store(entries: ReadonlyArray<{ key: string; kind: 'u32' | 'f32'; bytes: Buffer }>, workerId: string): Promise<void> {
+  /** Reads referenced results where they lie, in one more round trip: each range, and each referenced value's first bytes to check its guard. */
+  private async follow(refs: ReadonlyArray<{ i: number; kind: 'u32' | 'f32'; ref: ResultRef }>, out: Array<Result | undefined>): Promise<void> {
+    const batch = new SlotBatch(this.redis);
+    const guards = new Map<string, { k: number; length: number }>();
+    const ranges = refs.map(({ ref }) => {
+      const g = guards.get(ref.key);
+      if (!g || g.length < ref.guard.length) guards.set(ref.key, { k: batch.add(ref.key, (p) => p.getrangeBuffer(ref.key, 0, ref.guard.length - 1)), length: ref.guard.length });
+      return ref.length > 0 ? batch.add(ref.key, (p) => p.getrangeBuffer(ref.key, ref.start, ref.start + ref.length - 1)) : -1;
+    });
+    const replies = await batch.exec();
+    refs.forEach(({ i, kind, ref }, n) => {
+      const [headErr, head] = replies[guards.get(ref.key)!.k]!;
+      // The value changed or went (its batch removed): a miss.
+      if (headErr || !(head as Buffer).subarray(0, ref.guard.length).equals(ref.guard)) return;
+      if (ranges[n] === -1) {
+        out[i] = decodeResult(kind, Buffer.alloc(0));
+        return;
+      }
+      const [err, bytes] = replies[ranges[n]!]!;
+      if (!err && (bytes as Buffer).length === ref.length) out[i] = decodeResult(kind, bytes as Buffer);
+    });
+  }
+
+  /**
+   * Keeps computed results for the retention, in one round trip: an HSET per hash, whatever the
+   * number of results. An entry is the result's bytes, or a reference to where they already lie.
+   */
+  async store(entries: readonly CacheEntry[], workerId: string): Promise<void> {
     const now = Date.now();
     const bucket = Math.floor(now / this.bucketMs);
     const expiresAt = (bucket + 1) * this.bucketMs + this.retentionMs;
     const worker = Buffer.from(workerId, 'utf8').subarray(0, 255);
     const byBase = new Map<string, Array<string | Buffer>>();
-    for (const { key, kind, bytes } of entries) {
-      if (!key) continue;
-      const [base, digest] = key.split('\t') as [string, string];
-      const value = Buffer.concat([Buffer.of(kind === 'u32' ? KIND_U32 : KIND_F32, worker.length), worker, bytes]);
+    for (const e of entries) {
+      if (!e.key) continue;
+      const [base, digest] = e.key.split('\t') as [string, string];
+      const value =
+        'bytes' in e
+          ? Buffer.concat([Buffer.of(e.kind === 'u32' ? KIND_U32 : KIND_F32, worker.length), worker, e.bytes])
+          : Buffer.concat([Buffer.of(e.kind === 'u32' ? REF_U32 : REF_F32, worker.length), worker, encodeRef(e.ref)]);
       const fields = byBase.get(base);
       if (fields) fields.push(digest, value);
       else byBase.set(base, [digest, value]);
@@ -168,4 +223,17 @@ function groupByBase(refs: readonly string[]): Map<string, Array<{ i: number; di
     else out.set(base, [item]);
   });
   return out;
+}
+
+function encodeRef(r: ResultRef): Buffer {
+  const head = Buffer.allocUnsafe(12);
+  head.writeUInt32LE(r.start, 0);
+  head.writeUInt32LE(r.length, 4);
+  head.writeUInt32LE(r.guard.length, 8);
+  return Buffer.concat([head, r.guard, Buffer.from(r.key, 'utf8')]);
+}
+
+function decodeRef(b: Buffer): ResultRef {
+  const g = b.readUInt32LE(8);
+  return { start: b.readUInt32LE(0), length: b.readUInt32LE(4), guard: b.subarray(12, 12 + g), key: b.toString('utf8', 12 + g) };
 }

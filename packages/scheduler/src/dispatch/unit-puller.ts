@@ -7,11 +7,11 @@ import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Outp
 import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
 import type { Pool } from '../queueing/index.js';
 import {
-  awaitsTrueUp, decodeUnit, encodeResults, unitTokenBytes, UNIT_QUEUES,
+  awaitsTrueUp, decodeUnit, encodeResults, resultRange, unitTokenBytes, UNIT_QUEUES,
   type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
-import type { ResultCache } from '../cache/index.js';
+import type { CacheEntry, ResultCache } from '../cache/index.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 
 type UnitJob = Job<UnitJobData>;
@@ -185,7 +185,7 @@ export class UnitPuller {
       }
       results = allFailed(n, `unit failed on ${job.attemptsMade + 1} attempt(s); last: ${why}`);
     }
-    if (this.cache.opts.enabled && slot.proven) void this.fillCache(batch, u, results, slot.workerId);
+    if (this.cache.opts.enabled && slot.proven) void this.fillCache(batch, unit, u, results, slot.workerId);
     await this.settle(job, batch, results, n, shapes.reduce((a, s) => a + s.paddedTokens, 0), u.copies);
   }
 
@@ -235,19 +235,26 @@ export class UnitPuller {
     });
   }
 
-  /** Keeps what the unit computed, item by item (only a help: a result not kept is computed again). */
-  private async fillCache(batch: BatchRecord, u: UnitItems, r: ItemResults, workerId: string): Promise<void> {
+  /**
+   * Keeps what the unit computed, item by item (only a help: a result not kept is computed again).
+   * Results without failures are kept as references to the unit's stored results, not copied: a
+   * batch's results are not held twice. A unit with failures has its good results copied.
+   */
+  private async fillCache(batch: BatchRecord, unit: number, u: UnitItems, r: ItemResults, workerId: string): Promise<void> {
     const failed = new Set(r.failed);
-    const entries: Array<{ key: string; kind: 'u32' | 'f32'; bytes: Buffer }> = [];
+    const entries: CacheEntry[] = [];
+    const resultsKey = this.store.keys.results(batch.id, unit);
     for (let i = 0; i < u.indices.length; i++) {
       if (failed.has(i)) continue;
       const tokens = u.tokens.subarray(u.offsets[i]!, u.offsets[i + 1]!);
+      const key = this.cache.keyOf(batch.tenant, batch.spec, Buffer.from(tokens.buffer, tokens.byteOffset, tokens.byteLength));
+      const range = resultRange(r, i);
+      if (range) {
+        entries.push({ key, kind: r.kind, ref: { key: resultsKey, ...range } });
+        continue;
+      }
       const value = r.values.subarray(r.offsets[i]!, r.offsets[i + 1]!);
-      entries.push({
-        key: this.cache.keyOf(batch.tenant, batch.spec, Buffer.from(tokens.buffer, tokens.byteOffset, tokens.byteLength)),
-        kind: r.kind,
-        bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      });
+      entries.push({ key, kind: r.kind, bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength) });
     }
     await this.cache.store(entries, workerId).catch((err: unknown) => this.log.warn({ err, batchId: batch.id }, 'unit results not cached'));
   }
