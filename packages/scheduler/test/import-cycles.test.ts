@@ -145,3 +145,18 @@ test('scheduler/src: its folders import one way, but for the one known circle', 
   const unknown = circles(graph).filter((group) => group.some((f) => !KNOWN_FOLDER_CIRCLE.has(f)));
   assert.equal(unknown.length, 0, `folder circles in scheduler/src:\n${show(graph, unknown)}`);
 });
+
+// The Kubernetes client weighs some 25 MB of heap and 50 MB of RSS: only a scheduler that watches
+// pods may load it, so one file imports it, and every other file reaches that one by type or by a
+// dynamic import() alone.
+test('scheduler/src: the Kubernetes client loads only where pod discovery is on', () => {
+  const files = tsFiles(SCHEDULER);
+  const client = files.filter((f) => /from '@kubernetes\/client-node'/.test(readFileSync(join(SCHEDULER, f), 'utf8').replace(/^import type .*$/gm, '')));
+  assert.deepEqual(client, ['registry/kubernetes-discovery.ts']);
+  const eager = files.filter((f) => {
+    const text = readFileSync(join(SCHEDULER, f), 'utf8');
+    return /^(import|export) (?!type )[^;]*from '[^']*(kubernetes-discovery|registry\/index)\.js'/m.test(text) && /^(import|export) (?!type )[^;]*\bKubernetesDiscovery\b[^;]*from/m.test(text);
+  });
+  assert.deepEqual(eager, [], 'a value import of KubernetesDiscovery loads the client at start');
+  assert.match(readFileSync(join(SCHEDULER, 'dispatch/dispatcher.ts'), 'utf8'), /await import\('\.\.\/registry\/kubernetes-discovery\.js'\)/);
+});

@@ -7,7 +7,7 @@ import type { Billing, CostModels } from '../pricing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller, type SpotHandling } from './queue-puller.js';
-import { KubernetesDiscovery, type WorkerRegistry } from '../registry/index.js';
+import type { KubernetesDiscovery, WorkerRegistry } from '../registry/index.js';
 import type { FleetEntry } from './worker-pool.js';
 import type { ResultCache } from '../cache/index.js';
 import { WorkerPool } from './worker-pool.js';
@@ -68,6 +68,8 @@ export class Dispatcher {
   async start(): Promise<void> {
     const k8s = this.config.registry.kubernetes;
     if (k8s.enabled) {
+      // Loaded only here: a scheduler that does not watch pods never holds the Kubernetes client.
+      const { KubernetesDiscovery } = await import('../registry/kubernetes-discovery.js');
       this.discovery = new KubernetesDiscovery(k8s, this.log, () => void this.syncFleet().catch(() => undefined));
       await this.discovery.start();
     }
