@@ -7,7 +7,7 @@ import { schedulerConfig } from '../src/config/scheduler-config.js';
 import {
   BatchKeys, BatchPlanner, decodeResults, decodeUnit, decodeWindow, DUPLICATE, encodeResults, ItemStore, type Item,
 } from '../src/batch-objects/index.js';
-import { loadNightshift, type BatchResults__Output } from '@nightshift/proto';
+import { loadNightshift, packTokens, type BatchResults__Output } from '@nightshift/proto';
 import { encodeBatchResults } from '../src/api/batch-results-wire.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { rng } from './helpers/workload.js';
@@ -20,7 +20,9 @@ after(async () => {
 });
 
 const rand = rng(18);
-function items(n: number, from = 0): Item[] {
+type Doc = { customId: string; tokens: Uint32Array };
+const asItem = (d: Doc): Item => ({ customId: d.customId, bytes: packTokens(d.tokens) });
+function items(n: number, from = 0): Doc[] {
   return Array.from({ length: n }, (_, i) => ({
     // Empty, ASCII, and multi-byte ids; empty and long token sequences.
     customId: (from + i) % 97 === 0 ? '' : `doc-${from + i}${(from + i) % 5 === 0 ? '-é☃𝄞' : ''}`,
@@ -33,8 +35,8 @@ const models = { current: () => priorState(config.pricing.prior.minhash, config.
 const unit = { batch: { maxItems: 64, maxPaddedTokens: 16_384, unitCostTokens: 256 }, unit: { maxItems: 200, maxPaddedTokens: 16_384 } };
 
 /** Every item back from the windows and units, in input order: ids from the window records, tokens from the units (or the item a copy names). */
-async function readBack(keys: BatchKeys, id: string, windows: number): Promise<Item[]> {
-  const out: Item[] = [];
+async function readBack(keys: BatchKeys, id: string, windows: number): Promise<Doc[]> {
+  const out: Doc[] = [];
   for (let w = 0; w < windows; w++) {
     const win = decodeWindow((await redis.getBuffer(keys.window(id, w)))!);
     const units = await Promise.all(Array.from({ length: win.unitTo - win.unitFrom }, async (_, u) => decodeUnit((await redis.getBuffer(keys.unit(id, win.unitFrom + u)))!)));
@@ -66,7 +68,7 @@ test('an upload commits whole windows once, refuses a window sent twice, resumes
   all[1700] = { customId: 'copy', tokens: all[10]!.tokens };
   let at = { items: 0, windows: 0, units: 0, tokens: 0 };
   for (let from = 0; from < 2000; from += 700) {
-    const p = planner.plan(all.slice(from, Math.min(2000, from + 700)), at.items, at.units, 'minhash', unit);
+    const p = planner.plan(all.slice(from, Math.min(2000, from + 700)).map(asItem), at.items, at.units, 'minhash', unit);
     const r = await planner.commit(id, at.windows, p);
     assert.equal(r.stored, true);
     // Sent again (a client that resumed while its dead stream committed): refused, and told where the upload stands.
@@ -75,18 +77,18 @@ test('an upload commits whole windows once, refuses a window sent twice, resumes
   }
   assert.deepEqual(await store.progress(id), { state: 'UPLOADING', ...at });
   // Resumed: the rest.
-  const last = planner.plan(all.slice(2000), at.items, at.units, 'minhash', unit);
+  const last = planner.plan(all.slice(2000).map(asItem), at.items, at.units, 'minhash', unit);
   assert.equal((await planner.commit(id, at.windows, last)).items, 2500);
   assert.equal(await store.close(id), true);
   assert.equal(await store.close(id), false, 'closed once');
-  const late = planner.plan(items(3, 2500), 2500, at.units + last.units.length, 'minhash', unit);
+  const late = planner.plan(items(3, 2500).map(asItem), 2500, at.units + last.units.length, 'minhash', unit);
   assert.equal((await planner.commit(id, at.windows + 1, late)).open, false, 'nothing is committed once closed');
 
   const totals = await planner.totals(id);
   assert.equal(totals.items, 2500);
   // Copies are found within a window (the empty items too: they are all alike).
   const windowOf = (i: number) => (i < 2000 ? Math.floor(i / 700) : 3);
-  const same = (a: Item, b: Item) => a.tokens.length === b.tokens.length && a.tokens.every((t, k) => t === b.tokens[k]);
+  const same = (a: Doc, b: Doc) => a.tokens.length === b.tokens.length && a.tokens.every((t, k) => t === b.tokens[k]);
   assert.equal(totals.duplicates, [...all.keys()].filter((i) => all.findIndex((x, j) => windowOf(j) === windowOf(i) && same(x, all[i]!)) < i).length);
   assert.equal(totals.tokens, all.reduce((n, it) => n + it.tokens.length, 0));
   assert.ok(totals.paddedTokens >= totals.tokens && totals.seconds.cpu! > 0);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { endianness } from 'node:os';
-import { opKey, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
+import { opKey, packLe32, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
 import { awaitsTrueUp, FINAL_BATCH_STATES, type BatchAdmission, type BatchPlanner, type BatchRecord, type BatchStore, type CachedResult, type Item, type ItemStore, type PlanLimits, type UnitQueue } from '../batch-objects/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { Tokenizer } from '../admission/index.js';
@@ -179,44 +179,34 @@ export class BatchUpload {
     }
     const encoded = texts.length ? await this.d.tokenizer.encodeMany(texts) : [];
     let t = 0;
-    // The message's token ids in one array, items as views of it: one allocation a message, not one an item.
-    let words = 0;
+    let tokens = this.at.tokens + this.pendingTokens;
+    const out: Item[] = [];
     for (const [i, it] of fresh.entries()) {
-      if (it.payload !== 'tokens') continue;
-      if (it.tokens!.byteLength % 4 !== 0) throw invalid(`items[${this.next + i}].tokens: ${it.tokens!.byteLength} bytes is not a whole number of 32-bit token ids`);
-      words += it.tokens!.byteLength / 4;
-    }
-    const all = words ? new Uint32Array(words) : undefined;
-    const allBytes = all && new Uint8Array(all.buffer);
-    let at = 0;
-    const out: Item[] = fresh.map((it, i) => {
-      let tokens: Uint32Array;
-      if (it.payload === 'text') tokens = encoded[t++]!;
-      else {
-        const b = it.tokens!;
-        // Little-endian on the wire and (in practice) in memory: a byte copy.
-        allBytes!.set(b, at * 4);
-        tokens = all!.subarray(at, at + b.byteLength / 4);
-        at += tokens.length;
-        if (!LE) for (let k = 0; k < tokens.length; k++) tokens[k] = b.readUInt32LE(k * 4);
+      let bytes: Uint8Array;
+      if (it.payload === 'text') {
+        const ids = encoded[t++]!;
+        bytes = LE ? new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength) : packLe32(ids);
+      } else {
+        // Little-endian on the wire as in the units: the item is a view of the message, copied once, into its unit.
+        bytes = it.tokens!;
+        if (bytes.byteLength % 4 !== 0) throw invalid(`items[${this.next + i}].tokens: ${bytes.byteLength} bytes is not a whole number of 32-bit token ids`);
       }
-      // Too long for any worker: the item fails alone, with its own error, and its tokens are not kept.
-      if (tokens.length > this.d.limits.maxTokensPerItem) {
-        return { customId: it.customId, tokens: new Uint32Array(0), refused: `${tokens.length} tokens, above the limit of ${this.d.limits.maxTokensPerItem} (jobs.maxTokensPerJob)` };
+      const count = bytes.byteLength >>> 2;
+      // Too long for any worker: the item fails alone, with its own error, and its tokens are not kept (nor counted).
+      if (count > this.d.limits.maxTokensPerItem) {
+        out.push({ customId: it.customId, bytes: new Uint8Array(0), refused: `${count} tokens, above the limit of ${this.d.limits.maxTokensPerItem} (jobs.maxTokensPerJob)` });
+        continue;
       }
-      return { customId: it.customId, tokens };
-    });
-    if (this.declared) {
-      let tokens = this.at.tokens + this.pendingTokens;
-      for (const [i, it] of out.entries()) {
-        tokens += it.tokens.length;
-        if (tokens > this.declared.tokens) await this.breach(`items[${this.next + i}]: the batch declared ${this.declared.tokens} tokens (header.declared_tokens); this item passes it (${tokens} tokens so far)`);
+      tokens += count;
+      if (this.declared && tokens > this.declared.tokens) {
+        await this.breach(`items[${this.next + i}]: the batch declared ${this.declared.tokens} tokens (header.declared_tokens); this item passes it (${tokens} tokens so far)`);
       }
+      out.push({ customId: it.customId, bytes });
     }
     this.next += fresh.length;
     for (const it of out) {
-      const bytes = it.tokens.byteLength;
-      this.pendingTokens += it.tokens.length;
+      const bytes = it.bytes.byteLength;
+      this.pendingTokens += bytes >>> 2;
       if (this.pending.length > 0 && (this.pending.length >= this.limits.windowItems || this.pendingBytes + bytes > this.limits.windowBytes)) await this.commit();
       if (this.pending.length === 0) this.pendingFrom = this.at.items;
       this.pending.push(it);
@@ -275,7 +265,7 @@ export class BatchUpload {
   private async lookup(items: readonly Item[]): Promise<Array<CachedResult | undefined>> {
     if (!this.d.cache.opts.enabled || !this.header) return [];
     const spec = this.header.spec;
-    const keys = items.map((it) => this.d.cache.keyOf(this.tenant, spec, Buffer.from(it.tokens.buffer, it.tokens.byteOffset, it.tokens.byteLength)));
+    const keys = items.map((it) => this.d.cache.keyOf(this.tenant, spec, Buffer.from(it.bytes.buffer, it.bytes.byteOffset, it.bytes.byteLength)));
     return this.d.cache.lookup(keys).catch((err: unknown) => {
       this.d.log.warn({ err, batchId: this.id }, 'result cache not read; the window runs in full');
       return [];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { OpName } from '@nightshift/proto';
 import { predictSeconds, type ModelSource } from '../pricing/index.js';
-import type { Item } from './item.js';
+import { tokenCount, type Item } from './item.js';
 import { planUnits, type Unit, type UnitLimits } from './unit-plan.js';
 import { CACHED, encodeResults, encodeUnit, encodeWindow, DUPLICATE, type ItemResults } from './unit-codec.js';
 import type { BatchKeys } from './batch-keys.js';
@@ -180,12 +180,12 @@ export class BatchPlanner {
         refused++;
         continue;
       }
-      const t = items[i]!.tokens;
-      tokens += t.length;
+      const t = items[i]!.bytes;
+      tokens += t.byteLength >>> 2;
       const h = hashTokens(t);
       const same = seen.get(h);
       // Items crafted to share a hash are compared with a few at most: never quadratic.
-      const earlier = same?.find((j) => equal(items[j]!.tokens, t));
+      const earlier = same?.find((j) => sameBytes(items[j]!.bytes, t));
       if (earlier !== undefined) {
         where[2 * i] = DUPLICATE;
         where[2 * i + 1] = earlier;
@@ -208,7 +208,7 @@ export class BatchPlanner {
     let fromCache = hits.length;
     for (const i of hits) fromCache += copies[i]!;
     // Kernel batches of near-equal lengths (little padding), then as many of them to a unit as fit.
-    const plan = planUnits(unique.map((i) => items[i]!.tokens.length), limits.batch);
+    const plan = planUnits(unique.map((i) => tokenCount(items[i]!)), limits.batch);
     const models = this.classes().map((c) => ({ c, model: this.models.current(op, c) }));
     const seconds: Record<string, number> = Object.fromEntries(models.map(({ c }) => [c, 0]));
     for (const b of plan.units) for (const { c, model } of models) seconds[c]! += predictSeconds(model, { paddedTokens: b.paddedTokens, maxLength: b.longest });
@@ -223,12 +223,12 @@ export class BatchPlanner {
         const i = unique[plan.order[from + p]!]!;
         indices[p] = i;
         unitCopies[p] = copies[i]!;
-        offsets[p + 1] = offsets[p]! + items[i]!.tokens.length;
+        offsets[p + 1] = offsets[p]! + tokenCount(items[i]!);
         where[2 * i] = ui;
         where[2 * i + 1] = p;
       }
       return encodeUnit({ offsets, segments, indices, copies: unitCopies }, (into) => {
-        for (let p = 0; p < size; p++) into.set(items[indices[p]!]!.tokens, offsets[p]!);
+        for (let p = 0; p < size; p++) into.set(items[indices[p]!]!.bytes, 4 * offsets[p]!);
       });
     });
     const window = encodeWindow({ first, unitFrom, unitTo: unitFrom + units.length, where, customIds: items.map((it) => it.customId) });
@@ -290,18 +290,17 @@ export class BatchPlanner {
 }
 
 /**
- * FNV-1a over the length and at most 256 of the tokens, spread over the item: a cheap first look
- * (equal hashes are compared in full), a few hundred steps however long the item.
+ * FNV-1a over the length and at most 256 of the token ids (little-endian words), spread over the
+ * item: a cheap first look (equal hashes are compared in full), a few hundred steps however long the item.
  */
-function hashTokens(t: Uint32Array): number {
-  let h = 0x811c9dc5 ^ t.length;
-  const step = Math.max(1, Math.floor(t.length / 256));
-  for (let i = 0; i < t.length; i += step) h = Math.imul(h ^ t[i]!, 0x01000193);
+function hashTokens(b: Uint8Array): number {
+  const n = b.byteLength >>> 2;
+  let h = 0x811c9dc5 ^ n;
+  const step = Math.max(1, Math.floor(n / 256));
+  for (let i = 0; i < n; i += step) h = Math.imul(h ^ (b[4 * i]! | (b[4 * i + 1]! << 8) | (b[4 * i + 2]! << 16) | (b[4 * i + 3]! << 24)), 0x01000193);
   return h >>> 0;
 }
 
-function equal(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
 }

@@ -25,22 +25,24 @@ export interface UnitItems {
 
 /**
  * n | s | offsets[0 … n] | segments[0 … s] | indices[0 … n − 1] | copies[0 … n − 1] | tokens …
- * in one allocation: `fill` writes the tokens into their place (offsets[n] words). (A large buffer
- * allocated afresh is page faults: one a unit, not three.)
+ * in one allocation: `fill` writes the tokens, as little-endian bytes, into their place
+ * (offsets[n] words). (A large buffer allocated afresh is page faults: one a unit, not three.)
  */
-export function encodeUnit(u: Omit<UnitItems, 'tokens'>, fill: (tokens: Uint32Array) => void): Buffer {
+export function encodeUnit(u: Omit<UnitItems, 'tokens'>, fill: (tokenBytes: Uint8Array) => void): Buffer {
   const n = u.indices.length;
   const s = u.segments.length - 1;
   const headWords = unitHeadWords(n, s);
-  const words = new Uint32Array(headWords + u.offsets[n]!);
-  words[0] = n;
-  words[1] = s;
-  words.set(u.offsets, 2);
-  words.set(u.segments, n + 3);
-  words.set(u.indices, n + s + 4);
-  words.set(u.copies, 2 * n + s + 4);
-  fill(words.subarray(headWords));
-  return LE ? Buffer.from(words.buffer) : packLe32(words);
+  const out = Buffer.allocUnsafe(4 * (headWords + u.offsets[n]!));
+  const head = new Uint32Array(headWords);
+  head[0] = n;
+  head[1] = s;
+  head.set(u.offsets, 2);
+  head.set(u.segments, n + 3);
+  head.set(u.indices, n + s + 4);
+  head.set(u.copies, 2 * n + s + 4);
+  out.set(LE ? new Uint8Array(head.buffer) : packLe32(head), 0);
+  fill(out.subarray(4 * headWords));
+  return out;
 }
 
 function unitHeadWords(n: number, s: number): number {

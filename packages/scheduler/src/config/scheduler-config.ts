@@ -245,7 +245,7 @@ export const schedulerConfigSchema = z.object({
       /** Items sorted and cut into units at once (whole upload chunks of up to 4096); memory holds one such window. */
       planWindowItems: z.coerce.number().int().min(1).default(65_536),
       /** Token bytes a planning window holds at most. */
-      planWindowBytes: z.coerce.number().int().min(1).default(32 * 1024 * 1024),
+      planWindowBytes: z.coerce.number().int().min(1).default(16 * 1024 * 1024),
       /** Items in one unit (one RunBatch). */
       unitMaxItems: z.coerce.number().int().min(1).max(4096).default(4096),
       /** Padded tokens in one unit, all its kernel batches together (lowered to the smallest budget a worker of the op advertises). */
