@@ -85,7 +85,7 @@ export async function startScheduler(
   let dispatcher: Dispatcher | undefined;
   const deferred = new DeferredWork(redis, queues, store, load, { policy: spotPolicy, open: spotOpen }, () => dispatcher?.pool.wake(), (queue, tenant) => flow.job(tenant, queue, 'QUEUED'));
   const windowEvents = new WindowEvents(calendar, clock, deferred, log);
-  const cache = new ResultCache(redis, config.prefix, config.cache);
+  const cache = new ResultCache(redis, config.prefix, config.cache, new BatchKeys(config.prefix).resultsKeyCodec);
   const journal = new UnqueuedJournal(redis, config.prefix, store, queues, log);
   const admission = new Admission(
     store, queues, tokenizer, config.jobs, bucketPlan(config), quoter, guardrails, cache, journal,

@@ -5,7 +5,7 @@ import { packTokens } from '@nightshift/proto';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { ResultCache } from '../src/cache/index.js';
-import { encodeResults, resultRange, type ItemResults } from '../src/batch-objects/index.js';
+import { BatchKeys, encodeResults, resultRange, type ItemResults } from '../src/batch-objects/index.js';
 import { resolveOp } from '@nightshift/proto';
 
 const systems: TestSystem[] = [];
@@ -173,6 +173,23 @@ test('a cached reference reads the result where it lies, and misses once that va
     // Its batch removed: misses too.
     await redis.del(at);
     assert.equal((await cache.lookup(refs)).filter(Boolean).length, 0);
+
+    // A unit's results key, packed: its batch's UUID and unit number in 20 bytes.
+    const keys = new BatchKeys(prefix);
+    const packing = new ResultCache(redis, prefix, { enabled: true, scope: 'tenant', retentionSeconds: 60 }, keys.resultsKeyCodec);
+    const unitKey = keys.results('0f8e7d6c-5b4a-4392-8170-fedcba987654', 4_000_000_000);
+    assert.equal(keys.resultsKeyCodec.unpack(keys.resultsKeyCodec.pack(unitKey)!), unitKey);
+    assert.equal(keys.resultsKeyCodec.pack(`${prefix}:{bo:x}:res:1`), undefined, 'not a batch id: kept whole');
+    await redis.set(unitKey, encodeResults(unit));
+    const more = [3, 4, 5].map((i) => packing.keyOf('acme', spec, doc(200 + i, 10)));
+    await packing.store(more.map((key, i) => ({ key, kind: 'u32' as const, ref: { key: unitKey, ...resultRange(unit, i)! } })), 'w1');
+    assert.deepEqual((await packing.lookup(more)).map((r) => Array.from(r!)), [[1, 2, 3], [], [4, 5]]);
+    const values = (await redis.hmgetBuffer((await redis.keys(`${prefix}:{t:acme}:cache:*`))[0]!, ...more.map((k) => k.split('\t')[1]!))) as Buffer[];
+    assert.equal(values.length, 3);
+    assert.ok(values.every((v) => v.length <= 2 + 2 + 10 + 12 + 20), `each reference at most 46 bytes: ${values.map((v) => v.length)}`);
+    // A replica without the codec cannot read a packed key: a miss, not an error.
+    assert.equal((await cache.lookup(more)).filter(Boolean).length, 0);
+    await redis.del(unitKey);
   } finally {
     await dropPrefix(prefix);
   }

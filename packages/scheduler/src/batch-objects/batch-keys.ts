@@ -31,6 +31,25 @@ export class BatchKeys {
     return `${this.batch(id)}:res:${u}`;
   }
 
+  /**
+   * Unit results keys in 20 bytes (the batch's UUID and the unit's number), for the result cache's
+   * references to them; any other key is left as it is.
+   */
+  readonly resultsKeyCodec = {
+    pack: (key: string): Buffer | undefined => {
+      const m = /^\{bo:([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}:res:(\d{1,10})$/.exec(key.startsWith(`${this.prefix}:`) ? key.slice(this.prefix.length + 1) : '');
+      if (!m || Number(m[6]) > 0xffff_ffff) return undefined;
+      const out = Buffer.allocUnsafe(20);
+      out.write(m.slice(1, 6).join(''), 0, 'hex');
+      out.writeUInt32LE(Number(m[6]), 16);
+      return out;
+    },
+    unpack: (b: Buffer): string => {
+      const h = b.toString('hex', 0, 16);
+      return this.results(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`, b.readUInt32LE(16));
+    },
+  };
+
   /** Planning window w: its items' ids and where each one's result is (STRING: unit-codec's window). */
   window(id: string, w: number): string {
     return `${this.batch(id)}:win:${w}`;
