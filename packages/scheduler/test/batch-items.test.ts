@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { priorState } from '../src/pricing/index.js';
 import { schedulerConfig } from '../src/config/scheduler-config.js';
 import {
-  BatchKeys, BatchPlanner, decodeResults, decodeUnit, decodeWindow, DUPLICATE, encodeResults, ItemStore, type Item,
+  BatchKeys, BatchPlanner, decodeResults, decodeUnit, decodeWindow, DUPLICATE, encodeResults, ItemStore, itemCosts, resultRange, segmentCosts, type Item, type ItemResults,
 } from '../src/batch-objects/index.js';
 import { loadNightshift, packTokens, type BatchResults__Output } from '@nightshift/proto';
 import { encodeBatchResults } from '../src/api/batch-results-wire.js';
@@ -114,6 +114,27 @@ test('a unit\'s results pack into one value and come back exactly, failures and 
   assert.deepEqual(Array.from(back.failed), [1]);
   assert.deepEqual(back.errors, ['empty item: 0 tokens ☃']);
   assert.equal(back.cost, 1.25e-7);
+});
+
+test('a unit\'s cost is shared by kernel batch, by their measured seconds: a long item\'s batch costs more; results stored before that share equally', () => {
+  // Five items in two kernel batches: [0, 2) short, [2, 5) long; the second took three times the seconds.
+  const segments = segmentCosts(8, Uint32Array.of(0, 2, 5), [0.5, 1.5]);
+  assert.deepEqual(Array.from(segments!.ends), [2, 5]);
+  assert.deepEqual(Array.from(segments!.costs), [2, 6]);
+  const r: ItemResults = { kind: 'u32', offsets: Uint32Array.of(0, 1, 2, 3, 4, 5), values: Uint32Array.of(1, 2, 3, 4, 5), failed: Uint32Array.of(3), errors: ['too long ☃'], cost: 8, segments };
+  const back = decodeResults(encodeResults(r));
+  assert.deepEqual(Array.from(itemCosts(back)), [1, 1, 2, 2, 2]);
+  assert.equal(itemCosts(back).reduce((a, c) => a + c, 0), 8, 'the shares add up to the unit\'s cost');
+  assert.deepEqual(back.errors, ['too long ☃']);
+  // Where a result lies does not depend on the batches (references in the result cache stay good).
+  const plain = encodeResults({ ...r, failed: new Uint32Array(0), errors: [], segments: undefined });
+  const withSegments = encodeResults({ ...r, failed: new Uint32Array(0), errors: [] });
+  const at = resultRange({ ...r, failed: new Uint32Array(0), errors: [] }, 4)!;
+  assert.deepEqual(withSegments.subarray(at.start, at.start + at.length), plain.subarray(at.start, at.start + at.length));
+  // Seconds not measured for every batch, or none at all: equal shares.
+  assert.equal(segmentCosts(8, Uint32Array.of(0, 2, 5), [1]), undefined);
+  assert.equal(segmentCosts(8, Uint32Array.of(0, 2, 5), [0, 0]), undefined);
+  assert.deepEqual(Array.from(itemCosts(decodeResults(encodeResults({ ...r, segments: undefined })))), [1.6, 1.6, 1.6, 1.6, 1.6]);
 });
 
 test('results are encoded by hand exactly as the generated decoder reads them', () => {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { BatchKeys } from './batch-keys.js';
 import type { BatchState } from './batch-record.js';
-import { CACHED, decodeResults, decodeWindow, DUPLICATE, type ItemResults, type PlanWindow } from './unit-codec.js';
+import { CACHED, decodeResults, decodeWindow, DUPLICATE, itemCosts, type ItemResults, type PlanWindow } from './unit-codec.js';
 
 /** One item's outcome as GetBatchResults sends it. */
 export interface ItemOutcome {
@@ -132,18 +132,17 @@ export class BatchResultsReader {
   }
 }
 
-/** A unit's results as read, with its failures by position. */
-type Stored = ItemResults & { failedAt: Map<number, string> };
+/** A unit's results as read, with its failures and each item's cost share by position. */
+type Stored = ItemResults & { failedAt: Map<number, string>; costAt: Float64Array };
 
 function stored(r: ItemResults): Stored {
-  return Object.assign(r, { failedAt: new Map(Array.from(r.failed, (p, i) => [p, r.errors[i]!])) });
+  return Object.assign(r, { failedAt: new Map(Array.from(r.failed, (p, i) => [p, r.errors[i]!])), costAt: itemCosts(r) });
 }
 
 /** Item p of stored results; a copy (duplicate or cached) costs nothing. */
 function outcomeOf(r: Stored, p: number, index: number, customId: string, free: boolean): ItemOutcome {
-  const n = r.offsets.length - 1;
   const error = r.failedAt.get(p);
-  const cost = free ? 0 : r.cost / n;
+  const cost = free ? 0 : r.costAt[p]!;
   if (error !== undefined) return { index, customId, error, cost, cached: false };
   return { index, customId, result: r.values.subarray(r.offsets[p]!, r.offsets[p + 1]!), kind: r.kind, cost, cached: false };
 }

@@ -78,13 +78,47 @@ export interface ItemResults {
   values: Uint32Array | Float32Array;
   failed: Uint32Array;
   errors: string[];
-  /** What running them cost (US dollars), shared equally by the items run. */
+  /** What running them cost (US dollars): shared by the items run, equally unless `segments` says otherwise. */
   cost: number;
+  /**
+   * The unit's kernel batches: batch k is items [ends[k − 1], ends[k]) and cost costs[k] (its share
+   * of the unit's measured seconds), shared equally by its items: a long item's batch costs more.
+   */
+  segments?: { ends: Uint32Array; costs: Float64Array };
+}
+
+/** What each item's run cost: its kernel batch's cost over that batch's items, or the unit's cost over its items. */
+export function itemCosts(r: ItemResults): Float64Array {
+  const n = r.offsets.length - 1;
+  const out = new Float64Array(n);
+  const s = r.segments;
+  if (!s || s.ends.length === 0 || s.ends[s.ends.length - 1] !== n) return out.fill(n ? r.cost / n : 0);
+  let from = 0;
+  s.ends.forEach((end, k) => {
+    out.fill(end > from ? s.costs[k]! / (end - from) : 0, from, end);
+    from = end;
+  });
+  return out;
+}
+
+/**
+ * Each kernel batch's share of a unit's cost, by its measured seconds; undefined when the worker
+ * did not measure them all (the cost is then shared equally).
+ */
+export function segmentCosts(cost: number, segments: Uint32Array, seconds: readonly number[]): ItemResults['segments'] {
+  const s = segments.length - 1;
+  const total = seconds.reduce((a, x) => a + x, 0);
+  if (s < 1 || seconds.length !== s || !(total > 0) || seconds.some((x) => !(x >= 0))) return undefined;
+  return { ends: segments.slice(1), costs: Float64Array.from(seconds, (x) => (cost * x) / total) };
 }
 
 const HEAD = 5;
 
-/** n | kind | failures | cost (float64) | offsets[0 … n] | failed[…] | errorEnds[…] | values … | errors (UTF-8) */
+/**
+ * n | kind | failures | cost (float64) | offsets[0 … n] | failed[…] | errorEnds[…] | values … | errors (UTF-8)
+ * | then, if the cost is shared by kernel batch: s | ends[0 … s) | costs[0 … s) (float64). (The batches
+ * come last, so that a result's place does not depend on them: see resultRange.)
+ */
 export function encodeResults(r: ItemResults): Buffer {
   const n = r.offsets.length - 1;
   const f = r.failed.length;
@@ -98,7 +132,16 @@ export function encodeResults(r: ItemResults): Buffer {
   head.set(r.failed, HEAD + n + 1);
   let end = 0;
   r.errors.forEach((e, i) => (head[HEAD + n + 1 + f + i] = end += Buffer.byteLength(e, 'utf8')));
-  return Buffer.concat([packLe32(head), packLe32(r.values), errors]);
+  const parts = [packLe32(head), packLe32(r.values), errors];
+  if (r.segments) {
+    const k = r.segments.ends.length;
+    const table = Buffer.allocUnsafe(4 + 12 * k);
+    table.writeUInt32LE(k, 0);
+    r.segments.ends.forEach((e, i) => table.writeUInt32LE(e, 4 + 4 * i));
+    r.segments.costs.forEach((c, i) => table.writeDoubleLE(c, 4 + 4 * k + 8 * i));
+    parts.push(table);
+  }
+  return Buffer.concat(parts);
 }
 
 /**
@@ -135,7 +178,21 @@ export function decodeResults(bytes: Uint8Array): ItemResults {
     errors.push(text.toString('utf8', from, to));
     from = to;
   }
-  return { kind, offsets, values, failed, errors, cost };
+  const out: ItemResults = { kind, offsets, values, failed, errors, cost };
+  // Results stored before kernel batches were kept end at their errors: their cost is shared equally.
+  if (text.length >= from + 4) {
+    const k = text.readUInt32LE(from);
+    if (text.length >= from + 4 + 12 * k) {
+      const ends = new Uint32Array(k);
+      const costs = new Float64Array(k);
+      for (let i = 0; i < k; i++) {
+        ends[i] = text.readUInt32LE(from + 4 + 4 * i);
+        costs[i] = text.readDoubleLE(from + 4 + 4 * k + 8 * i);
+      }
+      out.segments = { ends, costs };
+    }
+  }
+  return out;
 }
 
 /** Where an item's result is: in a unit of its window, a copy of an earlier item's, or cached. */

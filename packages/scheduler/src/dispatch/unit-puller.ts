@@ -7,7 +7,7 @@ import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Outp
 import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
 import type { Pool } from '../queueing/index.js';
 import {
-  awaitsTrueUp, decodeUnit, encodeResults, resultRange, unitTokenBytes, UNIT_QUEUES,
+  awaitsTrueUp, decodeUnit, encodeResults, resultRange, segmentCosts, unitTokenBytes, UNIT_QUEUES,
   type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
@@ -157,8 +157,10 @@ export class UnitPuller {
       slot.release(false);
       const cost = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds);
       results = fromPacked(res.packed, n, cost, slot.workerId);
-      // Each kernel batch is what the cost model learns from (the unit is only their envelope).
+      // Each kernel batch is what the cost model learns from (the unit is only their envelope), and what its items' cost shares come from.
       const seconds = res.packed!.segmentSeconds;
+      const segments = segmentCosts(cost, u.segments, seconds);
+      if (segments) results.segments = segments;
       if (seconds.length === shapes.length) {
         shapes.forEach((shape, k) => {
           if (seconds[k]! > 0) void this.models.learn(batch.spec.op, slot.workerClass, shape, seconds[k]!).catch((err: unknown) => this.log.warn({ err }, 'cost model not updated'));
