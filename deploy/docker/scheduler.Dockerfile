@@ -17,4 +17,4 @@ COPY --from=build /out /app
 USER node
 EXPOSE 50051
 # A larger young generation: see SCHEDULER_NODE_FLAGS in packages/devtools/src/service-process.ts.
-ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=32", "/app/dist/main.js"]

@@ -18,11 +18,11 @@ const require = createRequire(import.meta.url);
 
 /**
  * Node flags the scheduler runs with, here and in its image (deploy/docker/scheduler.Dockerfile, which
- * packages/scheduler/test/deploy.test.ts holds to this). A young generation of 64 MB a semi-space instead of 16: admission
- * and dispatch make many short-lived objects, and scavenges this much rarer cut the scheduler's CPU per
- * job by about a tenth in `BENCH_QUICK=minhash pnpm bench:batching`.
+ * packages/scheduler/test/deploy.test.ts holds to this). A young generation of 32 MB a semi-space instead of 16: admission
+ * and dispatch make many short-lived objects. 64 cost no less CPU a job or a document (side by side in
+ * `BENCH_QUICK=minhash pnpm bench:batching`, 2026-12-04) and held some 30 MB more at the peak of `pnpm bench:bulk`.
  */
-export const SCHEDULER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const SCHEDULER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 // Run from source (through tsx) when we run from source ourselves, else the built files; NIGHTSHIFT_SERVICES=dist
 // runs the built files in any case (a bench that measures memory: tsx alone holds some 200 MB).
 const fromSource = import.meta.url.endsWith('.ts') && process.env.NIGHTSHIFT_SERVICES !== 'dist';
