@@ -4,7 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSystem, type TestSystem } from './helpers/system.js';
-import { nightshift } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { packTokens } from '@nightshift/proto';
+import { JobClient } from '../src/index.js';
+import { CLI_ARGS, nightshift } from './helpers/cli.js';
 
 const systems: TestSystem[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
@@ -85,4 +88,38 @@ test('nightshift submit, watch, status, list, cancel, quote and usage against a 
   const ids = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
   assert.deepEqual(ids, ['a.txt', join('b', 'c.txt'), 'b.txt'], 'depth first, names in order');
   assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).documents, 3);
+});
+
+// Issue 25: `nightshift --json list | cat` printed a different part of its lines on every run: the
+// command exited before stdout (a pipe: its writes are asynchronous) had taken them all.
+test('nightshift --json list through a slow pipe: every one of thousands of lines comes out', async () => {
+  const sys = await startSystem('cli-pipe', { workers: 1 });
+  systems.push(sys);
+  const client = new JobClient(sys.scheduler.address, 'piper');
+  const n = 2500;
+  let accepted = 0;
+  await client.submitMany(
+    Array.from({ length: n }, (_, i) => ({ requestId: String(i), job: { op: 'minhash', tokens: packTokens(Uint32Array.from({ length: 16 }, (_, k) => i * 16 + k)), clientRef: `doc-${i}` } })),
+    (r) => {
+      if (r.job) accepted++;
+    },
+  );
+  client.close();
+  assert.equal(accepted, n);
+  // Some 2 MB of JSON lines into a pipe whose reader sleeps first: far more than the pipe holds.
+  const piped = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const quoted = [process.execPath, ...CLI_ARGS].map((a) => `'${a}'`).join(' ');
+    const child = spawn('bash', ['-c', `${quoted} --json list | (sleep 1; cat); exit "\${PIPESTATUS[0]}"`], {
+      env: { ...process.env, NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: 'piper' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  assert.equal(piped.code, 0, piped.stderr);
+  const lines = piped.stdout.trim().split('\n');
+  assert.equal(lines.length, n, 'every line came through the pipe');
+  assert.deepEqual(new Set(lines.map((l) => JSON.parse(l).clientRef)).size, n);
 });
