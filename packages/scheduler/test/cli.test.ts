@@ -7,6 +7,7 @@ import { startSystem, type TestSystem } from './helpers/system.js';
 import { spawn } from 'node:child_process';
 import { packTokens } from '@nightshift/proto';
 import { JobClient } from '../src/index.js';
+import { findFreePort } from '@nightshift/devtools';
 import { CLI_ARGS, nightshift } from './helpers/cli.js';
 
 const systems: TestSystem[] = [];
@@ -122,4 +123,18 @@ test('nightshift --json list through a slow pipe: every one of thousands of line
   const lines = piped.stdout.trim().split('\n');
   assert.equal(lines.length, n, 'every line came through the pipe');
   assert.deepEqual(new Set(lines.map((l) => JSON.parse(l).clientRef)).size, n);
+});
+
+// Issue 25: with no scheduler listening, `pipeline run` crashed with a worker thread's stack trace.
+test('no scheduler listening: each command says which address cannot be reached, with no stack trace, and exits 3', async () => {
+  const port = await findFreePort('127.0.0.1');
+  const env = { NIGHTSHIFT_SCHEDULER: `127.0.0.1:${port}`, NIGHTSHIFT_TENANT: 'acme' };
+  const folder = join(dir, 'unreachable');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'a.txt'), 'a document that goes nowhere');
+  for (const args of [['--json', 'list'], ['batch', 'list'], ['pipeline', 'run', folder, '--op', 'minhash', '--out', join(dir, 'unreachable-out')]]) {
+    const r = await nightshift(args, env);
+    assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^nightshift \\S+: the scheduler at 127\\.0\\.0\\.1:${port} cannot be reached \\(ECONNREFUSED\\)\\n$`), args.join(' '));
+  }
 });

@@ -41,7 +41,12 @@ export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--
 
   NIGHTSHIFT_SCHEDULER, NIGHTSHIFT_TENANT, NIGHTSHIFT_API_KEY and NIGHTSHIFT_CA stand for --scheduler, --tenant,
   --api-key and --ca (the CA of the scheduler's TLS certificate; without it, plaintext).
+
+  Exit status: 0 done; 1 failed (or some requests did); 2 bad usage; 3 the scheduler could not be reached.
 `;
+
+/** The exit status of a command that could not reach the scheduler (a retry may help, unlike 1's). */
+export const EXIT_UNREACHABLE = 3;
 
 function jobLine(j: Job__Output): string {
   const plan = j.state === 'JOB_STATE_DEFERRED' ? ` until ${iso(j.plannedStart)} in ${j.plannedWindow}` : '';

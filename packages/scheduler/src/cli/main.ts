@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { channelCredentials, toTimestamp, type JobSpec } from '@nightshift/proto';
 import { newApiKey } from '../auth/index.js';
 import { BatchClient, JobClient } from '../client/index.js';
-import { commands, usage } from './commands.js';
+import * as grpc from '@grpc/grpc-js';
+import { commands, EXIT_UNREACHABLE, usage } from './commands.js';
 import type { BatchFlags, Context } from './context.js';
 import { batchUsage } from './batch-commands.js';
 
@@ -166,6 +167,13 @@ async function main(): Promise<number> {
     return await command(ctx);
   } catch (err) {
     const e = err as { code?: number; details?: string; message: string };
+    // grpc-js's own words for a channel that never connected (the scheduler's UNAVAILABLE, its store away, is told as it is).
+    if (e.code === grpc.status.UNAVAILABLE && /No connection established|Name resolution failed|Failed to connect/i.test(e.details ?? '')) {
+      // The connection, not the request: say where it went, not grpc-js's resolution notes.
+      const why = /(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH)/.exec(e.details ?? '')?.[1];
+      process.stderr.write(`nightshift ${name}: the scheduler at ${values.scheduler} cannot be reached${why ? ` (${why})` : `: ${e.details ?? e.message}`}\n`);
+      return EXIT_UNREACHABLE;
+    }
     process.stderr.write(`nightshift ${name}: ${e.details ?? e.message}\n`);
     return 1;
   } finally {
