@@ -1,7 +1,6 @@
 // Issue 18: `nightshift batch`, run as its own process against a real system (workers, Redis, gRPC).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
 import { encodeText } from '../src/admission/bounded-encode.js';
 import { startSystem, type TestSystem } from './helpers/system.js';
-import { CLI_ARGS, nightshift } from './helpers/cli.js';
+import { nightshift, nightshiftPiped } from './helpers/cli.js';
 import { rng } from './helpers/workload.js';
 
 let sys: TestSystem;
@@ -140,15 +139,7 @@ test('batch results | head -1: the closed pipe ends the command quietly with exi
   const created = await nightshift(['batch', 'create', file, '--json', '--op', 'minhash', '--watch'], env);
   assert.equal(created.code, 0, created.stderr);
   const id = lastJson(created.stdout).id as string;
-  const piped = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const quoted = [process.execPath, ...CLI_ARGS].map((a) => `'${a}'`).join(' ');
-    const child = spawn('bash', ['-c', `${quoted} batch results ${id} | head -1; exit "\${PIPESTATUS[0]}"`], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const piped = await nightshiftPiped(`batch results ${id}`, 'head -1', env);
   assert.equal(piped.stderr, '', 'no stack trace');
   assert.equal(piped.code, 0);
   const only = piped.stdout.trim().split('\n');

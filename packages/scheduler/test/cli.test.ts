@@ -4,11 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSystem, type TestSystem } from './helpers/system.js';
-import { spawn } from 'node:child_process';
 import { packTokens } from '@nightshift/proto';
 import { JobClient } from '../src/index.js';
 import { findFreePort } from '@nightshift/devtools';
-import { CLI_ARGS, nightshift } from './helpers/cli.js';
+import { nightshift, nightshiftPiped } from './helpers/cli.js';
 
 const systems: TestSystem[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'ns-cli-'));
@@ -108,17 +107,7 @@ test('nightshift --json list through a slow pipe: every one of thousands of line
   client.close();
   assert.equal(accepted, n);
   // Some 2 MB of JSON lines into a pipe whose reader sleeps first: far more than the pipe holds.
-  const piped = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const quoted = [process.execPath, ...CLI_ARGS].map((a) => `'${a}'`).join(' ');
-    const child = spawn('bash', ['-c', `${quoted} --json list | (sleep 1; cat); exit "\${PIPESTATUS[0]}"`], {
-      env: { ...process.env, NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: 'piper' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const piped = await nightshiftPiped('--json list', '(sleep 1; cat)', { NIGHTSHIFT_SCHEDULER: sys.scheduler.address, NIGHTSHIFT_TENANT: 'piper' });
   assert.equal(piped.code, 0, piped.stderr);
   const lines = piped.stdout.trim().split('\n');
   assert.equal(lines.length, n, 'every line came through the pipe');

@@ -23,3 +23,16 @@ export function nightshift(args: string[], env: Record<string, string> = {}, sta
     started?.(child);
   });
 }
+
+/** Runs `nightshift ARGS | PIPE` in bash: the command's exit code, and what came out of the pipe's end. */
+export function nightshiftPiped(args: string, pipe: string, env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const quoted = [process.execPath, ...CLI_ARGS].map((a) => `'${a}'`).join(' ');
+    const child = spawn('bash', ['-c', `${quoted} ${args} | ${pipe}; exit "\${PIPESTATUS[0]}"`], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
