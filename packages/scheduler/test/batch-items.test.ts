@@ -129,7 +129,7 @@ test('a unit\'s cost is shared by kernel batch, by their measured seconds: a lon
   // Where a result lies does not depend on the batches (references in the result cache stay good).
   const plain = encodeResults({ ...r, failed: new Uint32Array(0), errors: [], segments: undefined });
   const withSegments = encodeResults({ ...r, failed: new Uint32Array(0), errors: [] });
-  const at = resultRange({ ...r, failed: new Uint32Array(0), errors: [] }, 4)!;
+  const at = resultRange({ ...r, failed: new Uint32Array(0), errors: [] }, 4);
   assert.deepEqual(withSegments.subarray(at.start, at.start + at.length), plain.subarray(at.start, at.start + at.length));
   // Seconds not measured for every batch, or none at all: equal shares.
   assert.equal(segmentCosts(8, Uint32Array.of(0, 2, 5), [1]), undefined);

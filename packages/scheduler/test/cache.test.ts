@@ -5,7 +5,7 @@ import { packTokens } from '@nightshift/proto';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { ResultCache } from '../src/cache/index.js';
-import { BatchKeys, encodeResults, resultRange, type ItemResults } from '../src/batch-objects/index.js';
+import { BatchKeys, encodeResults, resultRange, resultsGuard, type ItemResults } from '../src/batch-objects/index.js';
 import { resolveOp } from '@nightshift/proto';
 
 const systems: TestSystem[] = [];
@@ -162,11 +162,11 @@ test('a cached reference reads the result where it lies, and misses once that va
     const at = `${prefix}:{bo:x}:res:0`;
     await redis.set(at, encodeResults(unit));
     const refs = [0, 1, 2].map((i) => cache.keyOf('acme', spec, doc(100 + i, 10)));
-    await cache.store(refs.map((key, i) => ({ key, kind: 'u32' as const, ref: { key: at, ...resultRange(unit, i)! } })), 'w1');
+    await cache.store(refs.map((key, i) => ({ key, kind: 'u32' as const, ref: { key: at, guard: resultsGuard(unit)!, ...resultRange(unit, i) } })), 'w1');
     const got = await cache.lookup(refs);
     assert.deepEqual(got.map((r) => Array.from(r!)), [[1, 2, 3], [], [4, 5]]);
     // Results with a failure have no fixed layout: no reference to them.
-    assert.equal(resultRange({ ...unit, failed: Uint32Array.of(1), errors: ['x'] }, 0), undefined);
+    assert.equal(resultsGuard({ ...unit, failed: Uint32Array.of(1), errors: ['x'] }), undefined);
     // Run again with a failure and stored over the first: the layout moved, so every reference misses.
     await redis.set(at, encodeResults({ ...unit, offsets: Uint32Array.of(0, 3, 3, 3), values: Uint32Array.of(1, 2, 3), failed: Uint32Array.of(2), errors: ['refused'] }));
     assert.equal((await cache.lookup(refs)).filter(Boolean).length, 0);
@@ -182,7 +182,7 @@ test('a cached reference reads the result where it lies, and misses once that va
     assert.equal(keys.resultsKeyCodec.pack(`${prefix}:{bo:x}:res:1`), undefined, 'not a batch id: kept whole');
     await redis.set(unitKey, encodeResults(unit));
     const more = [3, 4, 5].map((i) => packing.keyOf('acme', spec, doc(200 + i, 10)));
-    await packing.store(more.map((key, i) => ({ key, kind: 'u32' as const, ref: { key: unitKey, ...resultRange(unit, i)! } })), 'w1');
+    await packing.store(more.map((key, i) => ({ key, kind: 'u32' as const, ref: { key: unitKey, guard: resultsGuard(unit)!, ...resultRange(unit, i) } })), 'w1');
     assert.deepEqual((await packing.lookup(more)).map((r) => Array.from(r!)), [[1, 2, 3], [], [4, 5]]);
     const values = (await redis.hmgetBuffer((await redis.keys(`${prefix}:{t:acme}:cache:*`))[0]!, ...more.map((k) => k.split('\t')[1]!))) as Buffer[];
     assert.equal(values.length, 3);

@@ -9,5 +9,5 @@ export { BatchPlanner, type CachedResult, type PlanLimits, type PlanTotals, type
 export { BatchAdmission, type BatchAdmissionDeps } from './batch-admission.js';
 export { BatchResultsReader, type ItemOutcome } from './batch-results.js';
 export { UnitQueue, UNIT_QUEUES, unitJobId, type UnitBatch, type UnitJobData } from './unit-queue.js';
-export { encodeUnit, decodeUnit, unitTokenBytes, encodeResults, decodeResults, resultRange, itemCosts, segmentCosts, encodeWindow, decodeWindow, DUPLICATE, CACHED, type ItemResults, type UnitItems, type PlanWindow } from './unit-codec.js';
+export { encodeUnit, decodeUnit, unitTokenBytes, encodeResults, decodeResults, resultRange, resultsGuard, itemCosts, segmentCosts, encodeWindow, decodeWindow, DUPLICATE, CACHED, type ItemResults, type UnitItems, type PlanWindow } from './unit-codec.js';
 export { BatchSweeper } from './batch-sweeper.js';

@@ -145,17 +145,21 @@ export function encodeResults(r: ItemResults): Buffer {
 }
 
 /**
- * Where item i's result lies in encodeResults(r), and the bytes that begin any encoding with that
- * layout (n, kind, no failure): for results without failures only, whose layout is fixed by their
- * items (a unit run again stores its results where the first run did). undefined when r has failures.
+ * The bytes that begin encodeResults(r) for results without failures (n, kind, no failure): such a
+ * layout is fixed by the items (a unit run again stores its results where the first run did), so
+ * resultRange says where each result lies. undefined when r has failures.
  */
-export function resultRange(r: ItemResults, i: number): { start: number; length: number; guard: Buffer } | undefined {
+export function resultsGuard(r: ItemResults): Buffer | undefined {
   if (r.failed.length > 0) return undefined;
-  const n = r.offsets.length - 1;
   const guard = Buffer.alloc(12);
-  guard.writeUInt32LE(n, 0);
+  guard.writeUInt32LE(r.offsets.length - 1, 0);
   guard.writeUInt32LE(r.kind === 'u32' ? 0 : 1, 4);
-  return { start: (HEAD + n + 1 + r.offsets[i]!) * 4, length: (r.offsets[i + 1]! - r.offsets[i]!) * 4, guard };
+  return guard;
+}
+
+/** Where item i's result lies in encodeResults(r), r without failures (see resultsGuard). */
+export function resultRange(r: ItemResults, i: number): { start: number; length: number } {
+  return { start: (HEAD + r.offsets.length + r.offsets[i]!) * 4, length: (r.offsets[i + 1]! - r.offsets[i]!) * 4 };
 }
 
 export function decodeResults(bytes: Uint8Array): ItemResults {

@@ -119,15 +119,16 @@ export class ResultCache {
   /** Reads referenced results where they lie, in one more round trip: each range, and each referenced value's first bytes to check its guard. */
   private async follow(refs: ReadonlyArray<{ i: number; kind: 'u32' | 'f32'; ref: ResultRef }>, out: Array<Result | undefined>): Promise<void> {
     const batch = new SlotBatch(this.redis);
-    const guards = new Map<string, { k: number; length: number }>();
+    // A value's first bytes once, however many of its results are asked for (its references share one guard).
+    const heads = new Map<string, number>();
     const ranges = refs.map(({ ref }) => {
-      const g = guards.get(ref.key);
-      if (!g || g.length < ref.guard.length) guards.set(ref.key, { k: batch.add(ref.key, (p) => p.getrangeBuffer(ref.key, 0, ref.guard.length - 1)), length: ref.guard.length });
+      if (!heads.has(ref.key)) heads.set(ref.key, batch.add(ref.key, (p) => p.getrangeBuffer(ref.key, 0, ref.guard.length - 1)));
+      // GETRANGE k s s-1 would read from s to the end: an empty result reads nothing.
       return ref.length > 0 ? batch.add(ref.key, (p) => p.getrangeBuffer(ref.key, ref.start, ref.start + ref.length - 1)) : -1;
     });
     const replies = await batch.exec();
     refs.forEach(({ i, kind, ref }, n) => {
-      const [headErr, head] = replies[guards.get(ref.key)!.k]!;
+      const [headErr, head] = replies[heads.get(ref.key)!]!;
       // The value changed or went (its batch removed): a miss.
       if (headErr || !(head as Buffer).subarray(0, ref.guard.length).equals(ref.guard)) return;
       if (ranges[n] === -1) {
@@ -149,13 +150,19 @@ export class ResultCache {
     const expiresAt = (bucket + 1) * this.bucketMs + this.retentionMs;
     const worker = Buffer.from(workerId, 'utf8').subarray(0, 255);
     const byBase = new Map<string, Array<string | Buffer>>();
+    // A unit's references all name one key: packed once, not once an item.
+    const packed = new Map<string, Buffer | undefined>();
+    const packOnce = (key: string) => {
+      if (!packed.has(key)) packed.set(key, this.keyCodec?.pack(key));
+      return packed.get(key);
+    };
     for (const e of entries) {
       if (!e.key) continue;
       const [base, digest] = e.key.split('\t') as [string, string];
       const value =
         'bytes' in e
           ? Buffer.concat([Buffer.of(e.kind === 'u32' ? KIND_U32 : KIND_F32, worker.length), worker, e.bytes])
-          : Buffer.concat([Buffer.of(e.kind === 'u32' ? REF_U32 : REF_F32, worker.length), worker, encodeRef(e.ref, this.keyCodec)]);
+          : Buffer.concat([Buffer.of(e.kind === 'u32' ? REF_U32 : REF_F32, worker.length), worker, encodeRef(e.ref, packOnce(e.ref.key))]);
       const fields = byBase.get(base);
       if (fields) fields.push(digest, value);
       else byBase.set(base, [digest, value]);
@@ -240,8 +247,8 @@ function groupByBase(refs: readonly string[]): Map<string, Array<{ i: number; di
 
 const REF_HEAD = 10;
 
-function encodeRef(r: ResultRef, codec: RefKeyCodec | undefined): Buffer {
-  const packed = codec?.pack(r.key);
+/** `packed`: the key as the codec packed it, if it did. */
+function encodeRef(r: ResultRef, packed: Buffer | undefined): Buffer {
   const head = Buffer.allocUnsafe(REF_HEAD);
   head.writeUInt32LE(r.start, 0);
   head.writeUInt32LE(r.length, 4);

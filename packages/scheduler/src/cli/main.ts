@@ -2,10 +2,10 @@
 // nightshift — the command line of the JobService. `nightshift help` lists the commands.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
 import { channelCredentials, toTimestamp, type JobSpec } from '@nightshift/proto';
 import { newApiKey } from '../auth/index.js';
 import { BatchClient, JobClient } from '../client/index.js';
-import * as grpc from '@grpc/grpc-js';
 import { commands, EXIT_UNREACHABLE, usage } from './commands.js';
 import type { BatchFlags, Context } from './context.js';
 import { batchUsage } from './batch-commands.js';

@@ -7,7 +7,7 @@ import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Outp
 import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
 import type { Pool } from '../queueing/index.js';
 import {
-  awaitsTrueUp, decodeUnit, encodeResults, resultRange, segmentCosts, unitTokenBytes, UNIT_QUEUES,
+  awaitsTrueUp, decodeUnit, encodeResults, resultRange, resultsGuard, segmentCosts, unitTokenBytes, UNIT_QUEUES,
   type BatchLedger, type BatchRecord, type BatchStore, type ItemResults, type UnitItems, type UnitJobData, type UnitQueue,
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
@@ -246,13 +246,13 @@ export class UnitPuller {
     const failed = new Set(r.failed);
     const entries: CacheEntry[] = [];
     const resultsKey = this.store.keys.results(batch.id, unit);
+    const guard = resultsGuard(r);
     for (let i = 0; i < u.indices.length; i++) {
       if (failed.has(i)) continue;
       const tokens = u.tokens.subarray(u.offsets[i]!, u.offsets[i + 1]!);
       const key = this.cache.keyOf(batch.tenant, batch.spec, Buffer.from(tokens.buffer, tokens.byteOffset, tokens.byteLength));
-      const range = resultRange(r, i);
-      if (range) {
-        entries.push({ key, kind: r.kind, ref: { key: resultsKey, ...range } });
+      if (guard) {
+        entries.push({ key, kind: r.kind, ref: { key: resultsKey, guard, ...resultRange(r, i) } });
         continue;
       }
       const value = r.values.subarray(r.offsets[i]!, r.offsets[i + 1]!);
