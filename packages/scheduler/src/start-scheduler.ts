@@ -7,7 +7,8 @@ import { JobStore, Keys } from './jobs/index.js';
 import { Alerts, Guardrails } from './guardrails/index.js';
 import { systemClock, type Clock } from './clock/index.js';
 import { QueueSet } from './queueing/index.js';
-import { Admission, Tokenizer, UnqueuedJournal } from './admission/index.js';
+import { Tokenizer } from '@nightshift/tokenizer';
+import { Admission, UnqueuedJournal } from './admission/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
@@ -133,7 +134,7 @@ export async function startScheduler(
   await windowEvents.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${serving.port}`;
-  log.info({ address, metrics: metricsAddress, workers: config.workers.length, prefix: config.prefix }, 'scheduler serving');
+  log.info({ address, metrics: metricsAddress, workers: config.workers.length, prefix: config.prefix, tokenizer: tokenizer.backend }, 'scheduler serving');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

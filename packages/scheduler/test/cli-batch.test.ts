@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { resolveOp, type OpSpec } from '@nightshift/proto';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient } from '../src/index.js';
-import { encodeText } from '../src/admission/bounded-encode.js';
+import { encodeOrdinary as encodeText } from '@nightshift/tokenizer';
 import { startSystem, type TestSystem } from './helpers/system.js';
 import { nightshift, nightshiftPiped } from './helpers/cli.js';
 import { rng } from './helpers/workload.js';

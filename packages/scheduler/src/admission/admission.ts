@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ApiError, exhausted, invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import type { BucketPlan } from '../batching/index.js';
-import { INLINE_CHARS, type Tokenizer } from './tokenizer.js';
+import type { Tokenizer } from '@nightshift/tokenizer';
 import { usd, type Quoter, type WindowQuote } from '../pricing/index.js';
 import type { Guardrails } from '../guardrails/index.js';
 import type { AdmissionLimits, Created } from '../jobs/index.js';
@@ -95,7 +95,7 @@ export class Admission {
    */
   private async refuseLongTexts(tenant: string, specs: readonly ValidJobSpec[]): Promise<Error | undefined> {
     const per = this.guardrails.limits(tenant).tokensPerMinute;
-    if (per <= 0 || !specs.some((v) => 'text' in v.payload && v.payload.text.length >= INLINE_CHARS)) return undefined;
+    if (per <= 0 || !specs.some((v) => 'text' in v.payload && v.payload.text.length >= this.tokenizer.inlineChars)) return undefined;
     const level = await this.store.takeRate(tenant, per);
     if (level >= 1) return undefined;
     const wait = ((1 - level) * 60) / per;

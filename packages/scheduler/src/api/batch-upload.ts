@@ -4,7 +4,7 @@ import { endianness } from 'node:os';
 import { opKey, packLe32, type Batch, type BatchItem__Output, type CreateBatchRequest__Output, type Logger } from '@nightshift/proto';
 import { awaitsTrueUp, FINAL_BATCH_STATES, type BatchAdmission, type BatchPlanner, type BatchRecord, type BatchStore, type CachedResult, type Item, type ItemStore, type PlanLimits, type UnitQueue } from '../batch-objects/index.js';
 import type { ResultCache } from '../cache/index.js';
-import type { Tokenizer } from '../admission/index.js';
+import type { Tokenizer } from '@nightshift/tokenizer';
 import type { Clock } from '../clock/index.js';
 import { ApiError, invalid } from './api-error.js';
 import { batchHeader, type ValidBatchHeader } from './batch-requests.js';

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { Tokenizer } from '../admission/tokenizer.js';
+import { availableParallelism } from 'node:os';
+import { Tokenizer } from '@nightshift/tokenizer';
 import { fromTimestamp, packTokens, type Batch__Output, type BatchHeader, type BatchItem } from '@nightshift/proto';
 import type { BatchClient } from '../client/index.js';
 import { corpusDocuments, surveyCorpus } from './corpus.js';
@@ -92,7 +93,8 @@ export async function runPipeline(batches: BatchClient, o: PipelineOptions): Pro
   const n = survey.documents;
   const runKey = digest(o.runKey ?? resolve(o.out));
   const baseKey = `pipeline:${runKey}:${o.op}:${digest(JSON.stringify(o.extra.params ?? {}))}:${survey.digest}`;
-  const tokenizer = new Tokenizer(1);
+  // Every core this machine gives, up to the chunks read ahead: bulk tokenizing is most of the client's work.
+  const tokenizer = new Tokenizer(Math.min(AHEAD, availableParallelism()));
   try {
     let batch: Batch__Output | undefined;
     let resumed = 0;

@@ -1,6 +1,7 @@
-import { encodeText, encodeWithin, type OverLimit } from './bounded-encode.js';
+import { encodeWithin, type OverLimit } from './bounded-encode.js';
+import { encodeMany } from './encode.js';
 
 /** Piscina task: one text up to a limit of tokens (see encodeWithin), or several texts whole → o200k_base token ids. */
 export default function tokenize(task: { text: string; limit: number } | string[]): Uint32Array | OverLimit | Uint32Array[] {
-  return Array.isArray(task) ? task.map(encodeText) : encodeWithin(task.text, task.limit);
+  return Array.isArray(task) ? encodeMany(task) : encodeWithin(task.text, task.limit);
 }
