@@ -4,10 +4,11 @@ FROM node:20-bookworm-slim AS build
 RUN npm install -g pnpm@10.34.9
 WORKDIR /src
 COPY . .
-# The worker package (used by the scheduler's tests and by devtools, not shipped here) builds its addon on install: CPU only here.
+# The tokenizer's addon builds on install (the package's `files` carry it into the image); so does the
+# worker's (used by the scheduler's tests and by devtools, not shipped here), CPU only here.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/* \
- && pnpm install --frozen-lockfile \
- && pnpm --filter @nightshift/proto --filter @nightshift/worker --filter @nightshift/scheduler run build \
+ && NIGHTSHIFT_NATIVE=required pnpm install --frozen-lockfile \
+ && pnpm --filter @nightshift/proto --filter @nightshift/tokenizer --filter @nightshift/worker --filter @nightshift/scheduler run build \
  && pnpm --filter @nightshift/scheduler deploy --prod --legacy /out
 
 FROM node:20-bookworm-slim

@@ -5,10 +5,10 @@
 // the same native kernel on length-sorted batches, with no queue. Prints a table; BENCHMARKS.md
 // records it.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { Tokenizer } from '@nightshift/tokenizer';
 import { seededRandom } from '@nightshift/proto';
 import { BatchClient } from '../src/index.js';
 import { runPipeline } from '../src/pipeline/index.js';
@@ -43,11 +43,18 @@ function generateCorpus(file: string, n: number): void {
   writeFileSync(file, `${texts.map((text, i) => JSON.stringify({ custom_id: `doc-${i}`, text })).join('\n')}\n`);
 }
 
-/** The ceiling: read and tokenize in this process, then the kernel on batches of similar length, as many at once as the workers have threads. */
+/**
+ * The ceiling: read and tokenize in this process (the pipeline's tokenizer, on as many threads as
+ * the pipeline gives it), then the kernel on batches of similar length, as many at once as the
+ * workers have threads.
+ */
 async function ceiling(file: string, op: 'minhash' | 'embed'): Promise<{ seconds: number; tokenizeSeconds: number }> {
   const t0 = performance.now();
   const { documents } = await readCorpus(file);
-  const seqs = documents.map((d) => Uint32Array.from(encode(d.text)));
+  const tokenizer = new Tokenizer(availableParallelism());
+  const chunks = Array.from({ length: Math.ceil(documents.length / 256) }, (_, k) => documents.slice(k * 256, (k + 1) * 256).map((d) => d.text));
+  const seqs = (await Promise.all(chunks.map((c) => tokenizer.encodeMany(c)))).flat();
+  await tokenizer.close();
   const tokenizeSeconds = (performance.now() - t0) / 1000;
   const order = seqs.map((_, i) => i).sort((a, b) => seqs[a]!.length - seqs[b]!.length);
   const batches = Array.from({ length: Math.ceil(order.length / BATCH) }, (_, b) => order.slice(b * BATCH, (b + 1) * BATCH).map((i) => seqs[i]!));

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Redis, RedisOptions } from 'ioredis';
 import { connectRedis } from './redis/index.js';
 import { Registry } from 'prom-client';
@@ -71,7 +72,7 @@ export async function startScheduler(
     periodOf: (tenant) => guardrails.period(tenant).id,
   });
   const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority, bullRedis);
-  const tokenizer = new Tokenizer(config.tokenizerThreads);
+  const tokenizer = new Tokenizer(config.tokenizerThreads || availableParallelism());
   const models = new CostModels(costRedis, config.prefix, config.pricing, log, (op, workerClass, state) =>
     void guardrails.checkModel(op, workerClass, state).catch((err: unknown) => log.warn({ err }, 'model alert check failed')),
   );

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const packages = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCHEDULER = join(packages, 'scheduler', 'src');
 const WORKER = join(packages, 'worker', 'src');
+const TOKENIZER = join(packages, 'tokenizer', 'src');
 
 /**
  * Scheduler folders that still import each other in a circle, through the api's shared errors and
@@ -123,7 +124,7 @@ test('the circle finder finds planted circles, and passes a graph without one', 
   assert.deepEqual(folderGraph(files), new Map([['x', ['y']], ['y', []], ['main.ts', ['x']]]));
 });
 
-for (const [name, root] of [['scheduler', SCHEDULER], ['worker', WORKER]] as const) {
+for (const [name, root] of [['scheduler', SCHEDULER], ['worker', WORKER], ['tokenizer', TOKENIZER]] as const) {
   test(`${name}/src: no file imports itself through others`, () => {
     const graph = importGraph(root);
     // A walk that saw no imports would pass vacuously.

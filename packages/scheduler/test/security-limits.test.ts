@@ -154,7 +154,7 @@ test('tokens held by a tenant are bounded, and the count returns to 0 after canc
   assert.equal(await held(), 10_000);
 });
 
-test('a 16 MB text over the tenant limit is tokenized only up to the limit, charged to its rate, and the next is refused untokenized; special-token strings are plain text', async () => {
+test('a 6 MB text over the tenant limit is tokenized only up to the limit, charged to its rate, and the next is refused untokenized; special-token strings are plain text', async () => {
   const per = 250_000;
   const limit = 200_000;
   const sys = await system('texts', {
@@ -166,11 +166,11 @@ test('a 16 MB text over the tenant limit is tokenized only up to the limit, char
     const v = await redis.hget(keys.rate(tenant), 'level');
     return v === null ? null : Number(v);
   };
-  // About 16 MB of varied words: millions of tokens, too many for any limit here.
+  // About 6 MB of varied words (under the 200,000 × 32 bytes the limit allows a text): over a million tokens, too many for any limit here.
   const words = Array.from({ length: 5000 }, (_, i) => `w${(i * 7919) % 100_003}x`);
   let text = '';
-  for (let i = 0; text.length < 16 * 1024 * 1024 - 64; i++) text += `${words[i % words.length]} ${i % 97} `;
-  text = text.slice(0, 16 * 1024 * 1024 - 64);
+  for (let i = 0; text.length < 6_000_000; i++) text += `${words[i % words.length]} ${i % 97} `;
+  text = text.slice(0, 6_000_000);
   const c = sys.client('acme');
 
   const first = await refusal(c.submit({ op: 'embed', text }));
@@ -205,9 +205,12 @@ test('a 16 MB text over the tenant limit is tokenized only up to the limit, char
   await sys.client('other').submitMany(['one', 'two <|endoftext|>', 'three'].map((t, i) => ({ requestId: String(i), job: { op: 'embed', text: t } })), (r) => mixed.push(r));
   assert.deepEqual(mixed.map((r) => (r.job ? 'ok' : `${r.error!.code} ${r.error!.message}`)), ['ok', 'ok', 'ok']);
 
-  // A text longer in bytes than the limit allows at the longest token (128 bytes) is refused unread: nothing to charge.
+  // A text longer in bytes than the limit allows at jobs.maxBytesPerToken (32) is refused unread: nothing to charge.
   const tight = await refusal(sys.client('tight').submit({ op: 'embed', text }));
   assert.equal(tight.code, grpc.status.INVALID_ARGUMENT);
-  assert.match(tight.details, /^job\.text: 16777152 bytes, more than 1000 tokens however it is tokenized, above the limit of 1000 per job$/);
+  assert.match(tight.details, /^job\.text: 6000000 bytes, more than the 32000 bytes allowed for 1000 tokens \(jobs\.maxBytesPerToken: 32\), above the limit of 1000 tokens per job$/);
+  // Just over the bound: refused all the same.
+  const inline = await refusal(sys.client('tight').submit({ op: 'embed', text: 'x'.repeat(32_001) }));
+  assert.match(inline.details, /^job\.text: 32001 bytes, more than the 32000 bytes allowed/);
   assert.equal(await level('tight'), null, 'the bucket untouched');
 });

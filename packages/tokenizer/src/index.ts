@@ -1,3 +1,3 @@
 export { encodeOrdinary, encodeOrdinaryUpTo, encodeMany, decode, tokenizerBackend, MAX_TOKEN_BYTES, type TokenizerBackend } from './encode.js';
-export { encodeWithin, type OverLimit } from './bounded-encode.js';
-export { Tokenizer, INLINE_CHARS } from './tokenizer-pool.js';
+export { encodeWithin, tooLongToTokenize, type OverLimit } from './bounded-encode.js';
+export { Tokenizer, TokenizerBusy, INLINE_CHARS, type TokenizerOptions } from './tokenizer-pool.js';

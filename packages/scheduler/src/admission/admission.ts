@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ApiError, exhausted, invalid } from '../api/api-error.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
 import type { BucketPlan } from '../batching/index.js';
-import type { Tokenizer } from '@nightshift/tokenizer';
+import { TokenizerBusy, type Tokenizer } from '@nightshift/tokenizer';
 import { usd, type Quoter, type WindowQuote } from '../pricing/index.js';
 import type { Guardrails } from '../guardrails/index.js';
 import type { AdmissionLimits, Created } from '../jobs/index.js';
@@ -73,18 +73,25 @@ export class Admission {
    * A job's tokens, checked against the tenant's limit per job. A text is tokenized only up to
    * the limit; the tokens counted for one refused are added to `wasted`, to charge to the tenant.
    */
-  private async measure(v: ValidJobSpec, max: number, wasted: { tokens: number }): Promise<Uint32Array | Error> {
+  private async measure(tenant: string, v: ValidJobSpec, max: number, wasted: { tokens: number }): Promise<Uint32Array | Error> {
     if (!('text' in v.payload)) {
       const n = v.payload.tokens.length;
       return n > max ? invalid(`job.tokens: ${n} tokens, above the limit of ${max} per job`) : v.payload.tokens;
     }
-    const tokens = await this.tokenizer.encode(v.payload.text, max);
+    const bytesPerToken = this.config.maxBytesPerToken;
+    let tokens;
+    try {
+      tokens = await this.tokenizer.encode(v.payload.text, max, { owner: tenant, bytesPerToken });
+    } catch (err) {
+      if (!(err instanceof TokenizerBusy)) throw err;
+      return exhausted(`tenant ${tenant} has ${err.waiting} long texts being tokenized already, as many as one tenant may; retry once they are done`, 1);
+    }
     if (tokens instanceof Uint32Array) return tokens;
     wasted.tokens += tokens.counted;
     return invalid(
       tokens.counted
         ? `job.text: more than ${max} tokens (counting stopped at ${tokens.counted}), above the limit of ${max} per job`
-        : `job.text: ${Buffer.byteLength(v.payload.text)} bytes, more than ${max} tokens however it is tokenized, above the limit of ${max} per job`,
+        : `job.text: ${Buffer.byteLength(v.payload.text)} bytes, more than the ${max * bytesPerToken} bytes allowed for ${max} tokens (jobs.maxBytesPerToken: ${bytesPerToken}), above the limit of ${max} tokens per job`,
     );
   }
 
@@ -116,7 +123,7 @@ export class Admission {
     const early = await this.refuseLongTexts(tenant, [v]);
     if (early) throw early;
     const wasted = { tokens: 0 };
-    const tokens = await this.measure(v, this.guardrails.limits(tenant).maxTokensPerJob, wasted);
+    const tokens = await this.measure(tenant, v, this.guardrails.limits(tenant).maxTokensPerJob, wasted);
     if (tokens instanceof Error) {
       await this.charge(tenant, wasted.tokens).catch(() => undefined);
       throw tokens;
@@ -239,7 +246,7 @@ export class Admission {
 
   /** Tokens, bucket, quotes and deadline of one job, or why it cannot be admitted. */
   private async measureAndQuote(tenant: string, v: ValidJobSpec, maxTokens: number, now: number, wasted: { tokens: number }): Promise<Measured | Error> {
-    const tokens = await this.measure(v, maxTokens, wasted);
+    const tokens = await this.measure(tenant, v, maxTokens, wasted);
     if (tokens instanceof Error) return tokens;
     const deadline = this.deadlineOf(v, now);
     if (deadline instanceof Error) return deadline;

@@ -166,6 +166,11 @@ export const schedulerConfigSchema = z.object({
       maxTokensPerJob: z.coerce.number().int().positive().default(1_000_000),
       /** Bytes of text one job may carry before tokenization. */
       maxTextBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+      /**
+       * A text of more bytes than its tenant's maxTokensPerJob times this is refused before it is
+       * tokenized. Prose runs 3 to 5 bytes a token; the longest token is 128 bytes (128 spaces).
+       */
+      maxBytesPerToken: z.coerce.number().int().min(1).max(128).default(32),
       /** How long a finished job stays readable. */
       retentionSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
     })
@@ -339,8 +344,8 @@ export const schedulerConfigSchema = z.object({
       maxPreemptions: z.coerce.number().int().min(0).default(2),
     })
     .prefault({}),
-  /** Threads that tokenize text off the event loop. */
-  tokenizerThreads: z.coerce.number().int().min(1).max(64).default(1),
+  /** Threads that tokenize long texts and bulk uploads off the event loop; 0: one a core. */
+  tokenizerThreads: z.coerce.number().int().min(0).max(64).default(0),
   /** Seconds in-flight batches get to return on SIGTERM. */
   drainSeconds: z.coerce.number().min(0).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
