@@ -1,4 +1,4 @@
-import { loadNative, type NativeTokenizer } from './native.js';
+import { loadNative, type NativeTokenizer, type PackedTokens } from './native.js';
 import * as ts from './ts/encode.js';
 
 /** Which implementation tokenizes in this process, and why when it is not the native one. */
@@ -39,10 +39,33 @@ export function encodeOrdinaryUpTo(text: string, limit: number): Uint32Array | {
   return typeof r === 'number' ? { counted: r } : r;
 }
 
+/** Several texts, in one call, packed: two arrays whatever the count (a thread hands them over without copying). */
+export function encodeManyPacked(texts: string[]): PackedTokens {
+  tokenizerBackend();
+  if (native) return native.encodeMany(texts);
+  const each = texts.map((t) => ts.encodeOrdinary(t));
+  const n = texts.length;
+  const packed = new Uint32Array(n + 2 + each.reduce((a, t) => a + t.length, 0));
+  packed[0] = n;
+  each.forEach((t, k) => {
+    packed.set(t, n + 2 + packed[k + 1]!);
+    packed[k + 2] = packed[k + 1]! + t.length;
+  });
+  return packed;
+}
+
+/** Views of each text's tokens in a packed result. */
+export function unpack(packed: PackedTokens): Uint32Array[] {
+  const n = packed[0]!;
+  const tokens = packed.subarray(n + 2);
+  return Array.from({ length: n }, (_, k) => tokens.subarray(packed[k + 1]!, packed[k + 2]!));
+}
+
 /** Several texts, in one call. */
 export function encodeMany(texts: string[]): Uint32Array[] {
-  tokenizerBackend();
-  return native ? native.encodeMany(texts) : texts.map((t) => ts.encodeOrdinary(t));
+  return unpack(encodeManyPacked(texts));
 }
+
+export type { PackedTokens } from './native.js';
 
 export { decode, MAX_TOKEN_BYTES } from './ts/encode.js';

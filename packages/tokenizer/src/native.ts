@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ranksFile } from './ts/ranks.js';
 
+/** Several texts' tokens in one array: [n, offsets (n + 1), tokens]; text k's are tokens[offsets[k] … offsets[k+1]). */
+export type PackedTokens = Uint32Array;
+
 /** The addon's functions (native/src/tokenizer.cc). */
 export interface NativeTokenizer {
   /** Parses the ranks file, once a process (threads share it); returns the vocabulary's size. */
@@ -10,7 +13,7 @@ export interface NativeTokenizer {
   encode(text: string): Uint32Array;
   /** The tokens, or, once past `limit`, how many were counted. */
   encodeUpTo(text: string, limit: number): Uint32Array | number;
-  encodeMany(texts: string[]): Uint32Array[];
+  encodeMany(texts: string[]): PackedTokens;
 }
 
 /** The same path from src/ and from dist/: both sit one level under the package. */

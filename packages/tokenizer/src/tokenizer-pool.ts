@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { encodeWithin, tooLongToTokenize, type OverLimit } from './bounded-encode.js';
-import { MAX_TOKEN_BYTES, tokenizerBackend, type TokenizerBackend } from './encode.js';
+import { MAX_TOKEN_BYTES, tokenizerBackend, unpack, type PackedTokens, type TokenizerBackend } from './encode.js';
 
 const threadFile = new URL(`./tokenize-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
@@ -84,11 +84,10 @@ export class Tokenizer {
    * a slice a thread (of at least 64 texts), so that one caller's bulk work uses every thread.
    */
   async encodeMany(texts: string[]): Promise<Uint32Array[]> {
-    const parts = Math.min(this.threads, Math.ceil(texts.length / 64));
-    if (parts <= 1) return (await this.pool.run(texts)) as Uint32Array[];
+    const parts = Math.max(1, Math.min(this.threads, Math.ceil(texts.length / 64)));
     const size = Math.ceil(texts.length / parts);
-    const slices = Array.from({ length: parts }, (_, k) => this.pool.run(texts.slice(k * size, (k + 1) * size)) as Promise<Uint32Array[]>);
-    return (await Promise.all(slices)).flat();
+    const slices = Array.from({ length: parts }, (_, k) => this.pool.run(texts.slice(k * size, (k + 1) * size)) as Promise<PackedTokens>);
+    return (await Promise.all(slices)).flatMap(unpack);
   }
 
   async close(): Promise<void> {

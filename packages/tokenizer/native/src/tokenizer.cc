@@ -271,6 +271,42 @@ size_t pieceEnd(const Text& t, size_t i) {
   return k;
 }
 
+// ---- recent pieces ----
+
+// Pieces of several tokens seen lately, with their tokens: text repeats its words, and a merge
+// costs far more than a lookup. Direct-mapped (a newer piece takes an older one's slot), and
+// emptied when its arena passes a few MB, so that it stays small whatever the text.
+struct RecentPieces {
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t key = 0, keyLength = 0, tokens = 0, count = 0;
+  };
+  static constexpr size_t kSlots = 1 << 15;
+  static constexpr size_t kMaxPiece = 64;
+  std::vector<Slot> slots = std::vector<Slot>(kSlots);
+  std::vector<uint8_t> keys;
+  std::vector<uint32_t> tokens;
+
+  bool find(const uint8_t* p, size_t n, uint64_t h, std::vector<uint32_t>& out) const {
+    const Slot& s = slots[h & (kSlots - 1)];
+    if (s.count == 0 || s.hash != h || s.keyLength != n || std::memcmp(keys.data() + s.key, p, n) != 0) return false;
+    out.insert(out.end(), tokens.begin() + s.tokens, tokens.begin() + s.tokens + s.count);
+    return true;
+  }
+
+  void keep(const uint8_t* p, size_t n, uint64_t h, const uint32_t* ids, size_t count) {
+    if (keys.size() > (4u << 20)) {
+      std::fill(slots.begin(), slots.end(), Slot{});
+      keys.clear();
+      tokens.clear();
+    }
+    Slot& s = slots[h & (kSlots - 1)];
+    s = {h, static_cast<uint32_t>(keys.size()), static_cast<uint32_t>(n), static_cast<uint32_t>(tokens.size()), static_cast<uint32_t>(count)};
+    keys.insert(keys.end(), p, p + n);
+    tokens.insert(tokens.end(), ids, ids + count);
+  }
+};
+
 // ---- byte-pair merge ----
 
 struct Merger {
@@ -279,6 +315,7 @@ struct Merger {
   std::vector<uint8_t> alive;
   std::vector<uint64_t> heap;  // rank << 32 | start
   std::vector<uint32_t> heapEnd;
+  RecentPieces recent;
 
   // Appends the tokens of bytes [p, p + n) to out.
   void encode(const Vocab& v, const uint8_t* p, size_t n, std::vector<uint32_t>& out) {
@@ -287,8 +324,12 @@ struct Merger {
       out.push_back(whole);
       return;
     }
-    if (n <= 64) scan(v, p, n, out);
-    else heapMerge(v, p, n, out);
+    if (n > RecentPieces::kMaxPiece) return heapMerge(v, p, n, out);
+    const uint64_t h = hashBytes(p, n);
+    if (recent.find(p, n, h, out)) return;
+    const size_t from = out.size();
+    scan(v, p, n, out);
+    recent.keep(p, n, h, out.data() + from, out.size() - from);
   }
 
   // tiktoken's own merge: a scan for the lowest rank, merge, repeat. Quadratic, but n is small here.
@@ -449,21 +490,22 @@ Napi::Value EncodeUpTo(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(out.size()));
 }
 
-// encodeMany(texts): one Uint32Array a text.
+// encodeMany(texts): one Uint32Array [n, offsets (n + 1 of them), tokens]: text k's tokens are
+// tokens[offsets[k] … offsets[k+1]). One array whatever the count, so a thread hands it over whole.
 Napi::Value EncodeMany(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   requireLoaded(env);
   if (!info[0].IsArray()) throw Napi::TypeError::New(env, "tokenizer: encodeMany(texts: string[])");
   auto texts = info[0].As<Napi::Array>();
-  auto result = Napi::Array::New(env, texts.Length());
-  std::vector<uint32_t> out;
-  for (uint32_t k = 0; k < texts.Length(); k++) {
+  const uint32_t n = texts.Length();
+  std::vector<uint32_t> out(n + 2, 0);
+  out[0] = n;
+  for (uint32_t k = 0; k < n; k++) {
     std::string s = utf8Of(texts.Get(k));
-    out.clear();
     encodeUtf8(reinterpret_cast<const uint8_t*>(s.data()), s.size(), SIZE_MAX, out);
-    result.Set(k, toArray(env, out));
+    out[k + 2] = static_cast<uint32_t>(out.size() - (n + 2));
   }
-  return result;
+  return toArray(env, out);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
