@@ -8,7 +8,7 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { get_encoding } from 'tiktoken';
 import { Tokenizer } from '@nightshift/tokenizer';
 import { encodeOrdinary, INLINE_CHARS, tokenizerBackend } from '@nightshift/tokenizer';
-import { encodeOrdinary as encodeTypeScript } from '../../tokenizer/src/ts/encode.js';
+import { encodeOrdinary as encodeTypeScript } from '@nightshift/tokenizer/typescript';
 import { hardTexts } from '@nightshift/tokenizer/texts';
 import { table } from './table.js';
 

@@ -78,7 +78,8 @@ test('code points tiktoken does not know yet (assigned in a newer Unicode than i
 });
 
 test('decode gives the text back', () => {
-  for (const s of hardTexts(200, 5)) if (s.isWellFormed()) assert.equal(nightshift.decode(nightshift.encodeOrdinary(s)), s);
+  // A lone surrogate decodes as U+FFFD, as tiktoken received it: texts without one come back whole.
+  for (const s of hardTexts(200, 5)) if (!/[\uD800-\uDFFF]/u.test(s)) assert.equal(nightshift.decode(nightshift.encodeOrdinary(s)), s);
 });
 
 test('the heap merge and the scan merge agree on every piece length, near the switch and far past it', () => {
