@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './clock/index.js';
 import { QueueSet } from './queueing/index.js';
 import { Tokenizer } from '@nightshift/tokenizer';
 import { Admission, UnqueuedJournal } from './admission/index.js';
+import { FairUsage, tenantShares } from './fairness/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
@@ -72,7 +73,7 @@ export async function startScheduler(
     periodOf: (tenant) => guardrails.period(tenant).id,
   });
   const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority, bullRedis);
-  const tokenizer = new Tokenizer(config.tokenizerThreads || availableParallelism());
+  const tokenizer = new Tokenizer({ threads: config.tokenizerThreads || availableParallelism(), perOwner: config.tokenizerQueuePerTenant });
   const models = new CostModels(costRedis, config.prefix, config.pricing, log, (op, workerClass, state) =>
     void guardrails.checkModel(op, workerClass, state).catch((err: unknown) => log.warn({ err }, 'model alert check failed')),
   );
@@ -96,14 +97,18 @@ export async function startScheduler(
   );
   const events = new EventHub(redis, store.keys, log);
   const registry = new WorkerRegistry(redis, config.prefix, config.registry.leaseSeconds);
-  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, (tenants) => {
-    for (const t of tenants) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
+  const fairUsage = new FairUsage(redis, config.prefix, config.fairShare.halfLifeSeconds);
+  const shares = async () => tenantShares(await fairUsage.read(), (t) => config.fairShare.tenants[t]?.weight ?? 1);
+  const chargeUsage = (used: Map<string, number>) => void fairUsage.charge(used).catch((err: unknown) => log.warn({ err }, 'fair-share usage not recorded'));
+  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, (used) => {
+    chargeUsage(used);
+    for (const t of used.keys()) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   }, flow);
   queues.onQueue((q) => dispatcher.wake(q));
-  const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, cache, log });
+  const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, cache, log, onRan: chargeUsage });
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
-  const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, auth, fleet: () => dispatcher.pool.fleet(), log, metrics: flow });
+  const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, auth, fleet: () => dispatcher.pool.fleet(), shares, log, metrics: flow });
 
   const { grpcObject } = loadNightshift();
   const serving = await serve(
@@ -123,7 +128,7 @@ export async function startScheduler(
   batches.sweeper.start();
   journal.start();
   const view = new SystemView(
-    schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status(), batchObjects: () => batches.status() }),
+    schedulerSources({ backlog, store, guardrails, queues, load, calendar, models, alerts, flow, workers: () => dispatcher.pool.status(), batchObjects: () => batches.status(), shares }),
     log,
   );
   registerSystemGauges(promRegistry, view, flow.tenants);
@@ -170,6 +175,8 @@ function wireBatches(
   d: {
     redis: Redis; bullRedis: Redis; keys: Keys; guardrails: Guardrails; models: CostModels; calendar: Calendar; load: DeferredLoad; clock: Clock;
     tokenizer: Tokenizer; dispatcher: Dispatcher; cache: ResultCache; log: Logger;
+    /** Told of each unit that ran: its tenant's worker-seconds. */
+    onRan: (workerSeconds: Map<string, number>) => void;
   },
 ) {
   const c = config.batches;
@@ -192,6 +199,7 @@ function wireBatches(
     prefix: config.prefix, lockMs: config.dispatch.lockMs, maxStalledCount: config.dispatch.maxStalledCount, batchTimeoutMs: config.dispatch.batchTimeoutMs,
     billing: new Billing(config.pricing, d.calendar, d.clock), periodOf: (tenant) => d.guardrails.period(tenant).id,
     onFinished: (b) => d.log.info({ batchId: b.id, tenant: b.tenant, items: b.items, succeeded: b.succeeded, failed: b.failed, cost: b.cost }, 'batch finished'),
+    onRan: d.onRan,
   }, d.log));
   const spotOpen = () => d.calendar.openAt(d.clock.now()).some((o) => o.spot);
   const sweeper = new BatchSweeper(

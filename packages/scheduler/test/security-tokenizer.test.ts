@@ -30,7 +30,7 @@ test('a client sending texts of one repeated character at its size limit, as fas
   const limit = 100_000;
   const sys = await startSystem('tokenizer-attack', {
     workers: 0,
-    config: { tokenizerThreads: 2, jobs: { maxBytesPerToken: 32 }, limits: { tenants: { mallory: { maxTokensPerJob: limit } } } },
+    config: { tokenizerThreads: 2, tokenizerQueuePerTenant: 3, jobs: { maxBytesPerToken: 32 }, limits: { tenants: { mallory: { maxTokensPerJob: limit } } } },
   });
   cleanups.push(() => sys.stop());
   const before = await honestLatencies(sys, 150);
@@ -54,9 +54,9 @@ test('a client sending texts of one repeated character at its size limit, as fas
 
   const sent = [...codes.values()].reduce((a, b) => a + b, 0);
   assert.ok(sent >= 6, `the attack ran: ${JSON.stringify(Object.fromEntries(codes))}`);
-  // Tokenized up to its limit and refused (INVALID_ARGUMENT), or refused untokenized while its share of the threads is full.
+  // Tokenized up to its limit and refused (INVALID_ARGUMENT), or refused untokenized while it has 3 texts waiting (tokenizerQueuePerTenant).
   assert.deepEqual([...codes.keys()].filter((c) => c !== 'INVALID_ARGUMENT' && c !== 'RESOURCE_EXHAUSTED'), []);
-  assert.ok((codes.get('RESOURCE_EXHAUSTED') ?? 0) > 0, `one tenant may not queue more than its share of long texts: ${JSON.stringify(Object.fromEntries(codes))}`);
+  assert.ok((codes.get('RESOURCE_EXHAUSTED') ?? 0) > 0, `one tenant may not queue more than tokenizerQueuePerTenant long texts: ${JSON.stringify(Object.fromEntries(codes))}`);
   const msg = `honest Submit p99 ${p99(during).toFixed(1)} ms under attack (${p99(before).toFixed(1)} ms before); ${sent} hostile texts of ${text.length} bytes`;
   assert.ok(p99(during) < HONEST_P99_MS, msg);
   process.stdout.write(`# ${msg}\n`);

@@ -154,3 +154,22 @@ function scanReference(bytes: Uint8Array, rankOf: (a: number, b: number) => numb
     parts.splice(at + 1, 1);
   }
 }
+
+test('long texts of several owners take the threads in turn: a second owner waits for one text of the first, not for its backlog', async () => {
+  const pool = new nightshift.Tokenizer({ threads: 1, perOwner: 8 });
+  try {
+    const long = 'a'.repeat(300_000);
+    const finished: string[] = [];
+    const first = Array.from({ length: 6 }, (_, i) => pool.encode(long, 1e9, { owner: 'busy' }).then(() => finished.push(`busy-${i}`)));
+    const second = pool.encode(`${long} b`, 1e9, { owner: 'other' }).then(() => finished.push('other'));
+    await Promise.all([...first, second]);
+    // busy-0 was running when other arrived; busy-1 was next in the ring, then other's turn.
+    assert.ok(finished.indexOf('other') <= 2, finished.join(' '));
+    // Past perOwner waiting texts, the owner is refused, not queued.
+    const flood = Array.from({ length: 12 }, () => pool.encode(long, 1e9, { owner: 'busy' }).then(() => 'ok', (err: unknown) => (err instanceof nightshift.TokenizerBusy ? 'busy' : String(err))));
+    const outcomes = await Promise.all(flood);
+    assert.ok(outcomes.includes('busy') && outcomes.includes('ok'), outcomes.join(' '));
+  } finally {
+    await pool.close();
+  }
+});

@@ -45,6 +45,7 @@ import type { SubmitRequest as _nightshift_v1_SubmitRequest, SubmitRequest__Outp
 import type { SubmitResponse as _nightshift_v1_SubmitResponse, SubmitResponse__Output as _nightshift_v1_SubmitResponse__Output } from './nightshift/v1/SubmitResponse.js';
 import type { SubmitStreamRequest as _nightshift_v1_SubmitStreamRequest, SubmitStreamRequest__Output as _nightshift_v1_SubmitStreamRequest__Output } from './nightshift/v1/SubmitStreamRequest.js';
 import type { SubmitStreamResponse as _nightshift_v1_SubmitStreamResponse, SubmitStreamResponse__Output as _nightshift_v1_SubmitStreamResponse__Output } from './nightshift/v1/SubmitStreamResponse.js';
+import type { TenantShare as _nightshift_v1_TenantShare, TenantShare__Output as _nightshift_v1_TenantShare__Output } from './nightshift/v1/TenantShare.js';
 import type { TenantUsage as _nightshift_v1_TenantUsage, TenantUsage__Output as _nightshift_v1_TenantUsage__Output } from './nightshift/v1/TenantUsage.js';
 import type { Usage as _nightshift_v1_Usage, Usage__Output as _nightshift_v1_Usage__Output } from './nightshift/v1/Usage.js';
 import type { WatchBatchRequest as _nightshift_v1_WatchBatchRequest, WatchBatchRequest__Output as _nightshift_v1_WatchBatchRequest__Output } from './nightshift/v1/WatchBatchRequest.js';
@@ -121,6 +122,7 @@ export interface ProtoGrpcType {
       SubmitResponse: MessageTypeDefinition<_nightshift_v1_SubmitResponse, _nightshift_v1_SubmitResponse__Output>
       SubmitStreamRequest: MessageTypeDefinition<_nightshift_v1_SubmitStreamRequest, _nightshift_v1_SubmitStreamRequest__Output>
       SubmitStreamResponse: MessageTypeDefinition<_nightshift_v1_SubmitStreamResponse, _nightshift_v1_SubmitStreamResponse__Output>
+      TenantShare: MessageTypeDefinition<_nightshift_v1_TenantShare, _nightshift_v1_TenantShare__Output>
       TenantUsage: MessageTypeDefinition<_nightshift_v1_TenantUsage, _nightshift_v1_TenantUsage__Output>
       Usage: MessageTypeDefinition<_nightshift_v1_Usage, _nightshift_v1_Usage__Output>
       WatchBatchRequest: MessageTypeDefinition<_nightshift_v1_WatchBatchRequest, _nightshift_v1_WatchBatchRequest__Output>

@@ -55,6 +55,7 @@ export * from './nightshift/v1/SubmitRequest.js';
 export * from './nightshift/v1/SubmitResponse.js';
 export * from './nightshift/v1/SubmitStreamRequest.js';
 export * from './nightshift/v1/SubmitStreamResponse.js';
+export * from './nightshift/v1/TenantShare.js';
 export * from './nightshift/v1/TenantUsage.js';
 export * from './nightshift/v1/Usage.js';
 export * from './nightshift/v1/WatchBatchRequest.js';

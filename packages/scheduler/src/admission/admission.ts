@@ -84,7 +84,7 @@ export class Admission {
       tokens = await this.tokenizer.encode(v.payload.text, max, { owner: tenant, bytesPerToken });
     } catch (err) {
       if (!(err instanceof TokenizerBusy)) throw err;
-      return exhausted(`tenant ${tenant} has ${err.waiting} long texts being tokenized already, as many as one tenant may; retry once they are done`, 1);
+      return exhausted(`tenant ${tenant} has ${err.waiting} long texts waiting to be tokenized, as many as one tenant may (tokenizerQueuePerTenant); retry once they are done`, 1);
     }
     if (tokens instanceof Uint32Array) return tokens;
     wasted.tokens += tokens.counted;

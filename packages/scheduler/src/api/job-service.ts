@@ -22,6 +22,7 @@ import { unary } from './unary.js';
 import { batchGetJobsRequest, cancelJobRequest, getJobRequest, jobSpecSchema, listJobsRequest, parseRequest, purgeCacheRequest, watchJobsRequest } from './requests.js';
 import { eventView, jobView, quoteView, snapshotEvent } from './job-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import type { TenantShare } from '../fairness/index.js';
 
 export interface JobServiceDeps {
   store: JobStore;
@@ -39,6 +40,8 @@ export interface JobServiceDeps {
   cache: Pick<ResultCache, 'purge'>;
   /** The workers this replica dispatches to. */
   fleet: () => Array<{ id: string; pool: string; workerClass: string; inFlight: number; draining: boolean }>;
+  /** Each tenant's share of the fleet against its target. */
+  shares: () => Promise<TenantShare[]>;
   log: Logger;
   /** Counts what admission and cancels do to jobs. */
   metrics?: Pick<FlowMetrics, 'admitted' | 'job'>;
@@ -91,11 +94,16 @@ export class JobService {
 
   private async getFleet(call: grpc.ServerUnaryCall<GetFleetRequest__Output, Fleet>): Promise<Fleet> {
     this.d.auth.requireAdmin(call.metadata);
-    const tenants = await this.d.store.tenants();
+    const shares = new Map((await this.d.shares()).map((s) => [s.tenant, s]));
+    // Tenants with jobs, and tenants that used the fleet by batch objects alone.
+    const tenants = [...new Set([...(await this.d.store.tenants()), ...shares.keys()])].sort();
     const usage = await Promise.all(tenants.map((t) => this.d.guardrails.usage(t)));
     return {
       workers: this.d.fleet().map((w) => ({ id: w.id, pool: w.pool, workerClass: w.workerClass, batchesInFlight: w.inFlight, draining: w.draining })),
-      tenants: tenants.map((tenant, i) => ({ tenant, current: periodView(usage[i]!.current) })),
+      tenants: tenants.map((tenant, i) => {
+        const s = shares.get(tenant);
+        return { tenant, current: periodView(usage[i]!.current), ...(s ? { share: { weight: s.weight, target: s.target, used: s.used, workerSeconds: s.workerSeconds } } : {}) };
+      }),
     };
   }
 

@@ -302,6 +302,18 @@ export const schedulerConfigSchema = z.object({
       forgetting: z.number().gt(0).max(1).default(0.99),
     })
     .prefault({}),
+  /**
+   * Fair sharing of the fleet between tenants (issue 20): each tenant's recent use, in worker-seconds
+   * decayed with a half-life, against its weight. Measured and reported now (GetFleet, metrics).
+   */
+  fairShare: z
+    .object({
+      /** Work done this long ago counts half (Slurm's PriorityDecayHalfLife). */
+      halfLifeSeconds: z.coerce.number().positive().default(3600),
+      /** Per tenant: its weight (default 1); its share of the fleet is its weight over the weights of the tenants using it. */
+      tenants: z.record(z.string(), z.object({ weight: z.coerce.number().positive().default(1) }).strict()).default({}),
+    })
+    .prefault({}),
   limits: z
     .object({
       /** Every tenant's limits, unless its own entry in `tenants` says otherwise. */
@@ -346,6 +358,8 @@ export const schedulerConfigSchema = z.object({
     .prefault({}),
   /** Threads that tokenize long texts and bulk uploads off the event loop; 0: one a core. */
   tokenizerThreads: z.coerce.number().int().min(0).max(64).default(0),
+  /** Long texts one tenant may have waiting for the tokenizer threads (RESOURCE_EXHAUSTED beyond); tenants are served in turn. */
+  tokenizerQueuePerTenant: z.coerce.number().int().min(1).default(64),
   /** Seconds in-flight batches get to return on SIGTERM. */
   drainSeconds: z.coerce.number().min(0).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

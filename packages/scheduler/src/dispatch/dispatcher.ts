@@ -44,7 +44,7 @@ export class Dispatcher {
     private readonly registry: WorkerRegistry,
     /** Where computed results are kept by content. */
     cache: ResultCache,
-    onSettled: (tenants: string[]) => void = () => undefined,
+    onSettled: (workerSeconds: Map<string, number>) => void = () => undefined,
     observer: DispatchObserver = NO_OBSERVER,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);

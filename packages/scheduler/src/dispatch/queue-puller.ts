@@ -39,8 +39,8 @@ export interface PullerOptions {
   spot: SpotHandling;
   /** Succeeded jobs' results are kept here by content. */
   cache: ResultCache;
-  /** Told of the tenants of each settled batch (their budgets may have crossed a threshold). */
-  onSettled: (tenants: string[]) => void;
+  /** Told of each settled batch: its tenants and the worker-seconds each used (budgets may have crossed a threshold; fair shares move). */
+  onSettled: (workerSeconds: Map<string, number>) => void;
   /** Told of moves and batches, for metrics. */
   observer: DispatchObserver;
 }
@@ -318,7 +318,9 @@ export class QueuePuller {
       this.opts.cache.store(computed, workerId).catch((err: unknown) => this.log.warn({ err, batchId }, 'results not cached')),
     ]);
     this.opts.observer.moved(this.queue, moves, moved);
-    this.opts.onSettled([...new Set(started.map((s) => s.entry.tenant))]);
+    const used = new Map<string, number>();
+    started.forEach((s, i) => used.set(s.entry.tenant, (used.get(s.entry.tenant) ?? 0) + plan[i]!.kernelSeconds));
+    this.opts.onSettled(used);
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
   }
 

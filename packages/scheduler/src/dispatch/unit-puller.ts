@@ -31,6 +31,8 @@ export interface UnitPullerOptions {
   periodOf: (tenant: string) => string;
   /** Called when a batch reaches a final state through its last unit. */
   onFinished: (batch: BatchRecord) => void;
+  /** Told of each unit that ran: its tenant and the worker-seconds it used. */
+  onRan?: (workerSeconds: Map<string, number>) => void;
 }
 
 /**
@@ -155,6 +157,7 @@ export class UnitPuller {
         this.opts.batchTimeoutMs,
       );
       slot.release(false);
+      this.opts.onRan?.(new Map([[batch.tenant, res.kernelSeconds]]));
       const cost = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds);
       results = fromPacked(res.packed, n, cost, slot.workerId);
       // Each kernel batch is what the cost model learns from (the unit is only their envelope), and what its items' cost shares come from.

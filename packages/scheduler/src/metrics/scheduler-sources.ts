@@ -5,6 +5,7 @@ import type { QueueSet } from '../queueing/index.js';
 import type { Calendar, DeferredLoad } from '../windows/index.js';
 import type { WorkerStatus } from '../dispatch/index.js';
 import type { FlowMetrics } from './flow-metrics.js';
+import type { TenantShare } from '../fairness/index.js';
 import type { BatchObjectStatus, SystemSources } from './system-view.js';
 
 /** The scheduler's parts a SystemView reads. */
@@ -20,6 +21,7 @@ export interface SchedulerParts {
   flow: FlowMetrics;
   workers: () => WorkerStatus[];
   batchObjects: () => Promise<BatchObjectStatus[]>;
+  shares: () => Promise<TenantShare[]>;
 }
 
 /** Where each part of the system's state comes from, in this scheduler. */
@@ -38,5 +40,6 @@ export function schedulerSources(p: SchedulerParts): SystemSources {
     alerts: () => ({ budget: p.alerts.count('budget'), model_error: p.alerts.count('model_error') }),
     batches: () => p.flow.batches.list(),
     batchObjects: p.batchObjects,
+    shares: p.shares,
   };
 }

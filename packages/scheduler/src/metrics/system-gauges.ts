@@ -52,6 +52,12 @@ export function registerSystemGauges(registry: Registry, view: SystemView, tenan
       for (const t of s.tenants) g.inc({ tenant: tenants.of(t.tenant) }, t[field]);
     });
   }
+  gauge('nightshift_tenant_share', "Each tenant's share of the fleet: `used`, its recent worker-seconds (decayed with fairShare.halfLifeSeconds) over everyone's, and `target`, its weight over the weights of the tenants using the fleet.", ['tenant', 'kind'], (g, s) => {
+    for (const t of s.shares) {
+      g.inc({ tenant: tenants.of(t.tenant), kind: 'used' }, t.used);
+      g.inc({ tenant: tenants.of(t.tenant), kind: 'target' }, t.target);
+    }
+  });
   gauge('nightshift_deferred_jobs', 'Jobs deferred to a later window, not yet released.', [], (g, s) => g.set(s.calendar.deferredJobs));
   gauge('nightshift_deferred_work_seconds', 'Predicted worker-seconds of work deferred to each window (its openings in the next 48 hours).', ['window'], (g, s) => {
     for (const o of s.calendar.openings) g.inc({ window: o.window }, o.plannedSeconds);

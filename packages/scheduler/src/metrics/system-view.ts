@@ -3,6 +3,7 @@ import type { JobState } from '../jobs/index.js';
 import type { WorkerStatus } from '../dispatch/index.js';
 import type { ModelReport } from '../pricing/index.js';
 import type { Opening } from '../windows/index.js';
+import type { TenantShare } from '../fairness/index.js';
 import { poolOf } from '../queueing/index.js';
 import type { BatchSample } from './batch-ring.js';
 
@@ -25,6 +26,8 @@ export interface SystemSources {
   batches(): BatchSample[];
   /** Batch objects not yet final (the newest, up to a cap). */
   batchObjects(): Promise<BatchObjectStatus[]>;
+  /** Each tenant's share of the fleet against its target (fair sharing). */
+  shares(): Promise<TenantShare[]>;
 }
 
 /** A batch object's progress, as metrics and the dashboard show it. */
@@ -57,6 +60,7 @@ export interface Snapshot {
   alerts: Record<string, number>;
   batches: BatchSample[];
   batchObjects: BatchObjectStatus[];
+  shares: TenantShare[];
 }
 
 const CALENDAR_HOURS = 48;
@@ -96,8 +100,8 @@ export class SystemView {
     // One after the other: both come from one reading of the pending sets, which the first call refreshes.
     const depths = await s.queueDepths();
     const buckets = await s.bucketDepths();
-    const [usage, jobs, deferredJobs, planned, models, batchObjects] = await Promise.all([
-      Promise.all(tenants.map((t) => s.usage(t))), s.jobsByState(tenants), s.deferredJobs(), s.plannedOpenings(), s.models(), s.batchObjects(),
+    const [usage, jobs, deferredJobs, planned, models, batchObjects, shares] = await Promise.all([
+      Promise.all(tenants.map((t) => s.usage(t))), s.jobsByState(tenants), s.deferredJobs(), s.plannedOpenings(), s.models(), s.batchObjects(), s.shares(),
     ]);
     const plannedAt = new Map(planned.map((p) => [`${p.window}@${p.opensAt}`, p.seconds]));
     const to = now + CALENDAR_HOURS * 3_600_000;
@@ -117,6 +121,7 @@ export class SystemView {
       alerts: s.alerts(),
       batches: s.batches(),
       batchObjects,
+      shares,
     };
   }
 }

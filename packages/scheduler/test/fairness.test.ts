@@ -1,0 +1,82 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { packTokens } from '@nightshift/proto';
+import { BatchClient } from '../src/index.js';
+import { FairUsage, tenantShares } from '../src/fairness/index.js';
+import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { Scrape } from './helpers/prometheus.js';
+
+// Issue 20, its first part: each tenant's use of the fleet, in decayed worker-seconds, kept in
+// Redis once a settled batch or unit, and reported against the tenant's weight.
+const stops: Array<() => Promise<unknown>> = [];
+after(async () => {
+  for (const s of stops.reverse()) await s();
+});
+
+test('usage decays by its half-life and adds up, several tenants in one round trip', async () => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = testPrefix('fair-usage');
+  stops.push(async () => {
+    await dropPrefix(prefix);
+    await redis.quit();
+  });
+  const usage = new FairUsage(redis, prefix, 60);
+  const t0 = 1_800_000_000_000;
+  await usage.charge(new Map([['a', 10], ['b', 2]]), t0);
+  const at = async (ms: number) => Object.fromEntries([...(await usage.read(t0 + ms))].map(([t, s]) => [t, Number(s.toFixed(6))]));
+  assert.deepEqual(await at(0), { a: 10, b: 2 });
+  // One half-life later: halved.
+  assert.deepEqual(await at(60_000), { a: 5, b: 1 });
+  // Charged then: decayed to then first, and the new work added.
+  await usage.charge(new Map([['a', 4]]), t0 + 60_000);
+  assert.deepEqual(await at(120_000), { a: 4.5, b: 0.5 });
+  // Nothing charged for no work (nor for a value that is not a number).
+  await usage.charge(new Map([['c', 0], ['d', Number.NaN]]), t0);
+  assert.deepEqual(Object.keys(await at(0)).sort(), ['a', 'b']);
+});
+
+test('shares: targets follow weights among the tenants using the fleet; use is each one part of the worker-seconds', () => {
+  const usage = new Map([['a', 30], ['b', 10], ['gone', 1e-6], ['none', 0]]);
+  const shares = tenantShares(usage, (t) => (t === 'a' ? 3 : 1), ['newcomer']);
+  assert.deepEqual(shares.map((s) => s.tenant), ['a', 'b', 'newcomer'], 'a tenant whose use has decayed away holds no share');
+  assert.deepEqual(shares.map((s) => Number(s.target.toFixed(4))), [0.6, 0.2, 0.2]);
+  assert.deepEqual(shares.map((s) => s.used), [0.75, 0.25, 0]);
+  assert.deepEqual(tenantShares(new Map(), () => 1), []);
+});
+
+test("GetFleet and the metrics report each tenant's worker-seconds, its share and its target, from jobs and from batch units", async () => {
+  const sys: TestSystem = await startSystem('fair-fleet', { workers: 2, config: { metricsListen: '127.0.0.1:0', fairShare: { tenants: { heavy: { weight: 3 } } } } });
+  stops.push(() => sys.stop());
+  const doc = (n: number, seed: number) => packTokens(Uint32Array.from({ length: n }, (_, k) => (seed * 7919 + k) % 100_000));
+  // heavy runs more work than light; a third tenant runs a batch object only.
+  for (const [tenant, jobs, length] of [['heavy', 40, 2000], ['light', 10, 500]] as const) {
+    const c = sys.client(tenant);
+    const ids: string[] = [];
+    for (let i = 0; i < jobs; i++) ids.push((await c.submit({ op: 'embed', tokens: doc(length, i + (tenant === 'heavy' ? 0 : 1000)) })).id);
+    const final = await watchUntilFinal(c, ids);
+    assert.equal([...final.values()].filter((ev) => ev.at(-1)!.state === 'JOB_STATE_SUCCEEDED').length, jobs);
+  }
+  const batches = new BatchClient(sys.scheduler.address, 'bulk');
+  stops.push(async () => batches.close());
+  const created = await batches.create({ op: 'embed', idempotencyKey: 'fair-1' }, Array.from({ length: 50 }, (_, i) => ({ customId: `d${i}`, tokens: doc(300, 5000 + i) })));
+  assert.equal((await batches.wait(created.id)).state, 'BATCH_STATE_SUCCEEDED');
+
+  // The usage is written as each batch settles, without waiting for it: let the last writes land.
+  await new Promise((r) => setTimeout(r, 300));
+  const fleet = await sys.client('heavy').getFleet();
+  const share = new Map(fleet.tenants.map((t) => [t.tenant, t.share]));
+  for (const t of ['heavy', 'light', 'bulk']) assert.ok(share.get(t) && share.get(t)!.workerSeconds > 0, `${t} used worker-seconds: ${JSON.stringify(share.get(t))}`);
+  assert.equal(share.get('heavy')!.weight, 3);
+  assert.equal(share.get('light')!.weight, 1);
+  assert.ok(Math.abs(share.get('heavy')!.target - 0.6) < 1e-9 && Math.abs(share.get('bulk')!.target - 0.2) < 1e-9, JSON.stringify([...share]));
+  const used = [...share.values()].reduce((a, s) => a + s!.used, 0);
+  assert.ok(Math.abs(used - 1) < 1e-9, `used shares add up to 1: ${used}`);
+  assert.ok(share.get('heavy')!.workerSeconds > share.get('light')!.workerSeconds, 'more and longer jobs used more worker-seconds');
+
+  await new Promise((r) => setTimeout(r, 1100)); // the metrics read Redis at most once a second
+  const page = await Scrape.of(sys.scheduler.metricsAddress);
+  assert.ok(Math.abs(page.sum('nightshift_tenant_share', { tenant: 'heavy', kind: 'target' }) - 0.6) < 1e-9);
+  assert.ok(Math.abs(page.sum('nightshift_tenant_share', { kind: 'used' }) - 1) < 1e-6);
+});
