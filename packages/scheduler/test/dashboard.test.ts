@@ -46,6 +46,7 @@ test('the dashboard: admin key only, its charts hold the running system\'s data 
       pricing: { classes: { cpu: { 'on-demand': 100, 'off-peak': 30, spot: 10 } } },
       deferral: { heavyPrice: 0, marginMinutes: 10 },
       limits: { defaults: { budget: 0.0002 }, tenants: { globex: { budget: 0 } } },
+      fairShare: { tenants: { acme: { weight: 3 } } },
     },
   });
   cleanups.push(() => sys.stop());
@@ -128,6 +129,11 @@ test('the dashboard: admin key only, its charts hold the running system\'s data 
   assert.equal(spent.length, 2);
   for (const v of spent) assert.ok(v > 0, 'each tenant spent something');
   assert.equal(await count('#tenants line.budget'), 1, 'only acme has a budget');
+  // Fleet shares: each tenant's share of recent worker-seconds (together all of it) against its target by weight (3:1).
+  const used = await values('#shares rect.used');
+  assert.equal(used.length, 2);
+  assert.ok(Math.abs(used.reduce((a, b) => a + b, 0) - 1) < 1e-6 && used.every((v) => v > 0), `used shares ${used.join(', ')}`);
+  assert.deepEqual(await values('#shares line.target'), [0.75, 0.25]);
   assert.ok((await count('#calendar rect.planned')) >= 1, 'the deferred work shows in its window');
   assert.ok((await values('#calendar rect.planned')).every((v) => v > 0));
   assert.match((await page.textContent('#calendar')) ?? '', /2 jobs deferred/);
