@@ -79,4 +79,7 @@ test("GetFleet and the metrics report each tenant's worker-seconds, its share an
   const page = await Scrape.of(sys.scheduler.metricsAddress);
   assert.ok(Math.abs(page.sum('nightshift_tenant_share', { tenant: 'heavy', kind: 'target' }) - 0.6) < 1e-9);
   assert.ok(Math.abs(page.sum('nightshift_tenant_share', { kind: 'used' }) - 1) < 1e-6);
+  // Each job's wait for dispatch, by tenant.
+  assert.equal(page.sum('nightshift_tenant_wait_seconds_count', { tenant: 'heavy' }), 40);
+  assert.equal(page.sum('nightshift_tenant_wait_seconds_count', { tenant: 'light' }), 10);
 });

@@ -31,6 +31,8 @@ export class FlowMetrics implements DispatchObserver {
   private readonly efficiency: Histogram<'op'>;
   private readonly latency: Histogram<'op'>;
   private readonly latencyChildren = new Map<string, Histogram.Internal<'op'>>();
+  private readonly tenantWait: Histogram<'tenant'>;
+  private readonly tenantWaitChildren = new Map<string, Histogram.Internal<'tenant'>>();
   private readonly rpc: Histogram<'op' | 'worker_class'>;
   private readonly kernel: Histogram<'op' | 'worker_class'>;
   private readonly predicted: Histogram<'op' | 'worker_class'>;
@@ -54,6 +56,7 @@ export class FlowMetrics implements DispatchObserver {
     this.padded = new Histogram({ name: 'nightshift_batch_padded_tokens', help: 'Padded tokens (jobs × longest sequence) per batch run.', labelNames: ['op'] as const, buckets: doubling(64, 4_194_304), registers });
     this.efficiency = new Histogram({ name: 'nightshift_batch_padding_efficiency', help: 'Real tokens ÷ padded tokens per batch run.', labelNames: ['op'] as const, buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 1], registers });
     this.latency = new Histogram({ name: 'nightshift_dispatch_latency_seconds', help: 'Per job: from queued (or released, or due for retry) to its batch sent to a worker.', labelNames: ['op'] as const, buckets: SECONDS, registers });
+    this.tenantWait = new Histogram({ name: 'nightshift_tenant_wait_seconds', help: "Per job, by tenant: from queued (or released, or due for retry) to its batch sent to a worker: what fair sharing bounds.", labelNames: ['tenant'] as const, buckets: SECONDS, registers });
     this.rpc = new Histogram({ name: 'nightshift_batch_rpc_seconds', help: 'RunBatch calls that returned, from send to reply.', labelNames: ['op', 'worker_class'] as const, buckets: SECONDS, registers });
     this.kernel = new Histogram({ name: 'nightshift_batch_kernel_seconds', help: 'Kernel seconds each batch took, as its worker measured them.', labelNames: ['op', 'worker_class'] as const, buckets: SECONDS, registers });
     this.predicted = new Histogram({ name: 'nightshift_batch_predicted_seconds', help: 'Seconds the cost model predicted for each batch run, before learning from it.', labelNames: ['op', 'worker_class'] as const, buckets: SECONDS, registers });
@@ -101,7 +104,17 @@ export class FlowMetrics implements DispatchObserver {
       this.latencyChildren.set(queue, h);
     }
     const now = Date.now();
-    for (const { entry } of jobs) h.observe(Math.max(0, now - entry.queuedAt) / 1000);
+    for (const { entry } of jobs) {
+      const seconds = Math.max(0, now - entry.queuedAt) / 1000;
+      h.observe(seconds);
+      const label = this.tenants.of(entry.tenant);
+      let t = this.tenantWaitChildren.get(label);
+      if (!t) {
+        t = this.tenantWait.labels(label);
+        this.tenantWaitChildren.set(label, t);
+      }
+      t.observe(seconds);
+    }
   }
 
   ran(b: BatchRun): void {
