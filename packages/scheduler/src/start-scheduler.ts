@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './clock/index.js';
 import { QueueSet } from './queueing/index.js';
 import { Tokenizer } from '@nightshift/tokenizer';
 import { Admission, UnqueuedJournal } from './admission/index.js';
-import { FairUsage, tenantShares } from './fairness/index.js';
+import { FairShare, FairUsage, tenantShares } from './fairness/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
@@ -72,7 +72,7 @@ export async function startScheduler(
     eventsMaxLen: 100_000,
     periodOf: (tenant) => guardrails.period(tenant).id,
   });
-  const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority, bullRedis);
+  const queues = new QueueSet(redis, config.prefix, config.batching.agingMsPerPriority, bullRedis, config.fairShare.enabled);
   const tokenizer = new Tokenizer({ threads: config.tokenizerThreads || availableParallelism(), perOwner: config.tokenizerQueuePerTenant });
   const models = new CostModels(costRedis, config.prefix, config.pricing, log, (op, workerClass, state) =>
     void guardrails.checkModel(op, workerClass, state).catch((err: unknown) => log.warn({ err }, 'model alert check failed')),
@@ -98,12 +98,14 @@ export async function startScheduler(
   const events = new EventHub(redis, store.keys, log);
   const registry = new WorkerRegistry(redis, config.prefix, config.registry.leaseSeconds);
   const fairUsage = new FairUsage(redis, config.prefix, config.fairShare.halfLifeSeconds);
-  const shares = async () => tenantShares(await fairUsage.read(), (t) => config.fairShare.tenants[t]?.weight ?? 1);
+  const weightOf = (t: string) => config.fairShare.tenants[t]?.weight ?? 1;
+  const shares = async () => tenantShares(await fairUsage.read(), weightOf);
+  const fair = config.fairShare.enabled ? new FairShare(fairUsage, weightOf) : undefined;
   const chargeUsage = (used: Map<string, number>) => void fairUsage.charge(used).catch((err: unknown) => log.warn({ err }, 'fair-share usage not recorded'));
   dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, (used) => {
     chargeUsage(used);
     for (const t of used.keys()) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
-  }, flow);
+  }, flow, fair);
   queues.onQueue((q) => dispatcher.wake(q));
   const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, cache, log, onRan: chargeUsage });
   const auth = new ApiKeys(config.auth.keys);

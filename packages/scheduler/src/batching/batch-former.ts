@@ -14,25 +14,35 @@ export interface NextWorker {
   maxPaddedTokens: number;
 }
 
+/** Fair sharing, as the former sees it: a rank per tenant, lowest served first. */
+export interface TenantOrder {
+  refresh(): Promise<void>;
+  rank(tenant: string): number;
+}
+
 /**
  * Forms the batches of one queue, one at a time, as dispatch asks for them:
- * reads the head of each of its pending sets (one per bucket and params),
- * lets closeBatch decide, and turns the chosen jobs into one BullMQ job.
+ * reads the head of each of its pending sets (one per bucket and params, and
+ * tenant under fair sharing), lets closeBatch decide, and turns the chosen
+ * jobs into one BullMQ job.
  */
 export class BatchFormer {
-  /** The queue's pending sets known so far: name → its bucket and spec. */
-  private readonly sets = new Map<string, { bucket: string; spec: OpSpec }>();
+  /** The queue's pending sets known so far: name → its bucket and spec (and tenant, under fair sharing). */
+  private readonly sets = new Map<string, { bucket: string; spec: OpSpec; tenant?: string }>();
 
   constructor(
     private readonly redis: Redis,
     private readonly queues: QueueSet,
     readonly queue: string,
     private readonly policy: ClosingPolicy,
+    /** Under fair sharing: of the sets ready to close, the one whose tenant ranks lowest goes first. */
+    private readonly fair?: TenantOrder,
   ) {}
 
   /**
-   * Forms at most one batch: of the pending sets whose batch would close now, the one whose head
-   * comes first (by effective priority). Otherwise says when to look again.
+   * Forms at most one batch: of the pending sets whose batch would close now, the one whose tenant
+   * is furthest below its share (under fair sharing), then whose head comes first (by effective
+   * priority). Otherwise says when to look again.
    */
   async formOne(next: NextWorker): Promise<Forming> {
     const now = Date.now();
@@ -42,7 +52,7 @@ export class BatchFormer {
     const known = [...this.sets.keys()];
     const pipe = this.redis.pipeline().hgetall(k.sets(this.queue));
     for (const set of known) pipe.zrange(k.pending(this.queue, set), 0, 0, 'WITHSCORES').zcard(k.pending(this.queue, set));
-    const [retryDue, replies] = await Promise.all([this.queues.promote(this.queue, now), pipe.exec()]);
+    const [retryDue, replies] = await Promise.all([this.queues.promote(this.queue, now), pipe.exec(), this.fair?.refresh()]);
     const value = (i: number): unknown => {
       const [err, v] = replies![i]!;
       if (err) throw err;
@@ -50,13 +60,13 @@ export class BatchFormer {
     };
     let fresh = false;
     for (const [name, json] of Object.entries(value(0) as Record<string, string>)) {
-      if (!this.sets.has(name)) (this.sets.set(name, JSON.parse(json) as { bucket: string; spec: OpSpec }), (fresh = true));
+      if (!this.sets.has(name)) (this.sets.set(name, JSON.parse(json) as { bucket: string; spec: OpSpec; tenant?: string }), (fresh = true));
     }
 
     // 2. The set whose batch would close now (full by jobs or padded tokens, its head past the
     //    delay, or an idle worker), head first by effective priority.
     let wakeAt: number | null = fresh ? now : retryDue;
-    let chosen: { set: string; score: number } | undefined;
+    let chosen: { set: string; rank: number; score: number } | undefined;
     known.forEach((set, i) => {
       const head = value(1 + 2 * i) as string[];
       if (head.length === 0) return;
@@ -67,7 +77,9 @@ export class BatchFormer {
       const full = count >= limits.maxBatchJobs || count * entry.length >= limits.maxPaddedTokens;
       const due = entry.queuedAt + limits.maxQueueDelayMs;
       if (full || next.idle || due <= now) {
-        if (!chosen || score < chosen.score) chosen = { set, score };
+        const tenant = this.sets.get(set)!.tenant;
+        const rank = this.fair && tenant !== undefined ? this.fair.rank(tenant) : 0;
+        if (!chosen || rank < chosen.rank || (rank === chosen.rank && score < chosen.score)) chosen = { set, rank, score };
       } else {
         wakeAt = Math.min(wakeAt ?? Infinity, due);
       }

@@ -304,10 +304,16 @@ export const schedulerConfigSchema = z.object({
     .prefault({}),
   /**
    * Fair sharing of the fleet between tenants (issue 20): each tenant's recent use, in worker-seconds
-   * decayed with a half-life, against its weight. Measured and reported now (GetFleet, metrics).
+   * decayed with a half-life, against its weight.
    */
   fairShare: z
     .object({
+      /**
+       * Dispatch by fair share: each tenant's jobs wait in pending sets of their own, and a freed
+       * worker slot goes to the ready set whose tenant is furthest below its weighted share.
+       * Off: tenants' jobs share pending sets and batches, in priority and age order.
+       */
+      enabled: z.boolean().default(true),
       /** Work done this long ago counts half (Slurm's PriorityDecayHalfLife). */
       halfLifeSeconds: z.coerce.number().positive().default(3600),
       /** Per tenant: its weight (default 1); its share of the fleet is its weight over the weights of the tenants using it. */

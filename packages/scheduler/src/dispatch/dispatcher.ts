@@ -5,6 +5,7 @@ import type { JobStore } from '../jobs/index.js';
 import type { QueueSet } from '../queueing/index.js';
 import type { Billing, CostModels } from '../pricing/index.js';
 import type { SchedulerConfig } from '../config/scheduler-config.js';
+import type { FairShare } from '../fairness/index.js';
 import { LockKeeper } from './lock-keeper.js';
 import { QueuePuller, type SpotHandling } from './queue-puller.js';
 import type { KubernetesDiscovery, WorkerRegistry } from '../registry/index.js';
@@ -46,6 +47,8 @@ export class Dispatcher {
     cache: ResultCache,
     onSettled: (workerSeconds: Map<string, number>) => void = () => undefined,
     observer: DispatchObserver = NO_OBSERVER,
+    /** Under fair sharing: which tenant's ready jobs go first. */
+    fair?: FairShare,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
     this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open(), channelCredentials(config.workerTls), config.dispatchSecret);
@@ -62,6 +65,7 @@ export class Dispatcher {
       cache,
       onSettled,
       observer,
+      ...(fair ? { fair } : {}),
     };
   }
 

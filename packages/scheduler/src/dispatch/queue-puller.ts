@@ -14,6 +14,7 @@ import type { LockKeeper } from './lock-keeper.js';
 import type { BatchNeeds, WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
 import { planSettlement, type Settlement } from './settle-plan.js';
+import type { FairShare } from '../fairness/index.js';
 import type { DispatchObserver } from './dispatch-observer.js';
 
 /** What a formed batch needs of the worker it goes to: its op, and room for its padded tokens (one job fits anywhere). */
@@ -43,6 +44,8 @@ export interface PullerOptions {
   onSettled: (workerSeconds: Map<string, number>) => void;
   /** Told of moves and batches, for metrics. */
   observer: DispatchObserver;
+  /** Under fair sharing: which tenant's ready jobs go first, and the work out for each. */
+  fair?: FairShare;
 }
 
 /** Spot windows as dispatch sees them. */
@@ -92,7 +95,7 @@ export class QueuePuller {
     private readonly log: Logger,
   ) {
     // Pending sets are read on the queues' own connection: `connection` carries BullMQ's scripts, which make its pipelines dear.
-    this.former = new BatchFormer(queues.redis, queues, queue, opts.limits);
+    this.former = new BatchFormer(queues.redis, queues, queue, opts.limits, opts.fair);
     this.workerPool = poolOf(queue);
     this.bull = new Worker<BatchJobData>(queue, null, {
       connection,
@@ -231,6 +234,9 @@ export class QueuePuller {
     let alone = (_length: number) => 0;
     this.opts.observer.sent(this.queue, started);
     const sentAt = performance.now();
+    // Counted against its tenants' shares while it is out (by its predicted seconds, shared by jobs), until it settles.
+    const out = this.workOut(spec.op, slot.workerClass, started);
+    for (const [tenant, seconds] of out) this.opts.fair?.sent(tenant, seconds);
     try {
       const res = await slot.run(request, this.opts.batchTimeoutMs);
       slot.release(false);
@@ -262,12 +268,25 @@ export class QueuePuller {
       reply = { error: `worker ${slot.workerId}: ${why}` };
       this.log.warn({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, error: why }, 'batch failed');
     }
+    finally {
+      for (const [tenant, seconds] of out) this.opts.fair?.back(tenant, seconds);
+    }
     const plan = planSettlement(
       started.map((s) => s.entry.id),
       started.map((s) => ({ failedBefore: s.attempts - 1, maxAttempts: s.entry.maxAttempts })),
       reply,
     );
     await this.settle(job, started, plan, slot, share, alone);
+  }
+
+  /** The batch's predicted worker-seconds, by tenant (each job's share by its length); empty without fair sharing. */
+  private workOut(op: BatchJobData['spec']['op'], workerClass: string, started: Started[]): Map<string, number> {
+    const out = new Map<string, number>();
+    if (!this.opts.fair || started.length === 0) return out;
+    const longest = Math.max(...started.map((s) => s.entry.length));
+    const seconds = predictSeconds(this.models.current(op, workerClass), { paddedTokens: paddedTokens(started.length, longest), maxLength: longest });
+    for (const s of started) out.set(s.entry.tenant, (out.get(s.entry.tenant) ?? 0) + seconds / started.length);
+    return out;
   }
 
   /**

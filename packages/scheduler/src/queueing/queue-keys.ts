@@ -43,8 +43,9 @@ export class QueueKeys {
   }
 
   /** The pending set of a bucket and params: only its jobs share a batch. */
-  static setName(bucket: string, paramsKey: string): string {
-    return `${bucket}:${paramsKey}`;
+  /** A pending set's name: its bucket and params, and its tenant's where each tenant's jobs wait apart (fair sharing). */
+  static setName(bucket: string, paramsKey: string, tenant?: string): string {
+    return tenant === undefined ? `${bucket}:${paramsKey}` : `${bucket}:${paramsKey}:t=${tenant}`;
   }
 
   // "ns" keeps these apart from BullMQ's own keys of the queue (wait, active, delayed…).

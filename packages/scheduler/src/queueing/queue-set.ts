@@ -50,9 +50,16 @@ export class QueueSet {
      * carry admission and dispatch.
      */
     private readonly bullConnection: Redis = connection,
+    /** Each tenant's jobs in pending sets of their own (fair sharing), rather than all tenants' together. */
+    private readonly perTenant = false,
   ) {
     this.keys = new QueueKeys(prefix);
     connection.defineCommand('nsPromote', { numberOfKeys: 1, lua: readFileSync(new URL('./lua/promote.lua', import.meta.url), 'utf8') });
+  }
+
+  /** The pending set a job of this bucket, params and tenant waits in. */
+  setOf(bucket: string, spec: OpSpec, tenant: string): string {
+    return QueueKeys.setName(bucket, opKey(spec), this.perTenant ? tenant : undefined);
   }
 
   /** The connection of the pending sets (no BullMQ scripts on it: its pipelines are cheap to make). */
@@ -130,7 +137,7 @@ export class QueueSet {
 
   /** Takes a deferred job out (it was cancelled); false when it was not deferred. */
   async undefer(job: Queueable): Promise<boolean> {
-    const member = `${job.queue}\t${QueueKeys.setName(job.bucket, opKey(job.spec))}\t${encodeEntry(job.entry)}`;
+    const member = `${job.queue}\t${this.setOf(job.bucket, job.spec, job.entry.tenant)}\t${encodeEntry(job.entry)}`;
     return (await this.connection.zrem(this.keys.deferred(), member)) === 1;
   }
 
@@ -150,7 +157,7 @@ export class QueueSet {
     const fresh = new Set<string>();
     const members = new Map<string, Array<number | string>>();
     for (const { queue, bucket, spec, entry } of items) {
-      const set = QueueKeys.setName(bucket, opKey(spec));
+      const set = this.setOf(bucket, spec, entry.tenant);
       const [key, score, member] = put(queue, set, entry);
       const list = members.get(key);
       if (list) list.push(score, member);
@@ -158,7 +165,7 @@ export class QueueSet {
       if (!touched.has(`${queue}\n${set}`)) {
         touched.add(`${queue}\n${set}`);
         const sets = k.sets(queue);
-        batch.add(sets, (p) => p.hsetnx(sets, set, JSON.stringify({ bucket, spec })));
+        batch.add(sets, (p) => p.hsetnx(sets, set, JSON.stringify(this.perTenant ? { bucket, spec, tenant: entry.tenant } : { bucket, spec })));
       }
       if (!this.announced.has(queue)) fresh.add(queue);
     }
@@ -195,7 +202,7 @@ export class QueueSet {
   /** Takes a job out of the sets where it waits for a batch; false when it was in none (already in a batch). */
   async remove(job: Queueable): Promise<boolean> {
     const entry = encodeEntry(job.entry);
-    const set = QueueKeys.setName(job.bucket, opKey(job.spec));
+    const set = this.setOf(job.bucket, job.spec, job.entry.tenant);
     const [a, b] = (await this.connection
       .pipeline()
       .zrem(this.keys.pending(job.queue, set), entry)

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { JobRecord, JobStore } from '../jobs/index.js';
-import { opKey } from '@nightshift/proto';
-import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, QueueKeys, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
+import { decodeEntry, encodeEntry, onDemandQueueOf, poolOf, type BatchJobData, type PendingEntry, type QueueSet } from '../queueing/index.js';
 
 /** A job waiting for spot capacity: in a pending set, or in a formed batch nobody took (`unformed`). */
 interface Waiting {
@@ -104,8 +103,10 @@ export class DeferredWork implements WindowHandlers {
     for (const batch of await bull.getWaiting()) {
       if (!batch.id || (await bull.remove(batch.id)) !== 1) continue;
       const data = batch.data as BatchJobData;
-      const set = QueueKeys.setName(data.bucket, opKey(data.spec));
-      for (const raw of data.entries) out.push({ queue, set, raw, entry: decodeEntry(raw), unformed: true });
+      for (const raw of data.entries) {
+        const entry = decodeEntry(raw);
+        out.push({ queue, set: this.queues.setOf(data.bucket, data.spec, entry.tenant), raw, entry, unformed: true });
+      }
     }
     return out;
   }
