@@ -391,7 +391,8 @@ test("two tenants' batches share the workers: the small one, sent after the big 
   const sys = await startSystem('bf-tenants', { workers: 2, config: { batches: { unitMaxPaddedTokens: 16_384 } } });
   stops.push(() => sys.stop());
   const { spec, header } = minhash(256);
-  const bigItems = corpus(3000, 47, 'big');
+  // Big enough that its units outlast the small one's upload by a wide margin (with 3,000 items it ended at 36–41 of 80).
+  const bigItems = corpus(4500, 47, 'big');
   const smallItems = corpus(200, 48, 'small');
   const big = new BatchClient(sys.scheduler.address, 'big-co');
   const small = new BatchClient(sys.scheduler.address, 'small-co');
