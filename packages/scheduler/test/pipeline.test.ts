@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+// The scheduler's own tokenizer: what it measures is what the test expects.
+import { encodeOrdinary as encode } from '@nightshift/tokenizer';
 import { resolveOp, seededRandom, type OpSpec } from '@nightshift/proto';
 import { runOp } from '@nightshift/worker/kernels';
 import { BatchClient, type JobClient } from '../src/index.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+// The scheduler's own tokenizer: what it measures is what the test expects.
+import { encodeOrdinary as encode } from '@nightshift/tokenizer';
 import { packTokens, resolveOp, type JobSpec, type OpSpec } from '@nightshift/proto';
 import { seededRandom } from '@nightshift/proto';
 import { runOp } from '@nightshift/worker/kernels';
