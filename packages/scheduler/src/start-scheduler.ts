@@ -100,14 +100,12 @@ export async function startScheduler(
   const fairUsage = new FairUsage(redis, config.prefix, config.fairShare.halfLifeSeconds);
   const weightOf = (t: string) => config.fairShare.tenants[t]?.weight ?? 1;
   const shares = async () => tenantShares(await fairUsage.read(), weightOf);
-  const fair = config.fairShare.enabled ? new FairShare(fairUsage, weightOf) : undefined;
-  const chargeUsage = (used: Map<string, number>) => void fairUsage.charge(used).catch((err: unknown) => log.warn({ err }, 'fair-share usage not recorded'));
-  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, (used) => {
-    chargeUsage(used);
+  const usage = new FairShare(fairUsage, weightOf, (err) => throttled(log, 'warn', 'fair-share usage not recorded', { err }));
+  dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, usage, (used) => {
     for (const t of used.keys()) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
-  }, flow, fair);
+  }, flow);
   queues.onQueue((q) => dispatcher.wake(q));
-  const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, cache, log, onRan: chargeUsage });
+  const batches = wireBatches(config, { redis, bullRedis, keys, guardrails, models, calendar, load, clock, tokenizer, dispatcher, cache, log, usage });
   const auth = new ApiKeys(config.auth.keys);
   if (!auth.enabled) log.warn('authentication is off (auth.keys is empty): the x-nightshift-tenant header alone says who calls, and the dashboard is open');
   const api = new JobService({ store, admission, events, queues, guardrails, deferred, cache, maxTextBytes: config.jobs.maxTextBytes, streams: config.streams, auth, fleet: () => dispatcher.pool.fleet(), shares, log, metrics: flow });
@@ -177,8 +175,8 @@ function wireBatches(
   d: {
     redis: Redis; bullRedis: Redis; keys: Keys; guardrails: Guardrails; models: CostModels; calendar: Calendar; load: DeferredLoad; clock: Clock;
     tokenizer: Tokenizer; dispatcher: Dispatcher; cache: ResultCache; log: Logger;
-    /** Told of each unit that ran: its tenant's worker-seconds. */
-    onRan: (workerSeconds: Map<string, number>) => void;
+    /** Each tenant's use of the fleet, which units add to (and, under fair sharing, are dispatched by). */
+    usage: FairShare;
   },
 ) {
   const c = config.batches;
@@ -201,7 +199,7 @@ function wireBatches(
     prefix: config.prefix, lockMs: config.dispatch.lockMs, maxStalledCount: config.dispatch.maxStalledCount, batchTimeoutMs: config.dispatch.batchTimeoutMs,
     billing: new Billing(config.pricing, d.calendar, d.clock), periodOf: (tenant) => d.guardrails.period(tenant).id,
     onFinished: (b) => d.log.info({ batchId: b.id, tenant: b.tenant, items: b.items, succeeded: b.succeeded, failed: b.failed, cost: b.cost }, 'batch finished'),
-    onRan: d.onRan,
+    usage: d.usage, fairShare: config.fairShare.enabled,
   }, d.log));
   const spotOpen = () => d.calendar.openAt(d.clock.now()).some((o) => o.spot);
   const sweeper = new BatchSweeper(

@@ -5,6 +5,7 @@ import { packTokens } from '@nightshift/proto';
 import { BatchClient } from '../src/index.js';
 import { FairUsage, tenantShares } from '../src/fairness/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
+import { noisyNeighbour } from './helpers/fair-workload.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { Scrape } from './helpers/prometheus.js';
 
@@ -84,32 +85,9 @@ test("GetFleet and the metrics report each tenant's worker-seconds, its share an
   assert.equal(page.sum('nightshift_tenant_wait_seconds_count', { tenant: 'light' }), 10);
 });
 
-/** A noisy neighbour: `bulk` streams a backlog of attention jobs, then `interactive` submits one job at a time; its waits, ms. */
-async function noisyNeighbour(fairShare: boolean): Promise<{ waits: number[]; backlogLeft: number }> {
-  const sys = await startSystem(`fair-noisy-${fairShare ? 'on' : 'off'}`, { workers: 2, config: { fairShare: { enabled: fairShare } } });
-  stops.push(() => sys.stop());
-  const doc = (n: number, seed: number) => packTokens(Uint32Array.from({ length: n }, (_, k) => (seed * 7919 + k * 31) % 100_000));
-  const bulk = sys.client('bulk');
-  const backlog = Array.from({ length: 3000 }, (_, i) => ({ requestId: String(i), job: { op: 'attention', tokens: doc(1500 + (i % 200), i) } }));
-  const ids: string[] = [];
-  await bulk.submitMany(backlog, (r) => ids.push(r.job!.id));
-  const interactive = sys.client('interactive');
-  const waits: number[] = [];
-  for (let i = 0; i < 12; i++) {
-    const started = performance.now();
-    const job = await interactive.submit({ op: 'attention', tokens: doc(1600, 100_000 + i) });
-    await watchUntilFinal(interactive, [job.id]);
-    waits.push(performance.now() - started);
-  }
-  // How much of the backlog was still waiting when the last interactive job finished.
-  const sample = await Promise.all(ids.slice(-200).map((id) => bulk.getJob(id, true)));
-  const backlogLeft = sample.filter((j) => j.state === 'JOB_STATE_QUEUED').length / sample.length;
-  return { waits, backlogLeft };
-}
-
 test("a noisy neighbour: one tenant's backlog of 3,000 jobs does not make another's single jobs wait for it", async () => {
-  const on = await noisyNeighbour(true);
-  const off = await noisyNeighbour(false);
+  const on = await noisyNeighbour(true, 12);
+  const off = await noisyNeighbour(false, 12);
   const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b).at(-1)!;
   const msg = `interactive waits, fair sharing on: p99 ${p99(on.waits).toFixed(0)} ms (backlog still ${(100 * on.backlogLeft).toFixed(0)}% waiting at the end); off: p99 ${p99(off.waits).toFixed(0)} ms`;
   process.stdout.write(`# ${msg}\n`);

@@ -45,10 +45,10 @@ export class Dispatcher {
     private readonly registry: WorkerRegistry,
     /** Where computed results are kept by content. */
     cache: ResultCache,
+    /** Each tenant's use of the fleet, charged as batches settle. */
+    usage: FairShare,
     onSettled: (workerSeconds: Map<string, number>) => void = () => undefined,
     observer: DispatchObserver = NO_OBSERVER,
-    /** Under fair sharing: which tenant's ready jobs go first. */
-    fair?: FairShare,
   ) {
     this.locks = new LockKeeper(config.dispatch.lockMs, log);
     this.pool = new WorkerPool(config.workers, config.dispatch.workerBackoffMs, log, () => spot.open(), channelCredentials(config.workerTls), config.dispatchSecret);
@@ -65,8 +65,10 @@ export class Dispatcher {
       cache,
       onSettled,
       observer,
-      ...(fair ? { fair } : {}),
+      usage,
+      fairShare: config.fairShare.enabled,
     };
+    if (config.fairShare.enabled) this.pool.rankBy((tenant) => usage.rank(tenant));
   }
 
   async start(): Promise<void> {

@@ -11,7 +11,7 @@ import { aloneSeconds, predictSeconds, type Billing, type CostModels } from '../
 import type { SpotJob } from '../windows/index.js';
 import type { ResultCache } from '../cache/index.js';
 import type { LockKeeper } from './lock-keeper.js';
-import type { BatchNeeds, WorkerPool, WorkerSlot } from './worker-pool.js';
+import type { BatchNeeds, SlotBid, WorkerPool, WorkerSlot } from './worker-pool.js';
 import { batchRequest } from './batch-request.js';
 import { planSettlement, type Settlement } from './settle-plan.js';
 import type { FairShare } from '../fairness/index.js';
@@ -40,12 +40,14 @@ export interface PullerOptions {
   spot: SpotHandling;
   /** Succeeded jobs' results are kept here by content. */
   cache: ResultCache;
-  /** Told of each settled batch: its tenants and the worker-seconds each used (budgets may have crossed a threshold; fair shares move). */
+  /** Told of each settled batch: its tenants and the worker-seconds each used (budgets may have crossed a threshold). */
   onSettled: (workerSeconds: Map<string, number>) => void;
   /** Told of moves and batches, for metrics. */
   observer: DispatchObserver;
-  /** Under fair sharing: which tenant's ready jobs go first, and the work out for each. */
-  fair?: FairShare;
+  /** Each tenant's use of the fleet: the work out while a batch is out, its worker-seconds once it settled. */
+  usage: FairShare;
+  /** Dispatch by fair share: of the ready pending sets, the one whose tenant is furthest below its share goes first, across the pool's queues too. */
+  fairShare: boolean;
 }
 
 /** Spot windows as dispatch sees them. */
@@ -81,6 +83,8 @@ export class QueuePuller {
   private readonly workerPool: Pool;
   private stopping = false;
   private loop: Promise<void> | undefined;
+  /** Under fair sharing: this queue's claim on the pool's next free slot. */
+  private readonly bid: SlotBid | undefined;
   private wakeUp: (() => void) | undefined;
 
   constructor(
@@ -95,8 +99,9 @@ export class QueuePuller {
     private readonly log: Logger,
   ) {
     // Pending sets are read on the queues' own connection: `connection` carries BullMQ's scripts, which make its pipelines dear.
-    this.former = new BatchFormer(queues.redis, queues, queue, opts.limits, opts.fair);
+    this.former = new BatchFormer(queues.redis, queues, queue, opts.limits, opts.fairShare ? opts.usage : undefined);
     this.workerPool = poolOf(queue);
+    this.bid = opts.fairShare ? pool.bid(this.workerPool) : undefined;
     this.bull = new Worker<BatchJobData>(queue, null, {
       connection,
       prefix: opts.prefix,
@@ -123,6 +128,7 @@ export class QueuePuller {
   /** Stop forming, wait for batches out (up to graceMs). */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.bid?.set(undefined);
     this.wake();
     const out = Promise.all([...this.inFlight]);
     const timeout = new AbortController();
@@ -145,18 +151,26 @@ export class QueuePuller {
   }
 
   private async cycle(): Promise<void> {
-    if (!(await this.pool.waitForCapacity(this.workerPool)) || this.stopping) return;
+    if (!(await this.pool.waitForCapacity(this.workerPool, false, this.bid)) || this.stopping) return;
     const next = this.pool.peek(this.workerPool);
     if (!next) return;
     const forming = await this.former.formOne(next);
     const job = await this.bull.getNextJob(this.token, { block: false });
     if (!job?.id) {
+      // Nothing to send: no claim on the next slot while it idles.
+      this.bid?.set(undefined);
       if (!forming.formed) await this.idle(forming.wakeAt);
       return;
     }
     this.locks.hold(this.bull, job.id, this.token);
+    const needs = needsOf(job.data);
+    const tenant = decodeEntry(job.data.entries[0]!).tenant;
+    // Under fair sharing the batch claims a slot by its tenant's rank (its jobs are all one tenant's).
+    this.bid?.set(tenant, needs);
     // A spot window that closed since forming: the batch goes back to waiting, where the window's close moves it on demand.
-    const slot = this.workerPool === 'spot' && !this.opts.spot.open() ? null : await this.pool.acquire(this.workerPool, needsOf(job.data));
+    const slot = this.workerPool === 'spot' && !this.opts.spot.open() ? null : await this.pool.acquire(this.workerPool, needs, false, this.bid);
+    // The tenant's next batch likely waits in this queue too: the claim stays, for any slot, until forming finds none.
+    this.bid?.set(this.stopping ? undefined : tenant);
     if (!slot || this.stopping) {
       slot?.release(false);
       // Back to waiting, for this replica after a restart or for another one.
@@ -228,15 +242,26 @@ export class QueuePuller {
   private async sendAndSettle(job: BatchJob, started: Started[], slot: WorkerSlot): Promise<void> {
     const { batchId, spec } = job.data;
     const request = batchRequest(batchId, spec, started.map((s) => ({ id: s.entry.id, tokens: s.tokens })));
-    let reply: Parameters<typeof planSettlement>[2];
-    // What each job's share of the batch cost: the batch's kernel seconds, shared by padded tokens (equally: all pad to the longest).
-    let share = 0;
-    let alone = (_length: number) => 0;
     this.opts.observer.sent(this.queue, started);
     const sentAt = performance.now();
     // Counted against its tenants' shares while it is out (by its predicted seconds, shared by jobs), until it settles.
     const out = this.workOut(spec.op, slot.workerClass, started);
-    for (const [tenant, seconds] of out) this.opts.fair?.sent(tenant, seconds);
+    this.opts.usage.sent(out);
+    let used: Map<string, number> | undefined;
+    try {
+      used = await this.runAndSettle(job, started, slot, request, sentAt);
+    } finally {
+      // Its predicted seconds leave the work out as its real ones count (none if it did not settle).
+      this.opts.usage.ran(out, used ?? new Map());
+    }
+  }
+
+  private async runAndSettle(job: BatchJob, started: Started[], slot: WorkerSlot, request: ReturnType<typeof batchRequest>, sentAt: number): Promise<Map<string, number> | undefined> {
+    const { batchId, spec } = job.data;
+    let reply: Parameters<typeof planSettlement>[2];
+    // What each job's share of the batch cost: the batch's kernel seconds, shared by padded tokens (equally: all pad to the longest).
+    let share = 0;
+    let alone = (_length: number) => 0;
     try {
       const res = await slot.run(request, this.opts.batchTimeoutMs);
       slot.release(false);
@@ -261,28 +286,25 @@ export class QueuePuller {
         slot.release(true);
         this.log.warn({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, error: why }, 'batch preempted');
         await this.handBack(job, started, slot.workerId, why);
-        return;
+        return undefined;
       }
       // A batch the worker refused as malformed says nothing about the worker's health.
       slot.release(e.code !== grpc.status.INVALID_ARGUMENT);
       reply = { error: `worker ${slot.workerId}: ${why}` };
       this.log.warn({ batchId, queue: this.queue, workerId: slot.workerId, jobs: started.length, error: why }, 'batch failed');
     }
-    finally {
-      for (const [tenant, seconds] of out) this.opts.fair?.back(tenant, seconds);
-    }
     const plan = planSettlement(
       started.map((s) => s.entry.id),
       started.map((s) => ({ failedBefore: s.attempts - 1, maxAttempts: s.entry.maxAttempts })),
       reply,
     );
-    await this.settle(job, started, plan, slot, share, alone);
+    return this.settle(job, started, plan, slot, share, alone);
   }
 
-  /** The batch's predicted worker-seconds, by tenant (each job's share by its length); empty without fair sharing. */
+  /** The batch's predicted worker-seconds, by tenant (each job's share by its length). */
   private workOut(op: BatchJobData['spec']['op'], workerClass: string, started: Started[]): Map<string, number> {
     const out = new Map<string, number>();
-    if (!this.opts.fair || started.length === 0) return out;
+    if (started.length === 0) return out;
     const longest = Math.max(...started.map((s) => s.entry.length));
     const seconds = predictSeconds(this.models.current(op, workerClass), { paddedTokens: paddedTokens(started.length, longest), maxLength: longest });
     for (const s of started) out.set(s.entry.tenant, (out.get(s.entry.tenant) ?? 0) + seconds / started.length);
@@ -293,7 +315,7 @@ export class QueuePuller {
    * Records, one script per tenant, then the batch's BullMQ job. A retried job goes into the retry
    * set before its record says QUEUED, so a crash in between never leaves a QUEUED job in no set.
    */
-  private async settle(job: BatchJob, started: Started[], plan: Settlement[], slot: WorkerSlot, share: number, alone: (length: number) => number): Promise<void> {
+  private async settle(job: BatchJob, started: Started[], plan: Settlement[], slot: WorkerSlot, share: number, alone: (length: number) => number): Promise<Map<string, number>> {
     const { workerId } = slot;
     const { batchId, spec } = job.data;
     const now = Date.now();
@@ -341,6 +363,7 @@ export class QueuePuller {
     started.forEach((s, i) => used.set(s.entry.tenant, (used.get(s.entry.tenant) ?? 0) + plan[i]!.kernelSeconds));
     this.opts.onSettled(used);
     await this.finish(job, () => job.moveToCompleted('', this.token, false));
+    return used;
   }
 
   /**

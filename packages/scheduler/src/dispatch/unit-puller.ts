@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { throttled, toOpParams, viewLe32, type Logger, type PackedOutcomes__Output } from '@nightshift/proto';
-import type { BatchShape, Billing, CostModels } from '../pricing/index.js';
+import { predictSeconds, type BatchShape, type Billing, type CostModels } from '../pricing/index.js';
 import type { Pool } from '../queueing/index.js';
 import {
   awaitsTrueUp, decodeUnit, encodeResults, resultRange, resultsGuard, segmentCosts, unitTokenBytes, UNIT_QUEUES,
@@ -12,7 +12,8 @@ import {
 } from '../batch-objects/index.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { CacheEntry, ResultCache } from '../cache/index.js';
-import type { WorkerPool, WorkerSlot } from './worker-pool.js';
+import type { SlotBid, WorkerPool, WorkerSlot } from './worker-pool.js';
+import type { FairShare } from '../fairness/index.js';
 
 type UnitJob = Job<UnitJobData>;
 
@@ -31,8 +32,10 @@ export interface UnitPullerOptions {
   periodOf: (tenant: string) => string;
   /** Called when a batch reaches a final state through its last unit. */
   onFinished: (batch: BatchRecord) => void;
-  /** Told of each unit that ran: its tenant and the worker-seconds it used. */
-  onRan?: (workerSeconds: Map<string, number>) => void;
+  /** Each tenant's use of the fleet: a unit's predicted seconds while it is out, its worker-seconds once it ran. */
+  usage: FairShare;
+  /** Dispatch by fair share: a unit claims its slot by its tenant's rank, against jobs' batches too. */
+  fairShare: boolean;
 }
 
 /**
@@ -49,6 +52,8 @@ export class UnitPuller {
   private readonly batches = new Map<string, BatchRecord>();
   private stopping = false;
   private loop: Promise<void> | undefined;
+  /** Under fair sharing: the claim of the unit in hand on its pool's next free slot. */
+  private readonly bid: SlotBid | undefined;
 
   constructor(
     connection: Redis,
@@ -75,6 +80,7 @@ export class UnitPuller {
       drainDelay: 1,
     });
     this.bull.on('error', (err) => throttled(this.log, 'warn', 'unit queue error', { err }));
+    this.bid = opts.fairShare ? pool.bid(opts.pool, true) : undefined;
   }
 
   async start(): Promise<void> {
@@ -129,7 +135,10 @@ export class UnitPuller {
     const unit = decodeUnit(bytes);
     const shapes = segmentShapes(unit.offsets, unit.segments);
     const padded = shapes.reduce((a, s) => a + s.paddedTokens, 0);
-    const slot = await this.pool.acquire(this.opts.pool, { op: batch.spec.op, paddedTokens: padded }, true);
+    const needs = { op: batch.spec.op, paddedTokens: padded };
+    this.bid?.set(batch.tenant, needs);
+    const slot = await this.pool.acquire(this.opts.pool, needs, true, this.bid);
+    this.bid?.set(undefined);
     if (!slot || this.stopping) {
       slot?.release(false);
       await this.finish(job, () => job.moveToWait(this.token));
@@ -145,9 +154,23 @@ export class UnitPuller {
   }
 
   private async runUnit(job: UnitJob, batch: BatchRecord, bytes: Buffer, u: UnitItems, shapes: BatchShape[], slot: WorkerSlot): Promise<void> {
+    const model = this.models.current(batch.spec.op, slot.workerClass);
+    const predicted = new Map([[batch.tenant, shapes.reduce((a, s) => a + predictSeconds(model, s), 0)]]);
+    this.opts.usage.sent(predicted);
+    let ran = 0;
+    try {
+      ran = await this.runAndSettle(job, batch, bytes, u, shapes, slot);
+    } finally {
+      this.opts.usage.ran(predicted, new Map([[batch.tenant, ran]]));
+    }
+  }
+
+  /** The unit's worker-seconds (0 if it did not run). */
+  private async runAndSettle(job: UnitJob, batch: BatchRecord, bytes: Buffer, u: UnitItems, shapes: BatchShape[], slot: WorkerSlot): Promise<number> {
     const { unit } = job.data;
     const n = u.indices.length;
     let results: ItemResults;
+    let ran = 0;
     try {
       const res = await slot.run(
         {
@@ -157,7 +180,7 @@ export class UnitPuller {
         this.opts.batchTimeoutMs,
       );
       slot.release(false);
-      this.opts.onRan?.(new Map([[batch.tenant, res.kernelSeconds]]));
+      ran = res.kernelSeconds;
       const cost = this.opts.billing.cost(slot.workerClass, slot.pool, res.kernelSeconds);
       results = fromPacked(res.packed, n, cost, slot.workerId);
       // Each kernel batch is what the cost model learns from (the unit is only their envelope), and what its items' cost shares come from.
@@ -176,7 +199,7 @@ export class UnitPuller {
         // Taken back (stopped, or gone): not the unit's fault, so no attempt is spent.
         slot.release(true);
         await this.handBack(job, batch, slot.workerId, why);
-        return;
+        return 0;
       }
       const refused = e.code === grpc.status.INVALID_ARGUMENT;
       // A unit the worker refused as malformed says nothing about the worker's health.
@@ -186,12 +209,13 @@ export class UnitPuller {
       if (!refused && job.attemptsMade + 1 < attempts) {
         // BullMQ brings it back after its backoff.
         await this.finish(job, () => job.moveToFailed(new Error(why), this.token, false));
-        return;
+        return 0;
       }
       results = allFailed(n, `unit failed on ${job.attemptsMade + 1} attempt(s); last: ${why}`);
     }
     if (this.cache.opts.enabled && slot.proven) void this.fillCache(batch, unit, u, results, slot.workerId);
     await this.settle(job, batch, results, n, shapes.reduce((a, s) => a + s.paddedTokens, 0), u.copies);
+    return ran;
   }
 
   /** Ledger first, then the results: each is safe to repeat, so a crash between them is made good by the unit's next run. */

@@ -55,6 +55,25 @@ export interface BatchNeeds {
 const MAX_MESSAGE = 256 * 1024 * 1024;
 
 /**
+ * Under fair sharing, a puller's claim on the next free slot of its pool: the tenant whose work it
+ * would send, and what that work needs. A free slot goes to the claim whose tenant ranks lowest
+ * (furthest below its share) among those that could use it, whichever puller looks first.
+ */
+export interface SlotBid {
+  /** The pool's own record of it. */
+  readonly key: object;
+  /** Says whose work the puller has next (undefined: none, the bid is withdrawn), and its needs where known. */
+  set(tenant: string | undefined, needs?: BatchNeeds): void;
+}
+
+interface Bid {
+  pool: Pool;
+  bulk: boolean;
+  tenant: string | undefined;
+  needs: BatchNeeds | undefined;
+}
+
+/**
  * The workers batches can go to, with a slot per batch each may hold. A
  * worker that fails a batch is left alone for a backoff that doubles with
  * each failure in a row. The fleet changes through sync(): a worker that
@@ -64,6 +83,9 @@ const MAX_MESSAGE = 256 * 1024 * 1024;
 export class WorkerPool {
   private members: Member[] = [];
   private waiters: Array<() => void> = [];
+  private readonly bids = new Set<Bid>();
+  /** How far a tenant is below its share (lower first): set under fair sharing. */
+  private rank: ((tenant: string) => number) | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -140,6 +162,28 @@ export class WorkerPool {
     m.client.close();
   }
 
+  /** Turns fair sharing on: free slots go to the bid whose tenant ranks lowest. */
+  rankBy(rank: (tenant: string) => number): void {
+    this.rank = rank;
+  }
+
+  /** A bid for `pool`'s slots (see SlotBid); its holder passes it to waitForCapacity and acquire. */
+  bid(pool: Pool, bulk = false): SlotBid {
+    const bid: Bid = { pool, bulk, tenant: undefined, needs: undefined };
+    return {
+      key: bid,
+      set: (tenant, needs) => {
+        if (tenant === bid.tenant && needs === bid.needs) return;
+        bid.tenant = tenant;
+        bid.needs = needs;
+        if (tenant === undefined) this.bids.delete(bid);
+        else this.bids.add(bid);
+        // Others held back by this bid look again.
+        this.wake();
+      },
+    };
+  }
+
   /** The worker of `pool` acquire() would give now, as batch forming needs to know it; undefined when none has room. */
   peek(pool: Pool): { idle: boolean; maxPaddedTokens: number } | undefined {
     const m = this.freest(pool);
@@ -152,12 +196,17 @@ export class WorkerPool {
    * the worker then says why it cannot run it. Null once the pool is closed. `bulk` work (a batch
    * object's unit) leaves one slot of every worker that has several to interactive batches.
    */
-  async acquire(pool: Pool, needs?: BatchNeeds, bulk = false): Promise<WorkerSlot | null> {
+  async acquire(pool: Pool, needs?: BatchNeeds, bulk = false, bid?: SlotBid): Promise<WorkerSlot | null> {
     for (;;) {
       if (this.closed) return null;
-      const fits = needs && this.members.some((m) => m.entry.pool === pool && !m.draining && this.fits(m, needs)) ? needs : undefined;
+      const fits = needs && this.anyFits(pool, needs) ? needs : undefined;
       const best = this.freest(pool, fits, bulk);
-      if (best) return this.slot(best, bulk);
+      if (best && !this.outbid(bid, best)) {
+        const slot = this.slot(best, bulk);
+        // Bids held back while this one took its slot may find another free.
+        if (this.bids.size) this.wake();
+        return slot;
+      }
       await this.changed();
     }
   }
@@ -167,9 +216,33 @@ export class WorkerPool {
    * waits here before it fetches, so that jobs stay in their queue (and
    * cancellable) while no worker could take them.
    */
-  async waitForCapacity(pool: Pool, bulk = false): Promise<boolean> {
-    while (!this.closed && !this.freest(pool, undefined, bulk)) await this.changed();
-    return !this.closed;
+  async waitForCapacity(pool: Pool, bulk = false, bid?: SlotBid): Promise<boolean> {
+    for (;;) {
+      if (this.closed) return false;
+      const free = this.freest(pool, undefined, bulk);
+      if (free && !this.outbid(bid, free)) return true;
+      await this.changed();
+    }
+  }
+
+  /**
+   * Whether another bid ranks lower than `mine` and could use worker `m`. A puller with no bid
+   * (it does not know yet whose work it has) is not held back: it looks, and then bids.
+   */
+  private outbid(mine: SlotBid | undefined, m: Member): boolean {
+    const own = mine?.key as Bid | undefined;
+    if (!this.rank || !own || !this.bids.has(own)) return false;
+    const rank = this.rank(own.tenant!);
+    for (const b of this.bids) {
+      if (b === own || b.pool !== m.entry.pool || this.rank(b.tenant!) >= rank) continue;
+      const fits = !b.needs || this.fits(m, b.needs) || !this.anyFits(b.pool, b.needs);
+      if (fits && (!b.bulk || m.bulk < Math.max(1, m.entry.maxBatchesInFlight - 1))) return true;
+    }
+    return false;
+  }
+
+  private anyFits(pool: Pool, needs: BatchNeeds): boolean {
+    return this.members.some((m) => m.entry.pool === pool && !m.draining && this.fits(m, needs));
   }
 
   private fits(m: Member, needs: BatchNeeds): boolean {

@@ -1,31 +1,44 @@
 import type { FairUsage } from './fair-usage.js';
 
+type Seconds = ReadonlyMap<string, number>;
+
 /**
- * Which tenant is furthest below its share, for dispatch: each tenant's decayed worker-seconds
- * (read from Redis at most every `refreshMs`, shared by the replicas) plus the predicted seconds
- * of the batches this replica has out for it, over its weight. Lowest first.
+ * Each tenant's use of the fleet as this replica sees it, and so which tenant is furthest below
+ * its share: its decayed worker-seconds (read from Redis at most every `refreshMs`, shared by the
+ * replicas), plus the work this replica ran since that read, plus the predicted seconds of the
+ * work it has out, over its weight. Lowest first.
+ *
+ * Work that ran counts at once, not from the next read: otherwise the tenant whose batch just
+ * settled would look cheaper by that batch, and win the slot the batch freed, again and again.
  */
 export class FairShare {
   private usage = new Map<string, number>();
   private readAt = 0;
   private reading: Promise<void> | undefined;
-  /** Predicted worker-seconds of the batches this replica has out, by tenant. */
+  /** Predicted worker-seconds of the work this replica has out, by tenant. */
   private readonly out = new Map<string, number>();
+  /** Worker-seconds charged to Redis that no read has brought back yet, in the order sent. */
+  private unread: Array<{ seq: number; seconds: Seconds }> = [];
+  private seq = 0;
 
   constructor(
     private readonly source: FairUsage,
     private readonly weightOf: (tenant: string) => number,
+    private readonly onError: (err: unknown) => void,
     private readonly refreshMs = 250,
   ) {}
 
   /** Reads the shared usage again if it is older than refreshMs (one HGETALL; concurrent callers share it). */
   async refresh(now = Date.now()): Promise<void> {
     if (now - this.readAt < this.refreshMs) return;
+    // The charges sent before this read are in what it reads (one connection keeps the order).
+    const upTo = this.seq;
     this.reading ??= this.source
       .read(now)
       .then((u) => {
         this.usage = u;
         this.readAt = Date.now();
+        this.unread = this.unread.filter((c) => c.seq > upTo);
       })
       .finally(() => (this.reading = undefined));
     await this.reading;
@@ -33,18 +46,28 @@ export class FairShare {
 
   /** Lower is served first: (recent worker-seconds + work out) ÷ weight. */
   rank(tenant: string): number {
-    return ((this.usage.get(tenant) ?? 0) + (this.out.get(tenant) ?? 0)) / this.weightOf(tenant);
+    let seconds = (this.usage.get(tenant) ?? 0) + (this.out.get(tenant) ?? 0);
+    for (const c of this.unread) seconds += c.seconds.get(tenant) ?? 0;
+    return seconds / this.weightOf(tenant);
   }
 
-  /** A batch of this tenant went out, predicted to take `seconds`. */
-  sent(tenant: string, seconds: number): void {
-    this.out.set(tenant, (this.out.get(tenant) ?? 0) + seconds);
+  /** Work went out, predicted to take these seconds by tenant. */
+  sent(predicted: Seconds): void {
+    for (const [tenant, s] of predicted) this.out.set(tenant, (this.out.get(tenant) ?? 0) + s);
   }
 
-  /** That batch settled: its predicted seconds leave the work out (its real ones arrive with the next read). */
-  back(tenant: string, seconds: number): void {
-    const left = (this.out.get(tenant) ?? 0) - seconds;
-    if (left > 1e-12) this.out.set(tenant, left);
-    else this.out.delete(tenant);
+  /**
+   * Work came back: its predicted seconds leave the work out, and the worker-seconds it used are
+   * charged (to Redis, for every replica; here, at once).
+   */
+  ran(predicted: Seconds, used: Seconds): void {
+    for (const [tenant, s] of predicted) {
+      const left = (this.out.get(tenant) ?? 0) - s;
+      if (left > 1e-12) this.out.set(tenant, left);
+      else this.out.delete(tenant);
+    }
+    if (![...used.values()].some((s) => s > 0)) return;
+    this.unread.push({ seq: ++this.seq, seconds: used });
+    void this.source.charge(used).catch(this.onError);
   }
 }
