@@ -310,8 +310,9 @@ export const schedulerConfigSchema = z.object({
     .object({
       /**
        * Dispatch by fair share: each tenant's jobs wait in pending sets of their own, and a freed
-       * worker slot goes to the ready set whose tenant is furthest below its weighted share.
-       * Off: tenants' jobs share pending sets and batches, in priority and age order.
+       * worker slot goes to the tenant furthest below its weighted share, across queues and between
+       * jobs and batch objects' units. Off: tenants' jobs share pending sets and batches, in
+       * priority and age order. Usage is measured and reported either way.
        */
       enabled: z.boolean().default(true),
       /** Work done this long ago counts half (Slurm's PriorityDecayHalfLife). */
