@@ -97,9 +97,10 @@ export async function startScheduler(
   );
   const events = new EventHub(redis, store.keys, log);
   const registry = new WorkerRegistry(redis, config.prefix, config.registry.leaseSeconds);
-  const fairUsage = new FairUsage(redis, config.prefix, config.fairShare.halfLifeSeconds);
+  // A dead replica's work out lapses once no batch of it can be out any more (past its timeout).
+  const fairUsage = new FairUsage(redis, config.prefix, config.fairShare.halfLifeSeconds, config.dispatch.batchTimeoutMs + 10_000);
   const weightOf = (t: string) => config.fairShare.tenants[t]?.weight ?? 1;
-  const shares = async () => tenantShares(await fairUsage.read(), weightOf);
+  const shares = async () => tenantShares((await fairUsage.read()).usage, weightOf);
   const usage = new FairShare(fairUsage, weightOf, (err) => throttled(log, 'warn', 'fair-share usage not recorded', { err }));
   dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, usage, (used) => {
     for (const t of used.keys()) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
@@ -183,7 +184,9 @@ function wireBatches(
   const batchKeys = new BatchKeys(config.prefix);
   const store = new BatchStore(d.redis, batchKeys);
   const ledger = new BatchLedger(d.redis, d.keys, batchKeys, config.jobs.retentionSeconds);
-  const units = new UnitQueue(d.bullRedis, config.prefix, store, { ahead: c.unitsAhead, backoffMs: config.jobs.backoffMs });
+  const units = new UnitQueue(d.bullRedis, config.prefix, store, {
+    ahead: c.unitsAhead, backoffMs: config.jobs.backoffMs, ...(config.fairShare.enabled ? { fair: d.usage } : {}),
+  });
   const classes = () => [...new Set(config.workers.length ? config.workers.map((w) => w.workerClass) : Object.keys(config.pricing.classes))];
   const planner = new BatchPlanner(d.redis, batchKeys, d.models, classes);
   const pool = d.dispatcher.pool;

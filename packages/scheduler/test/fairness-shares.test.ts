@@ -1,10 +1,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { BatchClient } from '../src/index.js';
 import { FairUsage } from '../src/fairness/index.js';
 import { startSystem } from './helpers/system.js';
 import { REDIS_URL } from './helpers/redis.js';
-import { backlogs, finished, ms, seconds, submit } from './helpers/fair-workload.js';
+import { backlogs, doc, finished, ms, peakBatches, seconds, submit } from './helpers/fair-workload.js';
 
 // Issue 20: dispatch by fair share, on real workers. Worker-seconds are measured from the jobs' own
 // records (each job's kernel seconds, the part of its run inside the window), not from the usage
@@ -48,14 +49,22 @@ test('work conserving: a tenant alone on the fleet, far over its share, still ge
   const c = sys.client('alone');
   const jobs = await finished(c, await submit(c, { tenant: 'alone', jobs: 300, length: 2500 }, 20));
   // Its batches ran side by side on both workers, two at a time each (maxBatchesInFlight): the whole fleet.
-  const batches = new Map<string, { start: number; end: number }>();
-  for (const j of jobs) batches.set(j.batchId, { start: ms(j.startedAt), end: ms(j.finishedAt) });
-  const edges = [...batches.values()].flatMap((b) => [[b.start, 1], [b.end, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let out = 0;
-  let peak = 0;
-  for (const [, d] of edges) peak = Math.max(peak, (out += d));
   assert.equal(new Set(jobs.map((j) => j.workerId)).size, 2);
-  assert.equal(peak, 4, `batches out at once: ${peak}`);
+  assert.equal(peakBatches(jobs), 4);
+});
+
+test('maxShare: a tenant capped at half the fleet holds at most two of the four slots, even alone; the rest go to another tenant', async () => {
+  const sys = await startSystem('fair-cap', { workers: 2, config: { batching: { maxBatchJobs: 8 }, fairShare: { tenants: { capped: { maxShare: 0.5 } } } } });
+  stops.push(() => sys.stop());
+  const capped = sys.client('capped');
+  const cappedDone = submit(capped, { tenant: 'capped', jobs: 300, length: 2500 }, 70).then((ids) => finished(capped, ids));
+  await new Promise((r) => setTimeout(r, 1500));
+  const other = sys.client('other');
+  const otherJobs = await finished(other, await submit(other, { tenant: 'other', jobs: 100, length: 2500 }, 71));
+  const cappedJobs = await cappedDone;
+  assert.equal(peakBatches(cappedJobs), 2, 'the capped tenant: two batches out at most');
+  assert.equal(peakBatches([...cappedJobs, ...otherJobs]), 4, 'with the other tenant: the whole fleet');
+  assert.ok(Math.min(...otherJobs.map((j) => ms(j.startedAt))) < Math.max(...cappedJobs.map((j) => ms(j.finishedAt))), "the other tenant's jobs ran while the capped one still had work");
 });
 
 test('decay: a tenant that had the fleet alone yields to a newcomer at once, then their shares return to equal', async () => {
@@ -88,4 +97,28 @@ test('two replicas dispatching the same tenants keep the shares: 3:1 within 5%',
   await sys.addReplica({ batching: { maxBatchJobs: 8 }, fairShare: { halfLifeSeconds: 86_400, tenants: { a: { weight: 3 } } } });
   const got = await backlogs(sys, ['a', 'b'].map((tenant) => ({ tenant, jobs: 500, length: 2500 })), 40);
   assertShares(got, { a: 0.75, b: 0.25 });
+});
+
+test("batch objects: two tenants' units, weighted 3:1, get worker-seconds 3:1 within 5%", async () => {
+  const sys = await startSystem('fair-units', { workers: 2, config: { batches: { unitMaxItems: 4 }, fairShare: { halfLifeSeconds: 86_400, tenants: { a: { weight: 3 } } } } });
+  stops.push(() => sys.stop());
+  const clients = ['a', 'b'].map((t) => new BatchClient(sys.scheduler.address, t));
+  stops.push(async () => clients.forEach((c) => c.close()));
+  const ids = await Promise.all(
+    clients.map(async (c, t) => (await c.create({ op: 'attention', idempotencyKey: `fair-units-${t}` }, Array.from({ length: 800 }, (_, i) => ({ customId: `d${i}`, tokens: doc(2500, 80 + t, i) })))).id),
+  );
+  // Each batch's cost so far (its units' kernel seconds, at one price), until the first is done.
+  const samples: number[][] = [];
+  for (;;) {
+    const now = await Promise.all(ids.map((id, t) => clients[t]!.getBatch(id)));
+    samples.push(now.map((b) => b.cost));
+    if (now.some((b) => b.state === 'BATCH_STATE_SUCCEEDED')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The middle half of that time, both batches well under way.
+  const from = samples[Math.floor(samples.length / 4)]!;
+  const to = samples[Math.floor((3 * samples.length) / 4)]!;
+  const share = (to[0]! - from[0]!) / (to[0]! - from[0]! + to[1]! - from[1]!);
+  process.stdout.write(`# units: a ${(100 * share).toFixed(1)}% (target 75%) over ${samples.length} samples\n`);
+  assert.ok(Math.abs(share / 0.75 - 1) <= 0.05, `a's share ${share}`);
 });

@@ -26,7 +26,7 @@ test('usage decays by its half-life and adds up, several tenants in one round tr
   const usage = new FairUsage(redis, prefix, 60);
   const t0 = 1_800_000_000_000;
   await usage.charge(new Map([['a', 10], ['b', 2]]), t0);
-  const at = async (ms: number) => Object.fromEntries([...(await usage.read(t0 + ms))].map(([t, s]) => [t, Number(s.toFixed(6))]));
+  const at = async (ms: number) => Object.fromEntries([...(await usage.read(t0 + ms)).usage].map(([t, s]) => [t, Number(s.toFixed(6))]));
   assert.deepEqual(await at(0), { a: 10, b: 2 });
   // One half-life later: halved.
   assert.deepEqual(await at(60_000), { a: 5, b: 1 });
@@ -36,6 +36,29 @@ test('usage decays by its half-life and adds up, several tenants in one round tr
   // Nothing charged for no work (nor for a value that is not a number).
   await usage.charge(new Map([['c', 0], ['d', Number.NaN]]), t0);
   assert.deepEqual(Object.keys(await at(0)).sort(), ['a', 'b']);
+});
+
+test("each replica's work out is seen by the others, and a dead replica's lapses", async () => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = testPrefix('fair-out');
+  stops.push(async () => {
+    await dropPrefix(prefix);
+    await redis.quit();
+  });
+  const usage = new FairUsage(redis, prefix, 60, 10_000);
+  const t0 = 1_800_000_000_000;
+  const out = (replica: string, change: Array<[string, number]>, at: number) => usage.charge(new Map(), at, { replica, change: new Map(change) });
+  await out('r1', [['a', 2], ['b', 1]], t0);
+  await out('r2', [['a', 0.5]], t0);
+  const seen = async (replica: string, at: number) => Object.fromEntries((await usage.read(at, replica)).othersOut);
+  assert.deepEqual(await seen('r1', t0), { a: 0.5 }, 'r1 sees r2\'s work out, not its own');
+  assert.deepEqual(await seen('r2', t0), { a: 2, b: 1 });
+  // r1's batch of a settles: 2 s charged as used, its 2 predicted seconds leave the work out; b's goes on.
+  await usage.charge(new Map([['a', 1.8]]), t0 + 1000, { replica: 'r1', change: new Map([['a', -2]]) });
+  assert.deepEqual(await seen('r2', t0 + 1000), { b: 1 });
+  assert.ok(Math.abs((await usage.read(t0 + 1000)).usage.get('a')! - 1.8) < 1e-9);
+  // r1 dies: past the TTL of its last write, its work out no longer counts.
+  assert.deepEqual(await seen('r2', t0 + 12_000), {});
 });
 
 test('shares: targets follow weights among the tenants using the fleet; use is each one part of the worker-seconds', () => {

@@ -4,7 +4,8 @@ import type { OpSpec } from '@nightshift/proto';
 import { decodeEntry, type QueueSet } from '../queueing/index.js';
 import { closeBatch, type ClosingPolicy, type PendingJob } from './batch-closing.js';
 
-export type Forming = { formed: true; batchId: string; jobs: number; reason: string } | { formed: false; wakeAt: number | null };
+/** A batch formed, or not: then when to look again, and whether a ready set waits only because its tenant is at its maxShare. */
+export type Forming = { formed: true; batchId: string; jobs: number; reason: string } | { formed: false; wakeAt: number | null; capped?: boolean };
 
 /** What is known of the worker the next batch would go to. */
 export interface NextWorker {
@@ -18,6 +19,8 @@ export interface NextWorker {
 export interface TenantOrder {
   refresh(): Promise<void>;
   rank(tenant: string): number;
+  /** The tenant holds all the slots its maxShare allows: its sets wait. */
+  capped(tenant: string): boolean;
 }
 
 /**
@@ -67,6 +70,7 @@ export class BatchFormer {
     //    delay, or an idle worker), head first by effective priority.
     let wakeAt: number | null = fresh ? now : retryDue;
     let chosen: { set: string; rank: number; score: number } | undefined;
+    let capped = false;
     known.forEach((set, i) => {
       const head = value(1 + 2 * i) as string[];
       if (head.length === 0) return;
@@ -78,13 +82,17 @@ export class BatchFormer {
       const due = entry.queuedAt + limits.maxQueueDelayMs;
       if (full || next.idle || due <= now) {
         const tenant = this.sets.get(set)!.tenant;
+        if (this.fair && tenant !== undefined && this.fair.capped(tenant)) {
+          capped = true;
+          return;
+        }
         const rank = this.fair && tenant !== undefined ? this.fair.rank(tenant) : 0;
         if (!chosen || rank < chosen.rank || (rank === chosen.rank && score < chosen.score)) chosen = { set, rank, score };
       } else {
         wakeAt = Math.min(wakeAt ?? Infinity, due);
       }
     });
-    if (!chosen) return { formed: false, wakeAt };
+    if (!chosen) return { formed: false, wakeAt, capped };
 
     // 3. Its first maxBatchJobs (all a batch can take: the score orders by effective priority), and closeBatch decides.
     const { set } = chosen;

@@ -317,8 +317,14 @@ export const schedulerConfigSchema = z.object({
       enabled: z.boolean().default(true),
       /** Work done this long ago counts half (Slurm's PriorityDecayHalfLife). */
       halfLifeSeconds: z.coerce.number().positive().default(3600),
-      /** Per tenant: its weight (default 1); its share of the fleet is its weight over the weights of the tenants using it. */
-      tenants: z.record(z.string(), z.object({ weight: z.coerce.number().positive().default(1) }).strict()).default({}),
+      /**
+       * Per tenant: its weight (default 1): its share of the fleet is its weight over the weights
+       * of the tenants using it; and maxShare (default 1): the most of a pool's worker slots its
+       * work holds at once, even when the rest are idle (at least one; counted by each replica).
+       */
+      tenants: z
+        .record(z.string(), z.object({ weight: z.coerce.number().positive().default(1), maxShare: z.coerce.number().gt(0).max(1).default(1) }).strict())
+        .default({}),
     })
     .prefault({}),
   limits: z

@@ -99,7 +99,10 @@ export class QueuePuller {
     private readonly log: Logger,
   ) {
     // Pending sets are read on the queues' own connection: `connection` carries BullMQ's scripts, which make its pipelines dear.
-    this.former = new BatchFormer(queues.redis, queues, queue, opts.limits, opts.fairShare ? opts.usage : undefined);
+    this.former = new BatchFormer(
+      queues.redis, queues, queue, opts.limits,
+      opts.fairShare ? { refresh: () => opts.usage.refresh(), rank: (t) => opts.usage.rank(t), capped: (t) => pool.capped(poolOf(queue), t) } : undefined,
+    );
     this.workerPool = poolOf(queue);
     this.bid = opts.fairShare ? pool.bid(this.workerPool) : undefined;
     this.bull = new Worker<BatchJobData>(queue, null, {
@@ -159,7 +162,7 @@ export class QueuePuller {
     if (!job?.id) {
       // Nothing to send: no claim on the next slot while it idles.
       this.bid?.set(undefined);
-      if (!forming.formed) await this.idle(forming.wakeAt);
+      if (!forming.formed) await this.idle(forming.wakeAt, forming.capped);
       return;
     }
     this.locks.hold(this.bull, job.id, this.token);
@@ -203,12 +206,17 @@ export class QueuePuller {
     this.inFlight.add(sent);
   }
 
-  /** Sleeps until `wakeAt`, a wake-up, or the poll interval, whichever comes first. */
-  private async idle(wakeAt: number | null): Promise<void> {
+  /** Sleeps until `wakeAt`, a wake-up, or the poll interval, whichever comes first (or a change of the slots, when `capped`). */
+  private async idle(wakeAt: number | null, capped = false): Promise<void> {
     const ms = Math.max(0, Math.min(this.opts.idlePollMs, (wakeAt ?? Infinity) - Date.now()));
     if (ms === 0) return;
     const timer = new AbortController();
-    await Promise.race([sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+    await Promise.race([
+      sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined),
+      new Promise<void>((resolve) => (this.wakeUp = resolve)),
+      // Work held back by a tenant's maxShare goes as soon as one of its slots frees.
+      ...(capped ? [this.pool.nextChange()] : []),
+    ]);
     timer.abort();
     this.wakeUp = undefined;
   }

@@ -84,8 +84,10 @@ export class WorkerPool {
   private members: Member[] = [];
   private waiters: Array<() => void> = [];
   private readonly bids = new Set<Bid>();
-  /** How far a tenant is below its share (lower first): set under fair sharing. */
-  private rank: ((tenant: string) => number) | undefined;
+  /** Under fair sharing: how far a tenant is below its share (lower first), and the most of a pool's slots it may hold. */
+  private fair: { rank(tenant: string): number; maxShare(tenant: string): number } | undefined;
+  /** Slots each tenant holds, by pool (under fair sharing). */
+  private readonly held: Record<Pool, Map<string, number>> = { 'on-demand': new Map(), spot: new Map() };
   private wakeTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -162,9 +164,23 @@ export class WorkerPool {
     m.client.close();
   }
 
-  /** Turns fair sharing on: free slots go to the bid whose tenant ranks lowest. */
-  rankBy(rank: (tenant: string) => number): void {
-    this.rank = rank;
+  /** Turns fair sharing on: free slots go to the bid whose tenant ranks lowest, and none past its tenant's maxShare of the pool's slots. */
+  shareBy(fair: { rank(tenant: string): number; maxShare(tenant: string): number }): void {
+    this.fair = fair;
+  }
+
+  /** Whether `tenant` holds all the slots of `pool` its maxShare allows (at least one, whatever the share). */
+  capped(pool: Pool, tenant: string): boolean {
+    const share = this.fair?.maxShare(tenant) ?? 1;
+    if (share >= 1) return false;
+    let slots = 0;
+    for (const m of this.members) if (m.entry.pool === pool && !m.draining) slots += m.entry.maxBatchesInFlight;
+    return (this.held[pool].get(tenant) ?? 0) >= Math.max(1, Math.floor(share * slots));
+  }
+
+  /** Resolves at the next change of the fleet or its slots (a slot released, say). */
+  nextChange(): Promise<void> {
+    return this.changed();
   }
 
   /** A bid for `pool`'s slots (see SlotBid); its holder passes it to waitForCapacity and acquire. */
@@ -201,8 +217,9 @@ export class WorkerPool {
       if (this.closed) return null;
       const fits = needs && this.anyFits(pool, needs) ? needs : undefined;
       const best = this.freest(pool, fits, bulk);
-      if (best && !this.outbid(bid, best)) {
-        const slot = this.slot(best, bulk);
+      const tenant = (bid?.key as Bid | undefined)?.tenant;
+      if (best && !this.outbid(bid, best) && !(tenant !== undefined && this.capped(pool, tenant))) {
+        const slot = this.slot(best, bulk, tenant);
         // Bids held back while this one took its slot may find another free.
         if (this.bids.size) this.wake();
         return slot;
@@ -227,14 +244,15 @@ export class WorkerPool {
 
   /**
    * Whether another bid ranks lower than `mine` and could use worker `m`. A puller with no bid
-   * (it does not know yet whose work it has) is not held back: it looks, and then bids.
+   * (it does not know yet whose work it has), or whose tenant is capped, is not held back: it
+   * looks, and then bids. A capped bid holds no one back.
    */
   private outbid(mine: SlotBid | undefined, m: Member): boolean {
     const own = mine?.key as Bid | undefined;
-    if (!this.rank || !own || !this.bids.has(own)) return false;
-    const rank = this.rank(own.tenant!);
+    if (!this.fair || !own || !this.bids.has(own) || this.capped(own.pool, own.tenant!)) return false;
+    const rank = this.fair.rank(own.tenant!);
     for (const b of this.bids) {
-      if (b === own || b.pool !== m.entry.pool || this.rank(b.tenant!) >= rank) continue;
+      if (b === own || b.pool !== m.entry.pool || this.fair.rank(b.tenant!) >= rank || this.capped(b.pool, b.tenant!)) continue;
       const fits = !b.needs || this.fits(m, b.needs) || !this.anyFits(b.pool, b.needs);
       if (fits && (!b.bulk || m.bulk < Math.max(1, m.entry.maxBatchesInFlight - 1))) return true;
     }
@@ -291,9 +309,11 @@ export class WorkerPool {
     for (const m of this.members) m.client.close();
   }
 
-  private slot(m: Member, bulk = false): WorkerSlot {
+  private slot(m: Member, bulk = false, tenant?: string): WorkerSlot {
     m.inFlight++;
     if (bulk) m.bulk++;
+    const held = this.held[m.entry.pool];
+    if (tenant !== undefined) held.set(tenant, (held.get(tenant) ?? 0) + 1);
     let released = false;
     return {
       workerId: m.entry.id,
@@ -318,6 +338,11 @@ export class WorkerPool {
         released = true;
         m.inFlight--;
         if (bulk) m.bulk--;
+        if (tenant !== undefined) {
+          const n = (held.get(tenant) ?? 1) - 1;
+          if (n > 0) held.set(tenant, n);
+          else held.delete(tenant);
+        }
         if (failed) {
           m.failures++;
           const wait = Math.min(this.backoffMs * 2 ** (m.failures - 1), 60_000);

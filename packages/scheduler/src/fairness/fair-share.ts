@@ -1,18 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import type { FairUsage } from './fair-usage.js';
 
 type Seconds = ReadonlyMap<string, number>;
 
 /**
  * Each tenant's use of the fleet as this replica sees it, and so which tenant is furthest below
- * its share: its decayed worker-seconds (read from Redis at most every `refreshMs`, shared by the
- * replicas), plus the work this replica ran since that read, plus the predicted seconds of the
- * work it has out, over its weight. Lowest first.
+ * its share: its decayed worker-seconds and the other replicas' work out (read from Redis at most
+ * every `refreshMs`), plus the work this replica ran since that read, plus the predicted seconds
+ * of the work it has out, over its weight. Lowest first.
  *
  * Work that ran counts at once, not from the next read: otherwise the tenant whose batch just
  * settled would look cheaper by that batch, and win the slot the batch freed, again and again.
  */
 export class FairShare {
   private usage = new Map<string, number>();
+  /** Predicted worker-seconds of the other replicas' work out, by tenant, as last read. */
+  private othersOut = new Map<string, number>();
+  /** This replica, in Redis's list of work out. */
+  private readonly replica = randomUUID();
   private readAt = 0;
   private reading: Promise<void> | undefined;
   /** Predicted worker-seconds of the work this replica has out, by tenant. */
@@ -34,9 +39,10 @@ export class FairShare {
     // The charges sent before this read are in what it reads (one connection keeps the order).
     const upTo = this.seq;
     this.reading ??= this.source
-      .read(now)
+      .read(now, this.replica)
       .then((u) => {
-        this.usage = u;
+        this.usage = u.usage;
+        this.othersOut = u.othersOut;
         this.readAt = Date.now();
         this.unread = this.unread.filter((c) => c.seq > upTo);
       })
@@ -44,21 +50,22 @@ export class FairShare {
     await this.reading;
   }
 
-  /** Lower is served first: (recent worker-seconds + work out) ÷ weight. */
+  /** Lower is served first: (recent worker-seconds + work out, every replica's) ÷ weight. */
   rank(tenant: string): number {
-    let seconds = (this.usage.get(tenant) ?? 0) + (this.out.get(tenant) ?? 0);
+    let seconds = (this.usage.get(tenant) ?? 0) + (this.othersOut.get(tenant) ?? 0) + (this.out.get(tenant) ?? 0);
     for (const c of this.unread) seconds += c.seconds.get(tenant) ?? 0;
     return seconds / this.weightOf(tenant);
   }
 
-  /** Work went out, predicted to take these seconds by tenant. */
+  /** Work went out, predicted to take these seconds by tenant (told to the other replicas too). */
   sent(predicted: Seconds): void {
     for (const [tenant, s] of predicted) this.out.set(tenant, (this.out.get(tenant) ?? 0) + s);
+    void this.source.charge(new Map(), Date.now(), { replica: this.replica, change: predicted }).catch(this.onError);
   }
 
   /**
    * Work came back: its predicted seconds leave the work out, and the worker-seconds it used are
-   * charged (to Redis, for every replica; here, at once).
+   * charged (to Redis, for every replica, in one round trip; here, at once).
    */
   ran(predicted: Seconds, used: Seconds): void {
     for (const [tenant, s] of predicted) {
@@ -66,8 +73,8 @@ export class FairShare {
       if (left > 1e-12) this.out.set(tenant, left);
       else this.out.delete(tenant);
     }
-    if (![...used.values()].some((s) => s > 0)) return;
-    this.unread.push({ seq: ++this.seq, seconds: used });
-    void this.source.charge(used).catch(this.onError);
+    const back = new Map([...predicted].map(([tenant, s]) => [tenant, -s]));
+    if ([...used.values()].some((s) => s > 0)) this.unread.push({ seq: ++this.seq, seconds: used });
+    void this.source.charge(used, Date.now(), { replica: this.replica, change: back }).catch(this.onError);
   }
 }

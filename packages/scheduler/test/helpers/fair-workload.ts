@@ -43,8 +43,8 @@ export async function finished(c: JobClient, ids: string[]): Promise<Job__Output
 }
 
 /**
- * Every tenant's backlog submitted at once; then, up to the moment the first tenant's backlog ran
- * out (so while all had work waiting), each tenant's share of the worker-seconds, and its jobs done.
+ * Every tenant's backlog submitted at once; then, up to the moment the first tenant's last batch
+ * started (so while all had work waiting), each tenant's share of the worker-seconds, and its jobs done.
  */
 export async function backlogs(sys: TestSystem, list: Backlog[], seed = 0): Promise<Map<string, { share: number; seconds: number; jobs: number }>> {
   const runs = await Promise.all(
@@ -53,7 +53,8 @@ export async function backlogs(sys: TestSystem, list: Backlog[], seed = 0): Prom
       return { tenant: b.tenant, jobs: await finished(c, await submit(c, b, seed + t)) };
     }),
   );
-  const end = Math.min(...runs.map((r) => Math.max(...r.jobs.map((j) => ms(j.finishedAt)))));
+  // Once a tenant's last batch started, it had nothing waiting: the window ends there.
+  const end = Math.min(...runs.map((r) => Math.max(...r.jobs.map((j) => ms(j.startedAt)))));
   const used = runs.map((r) => seconds(r.jobs, 0, end));
   const all = used.reduce((a, s) => a + s, 0);
   return new Map(runs.map((r, i) => [r.tenant, { share: used[i]! / all, seconds: used[i]!, jobs: r.jobs.filter((j) => ms(j.finishedAt) <= end).length }]));
@@ -83,4 +84,15 @@ export async function noisyNeighbour(fairShare: boolean, singles: number): Promi
   } finally {
     await sys.stop();
   }
+}
+
+/** The most batches out at once among these jobs' batches (each from its jobs' start to finish). */
+export function peakBatches(jobs: Job__Output[]): number {
+  const batches = new Map<string, { start: number; end: number }>();
+  for (const j of jobs) batches.set(j.batchId, { start: ms(j.startedAt), end: ms(j.finishedAt) });
+  const edges = [...batches.values()].flatMap((b) => [[b.start, 1], [b.end, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let out = 0;
+  let peak = 0;
+  for (const [, d] of edges) peak = Math.max(peak, (out += d));
+  return peak;
 }
