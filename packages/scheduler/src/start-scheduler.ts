@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './clock/index.js';
 import { QueueSet } from './queueing/index.js';
 import { Tokenizer } from '@nightshift/tokenizer';
 import { Admission, UnqueuedJournal } from './admission/index.js';
-import { FairShare, FairUsage, tenantShares } from './fairness/index.js';
+import { FairShare, FairTree, FairUsage, tenantShares } from './fairness/index.js';
 import { EventHub } from './events/index.js';
 import { Dispatcher } from './dispatch/index.js';
 import { BacklogEstimate, Billing, CostModels, Quoter } from './pricing/index.js';
@@ -99,9 +99,9 @@ export async function startScheduler(
   const registry = new WorkerRegistry(redis, config.prefix, config.registry.leaseSeconds);
   // A dead replica's work out lapses once no batch of it can be out any more (past its timeout).
   const fairUsage = new FairUsage(redis, config.prefix, config.fairShare.halfLifeSeconds, config.dispatch.batchTimeoutMs + 10_000);
-  const weightOf = (t: string) => config.fairShare.tenants[t]?.weight ?? 1;
-  const shares = async () => tenantShares((await fairUsage.read()).usage, weightOf);
-  const usage = new FairShare(fairUsage, weightOf, (err) => throttled(log, 'warn', 'fair-share usage not recorded', { err }));
+  const tree = new FairTree(config.fairShare);
+  const shares = async () => tenantShares((await fairUsage.read()).usage, tree);
+  const usage = new FairShare(fairUsage, tree, (err) => throttled(log, 'warn', 'fair-share usage not recorded', { err }));
   dispatcher = new Dispatcher(bullRedis, queues, store, models, config, log, new Billing(config.pricing, calendar, clock), spot, registry, cache, usage, (used) => {
     for (const t of used.keys()) void guardrails.checkBudget(t).catch((err: unknown) => log.warn({ err, tenant: t }, 'budget alert check failed'));
   }, flow);

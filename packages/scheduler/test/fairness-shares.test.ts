@@ -31,6 +31,12 @@ test('weights: equal backlogs of three tenants weighted 3:1:1, then two weighted
   assertShares(await backlogs(sys, ['d', 'e'].map((tenant) => ({ tenant, jobs: 250, length: 2500 })), 10), { d: 0.5, e: 0.5 });
 });
 
+test('groups: a team of two tenants takes one share, which its tenants split; a tenant in no group takes the other', async () => {
+  const sys = await startSystem('fair-groups', { workers: 2, config: { batching: { maxBatchJobs: 8 }, fairShare: { halfLifeSeconds: 86_400, groups: { team: { tenants: ['t1', 't2'] } } } } });
+  stops.push(() => sys.stop());
+  assertShares(await backlogs(sys, ['t1', 't2', 'solo'].map((tenant) => ({ tenant, jobs: 400, length: 2500 })), 90), { t1: 0.25, t2: 0.25, solo: 0.5 });
+});
+
 test('long against short: equal weights get equal worker-seconds within 5%, not equal jobs, though their jobs wait in different queues', async () => {
   const sys = await startSystem('fair-long', { workers: 2, config: { batching: { maxBatchJobs: 4 }, fairShare: { halfLifeSeconds: 86_400 } } });
   stops.push(() => sys.stop());

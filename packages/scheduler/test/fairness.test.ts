@@ -2,8 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { packTokens } from '@nightshift/proto';
-import { BatchClient } from '../src/index.js';
-import { FairUsage, tenantShares } from '../src/fairness/index.js';
+import { BatchClient, schedulerConfig } from '../src/index.js';
+import { FairTree, FairUsage, tenantShares } from '../src/fairness/index.js';
 import { startSystem, watchUntilFinal, type TestSystem } from './helpers/system.js';
 import { noisyNeighbour } from './helpers/fair-workload.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
@@ -63,11 +63,21 @@ test("each replica's work out is seen by the others, and a dead replica's lapses
 
 test('shares: targets follow weights among the tenants using the fleet; use is each one part of the worker-seconds', () => {
   const usage = new Map([['a', 30], ['b', 10], ['gone', 1e-6], ['none', 0]]);
-  const shares = tenantShares(usage, (t) => (t === 'a' ? 3 : 1), ['newcomer']);
+  const shares = tenantShares(usage, new FairTree({ tenants: { a: { weight: 3, maxShare: 1 } }, groups: {} }), ['newcomer']);
   assert.deepEqual(shares.map((s) => s.tenant), ['a', 'b', 'newcomer'], 'a tenant whose use has decayed away holds no share');
   assert.deepEqual(shares.map((s) => Number(s.target.toFixed(4))), [0.6, 0.2, 0.2]);
   assert.deepEqual(shares.map((s) => s.used), [0.75, 0.25, 0]);
-  assert.deepEqual(tenantShares(new Map(), () => 1), []);
+  assert.deepEqual(tenantShares(new Map(), new FairTree({ tenants: {}, groups: {} })), []);
+  // A group takes its share by its weight, its tenants share that by theirs; a tenant in no group is its own.
+  const tree = new FairTree({ tenants: { t1: { weight: 3, maxShare: 1 } }, groups: { team: { weight: 2, tenants: ['t1', 't2', 't3'] } } });
+  const targets = Object.fromEntries(tenantShares(new Map([['t1', 1], ['t2', 1], ['solo', 1]]), tree).map((s) => [s.tenant, Number(s.target.toFixed(4))]));
+  assert.deepEqual(targets, { solo: 0.3333, t1: 0.5, t2: 0.1667 }, 'team (2 of 3): t1 three quarters of it, t2 a quarter; t3, idle, holds none');
+  // Ranks: the group's use first, then the tenant's own.
+  const used = (t: string) => ({ t1: 6, t2: 0, solo: 5 })[t] ?? 0;
+  assert.ok(tree.rank('t2', used) < tree.rank('t1', used), 'within the team, the tenant below its share first');
+  assert.ok(tree.rank('solo', used) > tree.rank('t2', used) && tree.rank('solo', used) > tree.rank('t1', used), 'the team (6 s ÷ 2) is below solo (5 s ÷ 1)');
+  // A tenant in two groups is a configuration error, named.
+  assert.throws(() => schedulerConfig({ fairShare: { groups: { x: { tenants: ['a'] }, y: { tenants: ['a'] } } } }), /tenant a is in groups x and y/);
 });
 
 test("GetFleet and the metrics report each tenant's worker-seconds, its share and its target, from jobs and from batch units", async () => {

@@ -325,6 +325,20 @@ export const schedulerConfigSchema = z.object({
       tenants: z
         .record(z.string(), z.object({ weight: z.coerce.number().positive().default(1), maxShare: z.coerce.number().gt(0).max(1).default(1) }).strict())
         .default({}),
+      /**
+       * Groups of tenants (a team with several keys): a group takes its share of the fleet by its
+       * weight, and its tenants share that by theirs. A tenant in no group is a group of its own.
+       */
+      groups: z.record(z.string(), z.object({ weight: z.coerce.number().positive().default(1), tenants: z.array(z.string().min(1)).min(1) }).strict()).default({}),
+    })
+    .superRefine((f, ctx) => {
+      const seen = new Map<string, string>();
+      for (const [group, g] of Object.entries(f.groups)) {
+        for (const t of g.tenants) {
+          if (seen.has(t)) ctx.addIssue({ code: 'custom', path: ['groups', group, 'tenants'], message: `tenant ${t} is in groups ${seen.get(t)} and ${group}: a tenant is in one group at most` });
+          seen.set(t, group);
+        }
+      }
     })
     .prefault({}),
   limits: z

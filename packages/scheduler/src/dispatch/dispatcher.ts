@@ -68,7 +68,7 @@ export class Dispatcher {
       usage,
       fairShare: config.fairShare.enabled,
     };
-    if (config.fairShare.enabled) this.pool.shareBy({ rank: (tenant) => usage.rank(tenant), maxShare: (tenant) => config.fairShare.tenants[tenant]?.maxShare ?? 1 });
+    if (config.fairShare.enabled) this.pool.shareBy({ rank: (tenant) => usage.rank(tenant), maxShare: (tenant) => usage.maxShare(tenant) });
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FairUsage } from './fair-usage.js';
+import type { FairTree } from './fair-tree.js';
 
 type Seconds = ReadonlyMap<string, number>;
 
@@ -7,7 +8,7 @@ type Seconds = ReadonlyMap<string, number>;
  * Each tenant's use of the fleet as this replica sees it, and so which tenant is furthest below
  * its share: its decayed worker-seconds and the other replicas' work out (read from Redis at most
  * every `refreshMs`), plus the work this replica ran since that read, plus the predicted seconds
- * of the work it has out, over its weight. Lowest first.
+ * of the work it has out, over its weight (its group's first: see FairTree). Lowest first.
  *
  * Work that ran counts at once, not from the next read: otherwise the tenant whose batch just
  * settled would look cheaper by that batch, and win the slot the batch freed, again and again.
@@ -28,7 +29,7 @@ export class FairShare {
 
   constructor(
     private readonly source: FairUsage,
-    private readonly weightOf: (tenant: string) => number,
+    private readonly tree: FairTree,
     private readonly onError: (err: unknown) => void,
     private readonly refreshMs = 250,
   ) {}
@@ -50,11 +51,21 @@ export class FairShare {
     await this.reading;
   }
 
-  /** Lower is served first: (recent worker-seconds + work out, every replica's) ÷ weight. */
+  /** Lower is served first: (recent worker-seconds + work out, every replica's) ÷ weight, its group's first (FairTree). */
   rank(tenant: string): number {
-    let seconds = (this.usage.get(tenant) ?? 0) + (this.othersOut.get(tenant) ?? 0) + (this.out.get(tenant) ?? 0);
-    for (const c of this.unread) seconds += c.seconds.get(tenant) ?? 0;
-    return seconds / this.weightOf(tenant);
+    return this.tree.rank(tenant, (t) => this.seconds(t));
+  }
+
+  /** The most of a pool's slots the tenant's work may hold (fairShare.tenants[t].maxShare). */
+  maxShare(tenant: string): number {
+    return this.tree.maxShare(tenant);
+  }
+
+  /** A tenant's worker-seconds as this replica sees them: used (read, and ran here since) and out. */
+  private seconds(tenant: string): number {
+    let s = (this.usage.get(tenant) ?? 0) + (this.othersOut.get(tenant) ?? 0) + (this.out.get(tenant) ?? 0);
+    for (const c of this.unread) s += c.seconds.get(tenant) ?? 0;
+    return s;
   }
 
   /** Work went out, predicted to take these seconds by tenant (told to the other replicas too). */

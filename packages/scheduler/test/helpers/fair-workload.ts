@@ -62,23 +62,26 @@ export async function backlogs(sys: TestSystem, list: Backlog[], seed = 0): Prom
 
 /**
  * A noisy neighbour: `bulk` streams a backlog of 3,000 attention jobs, then `interactive` submits
- * `singles` jobs one at a time; the waits of those (ms), and how much of the backlog was still
+ * `singles` jobs one at a time (each once the one before finished; or, with `everyMs`, one every
+ * so often, each on its own); the waits of those (ms), and how much of the backlog was still
  * waiting when the last of them finished.
  */
-export async function noisyNeighbour(fairShare: boolean, singles: number): Promise<{ waits: number[]; backlogLeft: number }> {
+export async function noisyNeighbour(fairShare: boolean, singles: number, everyMs = 0): Promise<{ waits: number[]; backlogLeft: number }> {
   const sys = await startSystem(`fair-noisy-${fairShare ? 'on' : 'off'}`, { workers: 2, config: { fairShare: { enabled: fairShare } } });
   try {
     const bulk = sys.client('bulk');
     const ids: string[] = [];
     await bulk.submitMany(Array.from({ length: 3000 }, (_, i) => ({ requestId: String(i), job: { op: 'attention', tokens: doc(1600, 50, i) } })), (r) => ids.push(r.job!.id));
     const interactive = sys.client('interactive');
-    const waits: number[] = [];
-    for (let i = 0; i < singles; i++) {
+    const single = async (i: number) => {
       const started = performance.now();
       const job = await interactive.submit({ op: 'attention', tokens: doc(1600, 51, i) });
       await watchUntilFinal(interactive, [job.id]);
-      waits.push(performance.now() - started);
-    }
+      return performance.now() - started;
+    };
+    const waits: number[] = [];
+    if (everyMs > 0) waits.push(...(await Promise.all(Array.from({ length: singles }, (_, i) => new Promise((r) => setTimeout(r, i * everyMs)).then(() => single(i))))));
+    else for (let i = 0; i < singles; i++) waits.push(await single(i));
     const sample = await Promise.all(ids.slice(-200).map((id) => bulk.getJob(id, true)));
     return { waits, backlogLeft: sample.filter((j) => j.state === 'JOB_STATE_QUEUED').length / sample.length };
   } finally {
