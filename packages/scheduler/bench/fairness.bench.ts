@@ -47,7 +47,7 @@ for (const [name, weights] of [['1:1', { a: 1, b: 1 }], ['3:1', { a: 3, b: 1 }]]
     await sys.stop();
   }
 }
-say('\n2. Shares: two tenants, 600 attention jobs (2,500 tokens) each, batches of at most 16; until the first backlog ran out\n');
+say("\n2. Shares: two tenants, 600 attention jobs (2,500 tokens) each, batches of at most 16; until the first tenant's last batch started\n");
 say(table(['weights', 'target', 'got', 'error (of target)', 'worker-seconds', 'jobs'], shares));
 
 // 3. One tenant alone: throughput with fair sharing off and on, alternated.
