@@ -2,4 +2,4 @@ export { findFreePort, redisAnswers, startRedisCluster, startRedisServer, REDIS_
 export { dropPrefix } from './redis-keys.js';
 export { SCHEDULER_NODE_FLAGS, startSchedulerProcess, startService, startWorkerProcess, type LogSink, type ServiceProcess } from './service-process.js';
 export { logNormalLengths } from './log-normal-lengths.js';
-export { simulateCost, type CostResult, type CostSimulation } from './cost-simulation.js';
+export { simulateCost, type CostResult, type CostSimulation } from '@nightshift/scheduler/planning';

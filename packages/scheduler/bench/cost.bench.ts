@@ -1,8 +1,8 @@
 // pnpm bench:cost — a 7-day trace through nightshift's deferral, billing and spot policy code on a
-// simulated clock (see packages/devtools/src/cost-simulation.ts): what deferring heavy work saves against
+// simulated clock (see src/planning/cost-simulation.ts): what deferring heavy work saves against
 // running everything now on demand, whether deadlines hold, and what interactive jobs wait.
 import { cpus } from 'node:os';
-import { simulateCost, type CostResult, type CostSimulation } from '@nightshift/devtools';
+import { simulateCost, type CostResult, type CostSimulation } from '../src/planning/index.js';
 import { table } from './table.js';
 
 const trace: Omit<CostSimulation, 'defer'> = {

@@ -184,7 +184,7 @@ test('deferred jobs: DEFERRED with plan and reservation, cancel gives both back,
 });
 
 test('the cost simulator: two days of calendar time through the same policy code, deadlines met, cheaper than on demand', async () => {
-  const { simulateCost } = await import('@nightshift/devtools');
+  const { simulateCost } = await import('../src/planning/index.js');
   const trace = {
     start: utc('2026-11-23T00:00:00Z'), days: 2, jobsPerDay: 400, heavyShare: 0.3, deadlineHours: 24, onDemandWorkers: 12, spotWorkers: 8,
     calendar: [

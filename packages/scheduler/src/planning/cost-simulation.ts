@@ -1,8 +1,8 @@
 import { seededRandom } from '@nightshift/proto';
-import { ManualClock } from '@nightshift/scheduler';
-import { BucketPlan } from '@nightshift/scheduler/batching';
-import { Billing, ON_DEMAND, priorState, Quoter, type PriceList } from '@nightshift/scheduler/pricing';
-import { afterHandBack, Calendar, canWaitForSpot, place, type Capacity, type WindowSpec } from '@nightshift/scheduler/windows';
+import { ManualClock } from '../clock/index.js';
+import { BucketPlan } from '../batching/index.js';
+import { Billing, ON_DEMAND, priorState, Quoter, type PriceList } from '../pricing/index.js';
+import { afterHandBack, Calendar, canWaitForSpot, place, type Capacity, type WindowSpec } from '../windows/index.js';
 
 /**
  * Days of a GPU fleet's calendar time in seconds, through nightshift's own

@@ -1,0 +1,1 @@
+export { simulateCost, type CostResult, type CostSimulation } from './cost-simulation.js';
