@@ -33,12 +33,17 @@ export class Calendar {
 
   constructor(readonly windows: readonly WindowSpec[]) {}
 
-  /** The openings overlapping [at, at + horizonMs), from the cache (refilled for nine days when it runs short). */
+  /**
+   * The openings overlapping [at, at + horizonMs), from the cache (refilled when it runs short). It
+   * reaches a day back too: callers ask about moments a little apart (a job's arrival, then the clock's
+   * step before it), and a cache starting at the latest would be rebuilt at every such step back.
+   */
   private around(at: number, horizonMs: number): Opening[] {
     const c = this.cached;
     if (c && at >= c.from && at + horizonMs <= c.to) return c.list;
+    const from = at - DAY;
     const to = at + horizonMs + DAY;
-    this.cached = { from: at, to, list: this.openings(at, to) };
+    this.cached = { from, to, list: this.openings(from, to) };
     return this.cached.list;
   }
 

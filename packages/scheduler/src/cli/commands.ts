@@ -39,6 +39,11 @@ export const usage = `usage: nightshift [--scheduler host:port] [--tenant T] [--
   cache purge --worker ID
                       (admin key) remove every cached result the worker computed
 
+  plan --workload FILE [--on-demand 8..64] [--spot 0..32] [--deadlines 0.99] [--chart FILE.svg]
+                      the fleet a described workload needs: each fleet's cost a day and a week, deadlines
+                      met, interactive wait, the cheapest meeting the targets (no scheduler needed;
+                      nightshift plan --help: every flag)
+
   NIGHTSHIFT_SCHEDULER, NIGHTSHIFT_TENANT, NIGHTSHIFT_API_KEY and NIGHTSHIFT_CA stand for --scheduler, --tenant,
   --api-key and --ca (the CA of the scheduler's TLS certificate; without it, plaintext).
 

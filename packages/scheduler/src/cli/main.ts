@@ -9,6 +9,7 @@ import { BatchClient, JobClient } from '../client/index.js';
 import { commands, EXIT_UNREACHABLE, usage } from './commands.js';
 import type { BatchFlags, Context } from './context.js';
 import { batchUsage } from './batch-commands.js';
+import { planCommand, planUsage } from './plan-command.js';
 
 const HOURS = /^(\d+(?:\.\d+)?)(s|m|h|d)$/;
 
@@ -92,6 +93,13 @@ function parse() {
         'skip-bad': { type: 'boolean', default: false },
         from: { type: 'string' },
         limit: { type: 'string' },
+        // plan
+        workload: { type: 'string' },
+        'on-demand': { type: 'string', default: '8..64' },
+        spot: { type: 'string', default: '0' },
+        deadlines: { type: 'string', default: '0.99' },
+        'interactive-p99': { type: 'string', default: '60' },
+        chart: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -122,6 +130,15 @@ async function main(): Promise<number> {
     return 0;
   }
   if (name === 'keys') return newKey(rest, values.tenant!, values.role!, values.workers, values.json!);
+  if (name === 'plan') {
+    if (values.help) return (process.stdout.write(planUsage), 0);
+    const out = (s: string) => process.stdout.write(`${s}\n`);
+    const err = (s: string) => process.stderr.write(`${s}\n`);
+    return planCommand({
+      workload: values.workload && here(values.workload), onDemand: values['on-demand']!, spot: values.spot!, deadlines: values.deadlines!,
+      interactiveP99: values['interactive-p99']!, chart: values.chart && here(values.chart), json: values.json!,
+    }, out, err);
+  }
   const command = commands[name];
   if (!command) fail(`unknown command "${name}"`);
   if (!values.tenant && !values['api-key']) fail('--tenant (or NIGHTSHIFT_TENANT) is required, or an --api-key that names it');

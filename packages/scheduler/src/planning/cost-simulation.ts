@@ -44,6 +44,8 @@ export interface CostResult {
   cost: number;
   /** Dollars, had every job's work run on demand. */
   onDemandCost: number;
+  /** Dollars for the fleet itself over the trace's days: every on-demand worker all the time, every spot worker while a spot window is open, each at the window's price. */
+  fleetCost: number;
   /** Heavy jobs finished by their deadline, and all heavy jobs. */
   met: number;
   /** Seconds interactive jobs waited for a worker: p50 and p99. */
@@ -127,7 +129,7 @@ export function simulateCost(o: CostSimulation): CostResult {
     ...Array.from({ length: o.spotWorkers }, (): SimWorker => ({ pool: 'spot', job: undefined, busyUntil: 0 })),
   ];
   const r: CostResult = {
-    jobs: arrivals.length, heavy: arrivals.filter((j) => j.heavy).length, deferred: 0, cost: 0, onDemandCost: 0, met: 0,
+    jobs: arrivals.length, heavy: arrivals.filter((j) => j.heavy).length, deferred: 0, cost: 0, onDemandCost: 0, fleetCost: 0, met: 0,
     interactiveWait: { p50: 0, p99: 0 }, hoursByWindow: {}, preemptions: 0, fallbacks: 0, unfinished: 0,
   };
   const waits: number[] = [];
@@ -221,6 +223,11 @@ export function simulateCost(o: CostSimulation): CostResult {
       }
     }
     if (next >= arrivals.length && !interactive.length && !heavyQ.length && !spotQ.length && !deferred.size && workers.every((w) => !w.job)) break;
+  }
+  // The fleet over the trace's days, idle or not.
+  for (let t = o.start; t < end; t += STEP) {
+    const spot = calendar.openAt(t).some((w) => w.spot) ? o.spotWorkers * billing.window('gpu', 'spot', t)!.perHour : 0;
+    r.fleetCost += ((o.onDemandWorkers * billing.window('gpu', 'on-demand', t)!.perHour + spot) * STEP) / 1000 / 3600;
   }
   r.unfinished = arrivals.filter((j) => !j.finished).length;
   waits.sort((a, b) => a - b);

@@ -1,1 +1,4 @@
 export { simulateCost, type CostResult, type CostSimulation } from './cost-simulation.js';
+export { readWorkload, WorkloadError, type Workload } from './workload.js';
+export { planFleets, sizes, type Fleet, type FleetPlan, type PlanTargets } from './plan-fleets.js';
+export { planChart } from './plan-chart.js';

@@ -1,0 +1,65 @@
+import { simulateCost, type CostResult } from './cost-simulation.js';
+import type { Workload } from './workload.js';
+
+/** A fleet to try: on-demand workers, and spot workers (there while a spot window is open). */
+export interface Fleet {
+  onDemand: number;
+  spot: number;
+}
+
+/** What a fleet does with the workload. */
+export interface FleetPlan extends Fleet {
+  /** The fleet's own cost a day and a week (every worker, idle or not, at the window's price). */
+  perDay: number;
+  perWeek: number;
+  /** Cost of the work done, had only busy workers been paid (what autoscaling to zero would approach). */
+  workPerDay: number;
+  /** Heavy jobs finished by their deadline, of all heavy jobs. */
+  deadlinesMet: number;
+  /** Interactive jobs' wait for a worker, p99, seconds. */
+  interactiveP99: number;
+  /** Whether it meets the targets. */
+  meets: boolean;
+  result: CostResult;
+}
+
+export interface PlanTargets {
+  /** Share of deadlines to meet, 0–1. */
+  deadlinesMet: number;
+  /** Interactive p99 wait, seconds. */
+  interactiveP99: number;
+}
+
+/** `a..b` or `a..b:step` or `n`: the sizes to try (whole numbers, at most 64 of them). */
+export function sizes(spec: string): number[] {
+  const m = /^(\d+)(?:\.\.(\d+)(?::(\d+))?)?$/.exec(spec);
+  if (!m) throw new Error(`"${spec}" is not a size (8), a range (8..64) or a range with a step (8..64:8)`);
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  const step = m[3] === undefined ? Math.max(1, Math.ceil((to - from) / 7)) : Number(m[3]);
+  if (to < from || step < 1) throw new Error(`"${spec}": the range must go up, by a step of 1 or more`);
+  const out: number[] = [];
+  for (let n = from; n <= to; n += step) out.push(n);
+  if (out.at(-1) !== to) out.push(to);
+  if (out.length > 64) throw new Error(`"${spec}" has ${out.length} sizes: 64 at most`);
+  return out;
+}
+
+/**
+ * Runs the workload on every fleet (the same trace: the same seed), through the real policy code
+ * with deferral on, and says which fleets meet the targets; the cheapest of those is `best`.
+ */
+export function planFleets(workload: Workload, fleets: Fleet[], targets: PlanTargets): { plans: FleetPlan[]; best: FleetPlan | undefined } {
+  const plans = fleets.map((f): FleetPlan => {
+    const result = simulateCost({ ...workload, onDemandWorkers: f.onDemand, spotWorkers: f.spot, defer: true });
+    const deadlinesMet = result.heavy ? result.met / result.heavy : 1;
+    const perDay = result.fleetCost / workload.days;
+    return {
+      ...f, perDay, perWeek: perDay * 7, workPerDay: result.cost / workload.days, deadlinesMet, interactiveP99: result.interactiveWait.p99,
+      meets: result.unfinished === 0 && deadlinesMet >= targets.deadlinesMet && result.interactiveWait.p99 <= targets.interactiveP99,
+      result,
+    };
+  });
+  const best = plans.filter((p) => p.meets).sort((a, b) => a.perDay - b.perDay || a.onDemand - b.onDemand)[0];
+  return { plans, best };
+}

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planFleets, readWorkload, sizes, WorkloadError } from '../src/planning/index.js';
+import { nightshift } from './helpers/cli.js';
+
+// Issue 21, its first part: `nightshift plan` on a described workload, through the real policy code.
+const dir = mkdtempSync(join(tmpdir(), 'nightshift-plan-'));
+
+/** A day of interactive jobs only, one price all day: the fleet's cost is plain arithmetic. */
+const SMALL = `days: 1
+jobsPerDay: 2000
+heavyShare: 0
+deadlineHours: 24
+prices: { on-demand: 4 }
+seed: 3
+`;
+
+test('a workload description with problems is refused, each problem named by its line and field', () => {
+  const text = ['days: 1', 'jobsPerDay: 100', 'heavyShare: 2', 'deadlineHours: 24', 'calendar:', '  - { name: night, start: "0 22 * * *", durationMinutes: 480 }', 'prices: { on-demand: 4 }', 'surprise: 1'].join('\n');
+  assert.throws(
+    () => readWorkload(text, 'w.yaml'),
+    (e: Error) => {
+      assert.ok(e instanceof WorkloadError);
+      assert.match(e.message, /^w\.yaml:3: heavyShare: /m);
+      assert.match(e.message, /^w\.yaml:6: calendar\.0\.name: window "night" has no price in prices/m);
+      assert.match(e.message, /^w\.yaml:\d+: \(top level\): .*surprise/m);
+      return true;
+    },
+  );
+  assert.throws(() => readWorkload('days: 1\njobsPerDay: [1,\n', 'bad.yaml'), /bad\.yaml:\d+: not YAML/);
+  assert.throws(() => readWorkload('days: 1\n', 'short.yaml'), /short\.yaml:1: jobsPerDay: /);
+  assert.deepEqual(sizes('8..32:8'), [8, 16, 24, 32]);
+  assert.deepEqual(sizes('3'), [3]);
+  assert.throws(() => sizes('8-32'), /not a size/);
+});
+
+test('the sweep prices each fleet and picks the cheapest that meets the targets', () => {
+  const w = readWorkload(SMALL, 'small.yaml');
+  const { plans, best } = planFleets(w, [1, 2, 3, 4].map((n) => ({ onDemand: n, spot: 0 })), { deadlinesMet: 0.99, interactiveP99: 60 });
+  // Every worker paid all day at $4 an hour, idle or not.
+  assert.deepEqual(plans.map((p) => Math.round(p.perDay * 100) / 100), [96, 192, 288, 384]);
+  // Fewer workers, longer waits; the small fleet misses the target and a larger one meets it.
+  assert.equal(plans[0]!.meets, false, `one worker: p99 ${plans[0]!.interactiveP99} s`);
+  assert.equal(plans[3]!.meets, true, `four workers: p99 ${plans[3]!.interactiveP99} s`);
+  assert.ok(best && best.meets && plans.every((p) => !p.meets || p.perDay >= best.perDay));
+  assert.equal(best, plans.find((p) => p.meets), 'the first fleet that meets is the cheapest here');
+});
+
+test('nightshift plan prints the sweep, marks the choice and draws one mark per fleet', async () => {
+  const file = join(dir, 'small.yaml');
+  writeFileSync(file, SMALL);
+  const chart = join(dir, 'plan.svg');
+  const run = await nightshift(['plan', '--workload', file, '--on-demand', '1..4:1', '--chart', chart, '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const plan = JSON.parse(run.stdout) as { fleets: Array<{ onDemand: number; meets: boolean }>; best: { onDemand: number } };
+  assert.deepEqual(plan.fleets.map((f) => f.onDemand), [1, 2, 3, 4]);
+  assert.equal(plan.best.onDemand, plan.fleets.find((f) => f.meets)!.onDemand);
+  const svg = readFileSync(chart, 'utf8');
+  assert.equal(svg.match(/<g class="fleet">/g)?.length, 4);
+  assert.equal(svg.match(/stroke="#c0392b"/g)?.length, 1, 'the chosen fleet is ringed');
+  // Bad input: exit 2 with the line and field.
+  writeFileSync(join(dir, 'bad.yaml'), 'days: 1\njobsPerDay: -5\n');
+  const bad = await nightshift(['plan', '--workload', join(dir, 'bad.yaml')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bad\.yaml:2: jobsPerDay: /);
+});
