@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planFleets, readWorkload, sizes, WorkloadError } from '../src/planning/index.js';
+import { planFleets, readTrace, readWorkload, sizes, WorkloadError } from '../src/planning/index.js';
 import { nightshift } from './helpers/cli.js';
 
 // Issue 21, its first part: `nightshift plan` on a described workload, through the real policy code.
@@ -31,7 +31,7 @@ test('a workload description with problems is refused, each problem named by its
     },
   );
   assert.throws(() => readWorkload('days: 1\njobsPerDay: [1,\n', 'bad.yaml'), /bad\.yaml:\d+: not YAML/);
-  assert.throws(() => readWorkload('days: 1\n', 'short.yaml'), /short\.yaml:1: jobsPerDay: /);
+  assert.throws(() => readWorkload('days: 1\nprices: { on-demand: 4 }\n', 'short.yaml'), /short\.yaml:1: jobsPerDay: is required/);
   assert.deepEqual(sizes('8..32:8'), [8, 16, 24, 32]);
   assert.deepEqual(sizes('3'), [3]);
   assert.throws(() => sizes('8-32'), /not a size/);
@@ -66,4 +66,26 @@ test('nightshift plan prints the sweep, marks the choice and draws one mark per 
   const bad = await nightshift(['plan', '--workload', join(dir, 'bad.yaml')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /bad\.yaml:2: jobsPerDay: /);
+});
+
+test('a JSONL trace: its jobs as recorded, checked line by line, and a plan of it worked out by hand', () => {
+  assert.throws(
+    () => readTrace(['{"arrival": "2026-01-05T00:00:00Z", "tokens": 10}', 'nope', '{"arrival": 5, "tokens": 0}', '{"arrival": 9, "tokens": 1, "deadline": 3}', '{"arrival": 1, "tokens": 1, "extra": 1}'].join('\n'), 't.jsonl'),
+    (e: Error) => {
+      for (const m of [/t\.jsonl:2: not JSON/, /t\.jsonl:3: tokens: /, /t\.jsonl:4: deadline: must come after the arrival/, /t\.jsonl:5: \(line\): .*extra/]) assert.match(e.message, m);
+      return true;
+    },
+  );
+  // Three interactive jobs at midnight that took an hour, half an hour and half an hour; one price, $4 a GPU-hour.
+  const midnight = Date.parse('2026-01-05T00:00:00Z');
+  const trace = readTrace([3600, 1800, 1800].map((seconds) => JSON.stringify({ arrival: new Date(midnight).toISOString(), tokens: 1000, seconds })).join('\n'), 'three.jsonl');
+  const w = readWorkload('prices: { on-demand: 4 }\n', 'policy.yaml', { trace: true });
+  const { plans } = planFleets(w, [1, 2, 3].map((n) => ({ onDemand: n, spot: 0 })), { deadlinesMet: 1, interactiveP99: 60 }, trace);
+  // The work: 2 GPU-hours at $4, whatever the fleet; the fleet: n workers for the one day the trace spans.
+  assert.deepEqual(plans.map((p) => Number(p.workPerDay.toFixed(6))), [8, 8, 8]);
+  assert.deepEqual(plans.map((p) => Number(p.perDay.toFixed(6))), [96, 192, 288]);
+  // The last job waits for the other two on one worker (1.5 h), for the shorter one on two (0.5 h), not at all on three.
+  assert.deepEqual(plans.map((p) => p.interactiveP99), [5400, 1800, 0]);
+  assert.deepEqual(plans.map((p) => p.meets), [false, false, true]);
+  assert.throws(() => readWorkload('prices: { on-demand: 4 }\n', 'policy.yaml'), /jobsPerDay: is required \(unless the jobs come from --trace\)/);
 });

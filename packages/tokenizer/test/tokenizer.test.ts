@@ -98,7 +98,7 @@ test('the heap merge and the scan merge agree on every piece length, near the sw
   }
 });
 
-test('hostile text costs O(n log n): 1 MB of one character, and 1 MB of random base64, each under a second', () => {
+test('hostile text costs O(n log n): 1 MB of one character, and 1 MB of random base64, each within seconds, not minutes', () => {
   let seed = 3;
   const b64 = Buffer.from(Array.from({ length: 786_432 }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 255)).toString('base64');
   for (const [path, { encodeOrdinary }] of paths) {
@@ -107,8 +107,9 @@ test('hostile text costs O(n log n): 1 MB of one character, and 1 MB of random b
       const tokens = encodeOrdinary(text);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       assert.ok(tokens.length > 0);
-      // A bound on work, not a speed figure: the quadratic merge took 25 s for 200,000 characters.
-      assert.ok(ms < 1000, `${path}, ${what}: ${ms.toFixed(0)} ms`);
+      // A bound on work, not a speed figure: the quadratic merge took 25 s for 200,000 characters (some
+      // 10 minutes for these); either path takes well under a second here, 5 s leaves room for a loaded machine.
+      assert.ok(ms < 5000, `${path}, ${what}: ${ms.toFixed(0)} ms`);
     }
     assert.deepEqual(Array.from(encodeOrdinary('a'.repeat(50_000))), reference('a'.repeat(50_000)));
   }

@@ -95,6 +95,7 @@ function parse() {
         limit: { type: 'string' },
         // plan
         workload: { type: 'string' },
+        trace: { type: 'string' },
         'on-demand': { type: 'string', default: '8..64' },
         spot: { type: 'string', default: '0' },
         deadlines: { type: 'string', default: '0.99' },
@@ -135,7 +136,7 @@ async function main(): Promise<number> {
     const out = (s: string) => process.stdout.write(`${s}\n`);
     const err = (s: string) => process.stderr.write(`${s}\n`);
     return planCommand({
-      workload: values.workload && here(values.workload), onDemand: values['on-demand']!, spot: values.spot!, deadlines: values.deadlines!,
+      workload: values.workload && here(values.workload), trace: values.trace && here(values.trace), onDemand: values['on-demand']!, spot: values.spot!, deadlines: values.deadlines!,
       interactiveP99: values['interactive-p99']!, chart: values.chart && here(values.chart), json: values.json!,
     }, out, err);
   }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { planChart, planFleets, readWorkload, sizes, WorkloadError, type Fleet } from '../planning/index.js';
+import { planChart, planFleets, readTrace, readWorkload, sizes, WorkloadError, type Fleet, type TraceJob } from '../planning/index.js';
 
-export const planUsage = `usage: nightshift plan --workload FILE [--on-demand 8..64[:STEP]] [--spot 0..32[:STEP]]
+export const planUsage = `usage: nightshift plan --workload FILE [--trace FILE.jsonl] [--on-demand 8..64[:STEP]] [--spot 0..32[:STEP]]
                       [--deadlines 0.99] [--interactive-p99 SECONDS] [--chart FILE.svg] [--json]
 
 Runs a described workload (YAML: jobs a day, heavy share, deadlines, calendar and prices) through
@@ -10,6 +10,9 @@ each costs a day and a week, what share of deadlines it meets and what interacti
 cheapest fleet that meets the targets is marked. Needs no scheduler.
 
   --workload FILE        the workload description (see packages/scheduler/samples/plan-workload.yaml)
+  --trace FILE.jsonl     the jobs themselves, a line each: {"arrival", "tokens", "deadline"?, "seconds"?}
+                         (ISO 8601 or ms; seconds measured, else quoted); the description then gives the
+                         calendar, prices and policy, and the days are those the trace spans
   --on-demand RANGE      on-demand workers to try: 16, 8..64, or 8..64:8 (default 8..64)
   --spot RANGE           spot workers to try, there while a spot window is open (default 0)
   --deadlines SHARE      the share of heavy jobs' deadlines a fleet must meet (default 0.99)
@@ -20,6 +23,7 @@ cheapest fleet that meets the targets is marked. Needs no scheduler.
 
 export interface PlanFlags {
   workload?: string | undefined;
+  trace?: string | undefined;
   onDemand: string;
   spot: string;
   deadlines: string;
@@ -52,16 +56,19 @@ export function planCommand(f: PlanFlags, out: (s: string) => void, err: (s: str
     return bad(err, (e as Error).message);
   }
   let workload;
+  let trace: TraceJob[] | undefined;
   try {
-    workload = readWorkload(text, f.workload);
+    workload = readWorkload(text, f.workload, { trace: f.trace !== undefined });
+    if (f.trace !== undefined) trace = readTrace(readFileSync(f.trace, 'utf8'), f.trace);
   } catch (e) {
     if (e instanceof WorkloadError) return bad(err, e.message, false);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return bad(err, `cannot read ${f.trace}: ${(e as Error).message}`, false);
     throw e;
   }
   const started = performance.now();
-  const { plans, best } = planFleets(workload, fleets, { deadlinesMet: deadlines, interactiveP99: p99 });
+  const { plans, best } = planFleets(workload, fleets, { deadlinesMet: deadlines, interactiveP99: p99 }, trace);
   const seconds = (performance.now() - started) / 1000;
-  if (f.chart) writeFileSync(f.chart, planChart(plans, best, `${workload.jobsPerDay} jobs a day, ${workload.days} days: cost against deadlines missed`));
+  if (f.chart) writeFileSync(f.chart, planChart(plans, best, `${trace ? `${trace.length} jobs of ${f.trace}` : `${workload.jobsPerDay} jobs a day, ${workload.days} days`}: cost against deadlines missed`));
   if (f.json) {
     const row = (p: (typeof plans)[number]) => ({ onDemand: p.onDemand, spot: p.spot, perDay: p.perDay, perWeek: p.perWeek, workPerDay: p.workPerDay, deadlinesMet: p.deadlinesMet, interactiveP99: p.interactiveP99, meets: p.meets });
     out(JSON.stringify({ fleets: plans.map(row), best: best ? row(best) : null, seconds }));

@@ -58,8 +58,18 @@ export interface CostResult {
   unfinished: number;
 }
 
+/** A job of a trace: when it came (ms), its tokens, its deadline (ms; 0: none, an interactive job), and the seconds it took, where measured. */
+export interface TraceJob {
+  arrival: number;
+  tokens: number;
+  deadline: number;
+  seconds?: number;
+}
+
 interface SimJob {
   arrival: number;
+  /** Measured seconds, from a trace. */
+  measured?: number;
   tokens: number;
   heavy: boolean;
   deadline: number;
@@ -82,7 +92,11 @@ const HOUR = 3_600_000;
 // 1M tokens of the simulated op take a GPU-hour: seconds = e^a · tokens.
 const A = Math.log(3600 / 1_000_000);
 
-export function simulateCost(o: CostSimulation): CostResult {
+/**
+ * Simulates `o`'s fleet on `trace` (its jobs, as recorded), or on a trace made from `o`'s
+ * description (jobs a day in a daily rhythm, heavy share, deadlines) when none is given.
+ */
+export function simulateCost(o: CostSimulation, trace?: readonly TraceJob[]): CostResult {
   const random = seededRandom(o.seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const clock = new ManualClock(o.start);
@@ -107,8 +121,11 @@ export function simulateCost(o: CostSimulation): CostResult {
 
   // The trace: a daily rhythm (busiest at 14:00 UTC, a fifth of that at 02:00).
   const end = o.start + o.days * 24 * HOUR;
-  const arrivals: SimJob[] = [];
-  for (let t = o.start; t < end; t += STEP) {
+  const arrivals: SimJob[] = (trace ?? []).map((j) => ({
+    arrival: j.arrival, tokens: j.tokens, heavy: j.deadline > 0, deadline: j.deadline, ...(j.seconds !== undefined ? { measured: j.seconds } : {}),
+    seconds: 0, actual: 0, preemptions: 0, started: 0, finished: 0,
+  }));
+  for (let t = o.start; t < end && !trace; t += STEP) {
     const hour = ((t - o.start) / HOUR) % 24;
     const rate = (o.jobsPerDay / 24) * (0.6 + 0.4 * Math.cos((2 * Math.PI * (hour - 14)) / 24)) * (STEP / HOUR);
     // Poisson arrivals within the step.
@@ -151,7 +168,8 @@ export function simulateCost(o: CostSimulation): CostResult {
       const quotes = quoter.quote('embed', job.tokens, bucket, job.arrival);
       const placement = o.defer ? place(quotes, job.deadline, { heavyPrice: o.heavyPrice, marginMs: o.marginMs }, capacity) : { kind: 'now' as const, quote: quotes.find((q) => q.window === ON_DEMAND) };
       job.seconds = placement.quote!.seconds;
-      job.actual = job.seconds * Math.exp(0.15 * normal());
+      // What it took: measured, else the quote with noise.
+      job.actual = job.measured ?? job.seconds * Math.exp(0.15 * normal());
       r.onDemandCost += (job.actual * o.prices[ON_DEMAND]!) / 3600;
       if (placement.kind === 'defer') {
         r.deferred++;
@@ -196,9 +214,16 @@ export function simulateCost(o: CostSimulation): CostResult {
     }
     // 4. Billing this step, then hand out work: interactive first on on-demand workers.
     const perHour = { 'on-demand': billing.window('gpu', 'on-demand', t)!, spot: billing.window('gpu', 'spot', t)! };
+    const bill = (w: SimWorker, seconds: number) => {
+      if (seconds <= 0) return;
+      const b = perHour[w.pool];
+      r.cost += (seconds * b.perHour) / 3600;
+      r.hoursByWindow[b.window] = (r.hoursByWindow[b.window] ?? 0) + seconds / 3600;
+    };
     for (const w of workers) {
       if (w.job && w.busyUntil <= t + STEP) {
-        // Finishes within this step.
+        // Finishes within this step: its part of it is billed before the worker takes another (none if it ended in the last).
+        bill(w, (w.busyUntil - Math.max(t, w.job.started)) / 1000);
         w.job.finished = w.busyUntil;
         if (w.job.heavy && w.busyUntil <= w.job.deadline) r.met++;
         w.job = undefined;
@@ -214,13 +239,8 @@ export function simulateCost(o: CostSimulation): CostResult {
           w.busyUntil = start + job.actual * 1000;
         }
       }
-      // The worker's time in this step, billed at the window open now.
-      const busy = w.job ? Math.max(0, Math.min(t + STEP, w.busyUntil) - Math.max(t, w.job.started)) / 1000 : 0;
-      if (busy > 0) {
-        const bill = perHour[w.pool];
-        r.cost += (busy * bill.perHour) / 3600;
-        r.hoursByWindow[bill.window] = (r.hoursByWindow[bill.window] ?? 0) + busy / 3600;
-      }
+      // The worker's time in this step, billed at the window open now (a job ending in a later step has its last part billed then).
+      if (w.job) bill(w, (Math.min(t + STEP, w.busyUntil) - Math.max(t, w.job.started)) / 1000);
     }
     if (next >= arrivals.length && !interactive.length && !heavyQ.length && !spotQ.length && !deferred.size && workers.every((w) => !w.job)) break;
   }

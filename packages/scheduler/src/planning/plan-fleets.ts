@@ -1,4 +1,4 @@
-import { simulateCost, type CostResult } from './cost-simulation.js';
+import { simulateCost, type CostResult, type TraceJob } from './cost-simulation.js';
 import type { Workload } from './workload.js';
 
 /** A fleet to try: on-demand workers, and spot workers (there while a spot window is open). */
@@ -46,12 +46,14 @@ export function sizes(spec: string): number[] {
 }
 
 /**
- * Runs the workload on every fleet (the same trace: the same seed), through the real policy code
- * with deferral on, and says which fleets meet the targets; the cheapest of those is `best`.
+ * Runs the workload on every fleet (the same trace: the given one, or the one its seed makes),
+ * through the real policy code with deferral on, and says which fleets meet the targets; the
+ * cheapest of those is `best`. With a trace, the simulated days are those the trace spans.
  */
-export function planFleets(workload: Workload, fleets: Fleet[], targets: PlanTargets): { plans: FleetPlan[]; best: FleetPlan | undefined } {
+export function planFleets(workload: Workload, fleets: Fleet[], targets: PlanTargets, trace?: readonly TraceJob[]): { plans: FleetPlan[]; best: FleetPlan | undefined } {
+  if (trace?.length) workload = { ...workload, ...traceSpan(trace) };
   const plans = fleets.map((f): FleetPlan => {
-    const result = simulateCost({ ...workload, onDemandWorkers: f.onDemand, spotWorkers: f.spot, defer: true });
+    const result = simulateCost({ ...workload, onDemandWorkers: f.onDemand, spotWorkers: f.spot, defer: true }, trace);
     const deadlinesMet = result.heavy ? result.met / result.heavy : 1;
     const perDay = result.fleetCost / workload.days;
     return {
@@ -62,4 +64,12 @@ export function planFleets(workload: Workload, fleets: Fleet[], targets: PlanTar
   });
   const best = plans.filter((p) => p.meets).sort((a, b) => a.perDay - b.perDay || a.onDemand - b.onDemand)[0];
   return { plans, best };
+}
+
+const DAY = 86_400_000;
+
+/** The whole days a trace spans, from the midnight (UTC) before its first job. */
+function traceSpan(trace: readonly TraceJob[]): { start: number; days: number } {
+  const start = Math.floor(trace[0]!.arrival / DAY) * DAY;
+  return { start, days: Math.max(1, Math.ceil((trace.at(-1)!.arrival + 1 - start) / DAY)) };
 }

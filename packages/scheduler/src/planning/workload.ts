@@ -8,12 +8,12 @@ const workloadSchema = z
   .object({
     /** Days simulated. */
     days: z.number().int().min(1).max(31).default(7),
-    /** Jobs a day, on average; arrivals follow a daily rhythm (busiest at 14:00 UTC). */
-    jobsPerDay: z.number().int().min(1).max(1_000_000),
+    /** Jobs a day, on average; arrivals follow a daily rhythm (busiest at 14:00 UTC). Not needed with a trace. */
+    jobsPerDay: z.number().int().min(1).max(1_000_000).optional(),
     /** Share of jobs that are heavy: long, with a deadline. */
-    heavyShare: z.number().min(0).max(1),
+    heavyShare: z.number().min(0).max(1).optional(),
     /** Hours a heavy job has from its arrival. */
-    deadlineHours: z.number().positive(),
+    deadlineHours: z.number().positive().optional(),
     /** Windows of capacity and price, as the scheduler's config has them; prices per GPU-hour by window, "on-demand" always. */
     calendar: z
       .array(
@@ -57,14 +57,20 @@ export class WorkloadError extends Error {
  * Reads a workload description: YAML (or JSON), checked whole. A problem is named by its line and
  * its field, every problem at once.
  */
-export function readWorkload(text: string, file: string): Workload {
+export function readWorkload(text: string, file: string, opts: { trace?: boolean } = {}): Workload {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     throw new WorkloadError(`${file}:${lines.linePos(e.pos[0]).line}: not YAML: ${e.message.split('\n')[0]}`);
   }
-  const result = workloadSchema.safeParse(doc.toJS() ?? {});
+  // Without a trace, the description makes the jobs: how many, how heavy, with what deadlines.
+  const schema = opts.trace
+    ? workloadSchema
+    : workloadSchema.superRefine((w, ctx) => {
+        for (const k of ['jobsPerDay', 'heavyShare', 'deadlineHours'] as const) if (w[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required (unless the jobs come from --trace)' });
+      });
+  const result = schema.safeParse(doc.toJS() ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((i) => {
       // The line of the deepest node of the path that is there (the parent's, for a missing field).
@@ -82,7 +88,7 @@ export function readWorkload(text: string, file: string): Workload {
   }
   const w = result.data;
   return {
-    start: Date.parse(w.start), days: w.days, jobsPerDay: w.jobsPerDay, heavyShare: w.heavyShare, deadlineHours: w.deadlineHours,
+    start: Date.parse(w.start), days: w.days, jobsPerDay: w.jobsPerDay ?? 0, heavyShare: w.heavyShare ?? 0, deadlineHours: w.deadlineHours ?? 24,
     calendar: w.calendar, prices: w.prices, preemptionPerHour: w.preemptionPerHour, maxPreemptions: w.maxPreemptions,
     heavyPrice: w.heavyPrice, marginMs: w.marginMinutes * 60_000, seed: w.seed,
   };
