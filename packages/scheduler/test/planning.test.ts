@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planFleets, readTrace, readWorkload, sizes, WorkloadError } from '../src/planning/index.js';
+import { planFleets, planFleetsOnThreads, readTrace, readWorkload, sizes, WorkloadError } from '../src/planning/index.js';
 import { nightshift } from './helpers/cli.js';
 
 // Issue 21, its first part: `nightshift plan` on a described workload, through the real policy code.
@@ -37,9 +37,13 @@ test('a workload description with problems is refused, each problem named by its
   assert.throws(() => sizes('8-32'), /not a size/);
 });
 
-test('the sweep prices each fleet and picks the cheapest that meets the targets', () => {
+test('the sweep prices each fleet and picks the cheapest that meets the targets, the same on threads', async () => {
   const w = readWorkload(SMALL, 'small.yaml');
-  const { plans, best } = planFleets(w, [1, 2, 3, 4].map((n) => ({ onDemand: n, spot: 0 })), { deadlinesMet: 0.99, interactiveP99: 60 });
+  const fleets = [1, 2, 3, 4].map((n) => ({ onDemand: n, spot: 0 }));
+  const { plans, best } = planFleets(w, fleets, { deadlinesMet: 0.99, interactiveP99: 60 });
+  const threaded = await planFleetsOnThreads(w, fleets, { deadlinesMet: 0.99, interactiveP99: 60 }, undefined, 2);
+  assert.deepEqual(threaded.plans.map((p) => p.result), plans.map((p) => p.result), 'a fleet simulated on a thread gives what it gives here');
+  assert.equal(threaded.best?.onDemand, best?.onDemand);
   // Every worker paid all day at $4 an hour, idle or not.
   assert.deepEqual(plans.map((p) => Math.round(p.perDay * 100) / 100), [96, 192, 288, 384]);
   // Fewer workers, longer waits; the small fleet misses the target and a larger one meets it.

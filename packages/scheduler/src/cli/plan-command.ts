@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { planChart, planFleets, readTrace, readWorkload, sizes, WorkloadError, type Fleet, type TraceJob } from '../planning/index.js';
+import { availableParallelism } from 'node:os';
+import { planChart, planFleetsOnThreads, readTrace, readWorkload, sizes, WorkloadError, type Fleet, type TraceJob } from '../planning/index.js';
 
 export const planUsage = `usage: nightshift plan --workload FILE [--trace FILE.jsonl] [--on-demand 8..64[:STEP]] [--spot 0..32[:STEP]]
                       [--deadlines 0.99] [--interactive-p99 SECONDS] [--chart FILE.svg] [--json]
@@ -33,7 +34,7 @@ export interface PlanFlags {
 }
 
 /** `nightshift plan`: exit 0 with a fleet chosen, 1 when none of the sweep meets the targets, 2 on bad input. */
-export function planCommand(f: PlanFlags, out: (s: string) => void, err: (s: string) => void): number {
+export async function planCommand(f: PlanFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   if (!f.workload) return bad(err, '--workload FILE is required');
   let text: string;
   try {
@@ -66,7 +67,7 @@ export function planCommand(f: PlanFlags, out: (s: string) => void, err: (s: str
     throw e;
   }
   const started = performance.now();
-  const { plans, best } = planFleets(workload, fleets, { deadlinesMet: deadlines, interactiveP99: p99 }, trace);
+  const { plans, best } = await planFleetsOnThreads(workload, fleets, { deadlinesMet: deadlines, interactiveP99: p99 }, trace);
   const seconds = (performance.now() - started) / 1000;
   if (f.chart) writeFileSync(f.chart, planChart(plans, best, `${trace ? `${trace.length} jobs of ${f.trace}` : `${workload.jobsPerDay} jobs a day, ${workload.days} days`}: cost against deadlines missed`));
   if (f.json) {
@@ -85,7 +86,7 @@ export function planCommand(f: PlanFlags, out: (s: string) => void, err: (s: str
   out(best
     ? `cheapest fleet meeting ${(100 * deadlines).toFixed(1)}% of deadlines and an interactive p99 of ${p99} s: ${best.onDemand} on-demand + ${best.spot} spot workers, ${usd(best.perDay)} a day, ${usd(best.perWeek)} a week`
     : `no fleet of the sweep meets ${(100 * deadlines).toFixed(1)}% of deadlines and an interactive p99 of ${p99} s: try larger fleets`);
-  out(`${plans.length} fleets simulated in ${seconds.toFixed(1)} s${f.chart ? `; chart: ${f.chart}` : ''}`);
+  out(`${plans.length} fleets simulated in ${seconds.toFixed(1)} s on ${Math.min(availableParallelism(), plans.length)} thread(s)${f.chart ? `; chart: ${f.chart}` : ''}`);
   return best ? 0 : 1;
 }
 

@@ -1,4 +1,6 @@
-import { simulateCost, type CostResult, type TraceJob } from './cost-simulation.js';
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { simulateCost, type CostResult, type CostSimulation, type TraceJob } from './cost-simulation.js';
 import type { Workload } from './workload.js';
 
 /** A fleet to try: on-demand workers, and spot workers (there while a spot window is open). */
@@ -51,13 +53,37 @@ export function sizes(spec: string): number[] {
  * cheapest of those is `best`. With a trace, the simulated days are those the trace spans.
  */
 export function planFleets(workload: Workload, fleets: Fleet[], targets: PlanTargets, trace?: readonly TraceJob[]): { plans: FleetPlan[]; best: FleetPlan | undefined } {
-  if (trace?.length) workload = { ...workload, ...traceSpan(trace) };
-  const plans = fleets.map((f): FleetPlan => {
-    const result = simulateCost({ ...workload, onDemandWorkers: f.onDemand, spotWorkers: f.spot, defer: true }, trace);
+  const runs = simulations(workload, fleets, trace);
+  return choose(runs.map((r) => ({ ...r, result: simulateCost(r.simulation, trace) })), targets);
+}
+
+const threadFile = new URL(`./plan-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/** planFleets with the fleets spread over `threads` threads (default: one a core). The same plans. */
+export async function planFleetsOnThreads(workload: Workload, fleets: Fleet[], targets: PlanTargets, trace?: readonly TraceJob[], threads = availableParallelism()): Promise<{ plans: FleetPlan[]; best: FleetPlan | undefined }> {
+  const runs = simulations(workload, fleets, trace);
+  const pool = new Piscina({ filename: threadFile, maxThreads: Math.max(1, Math.min(threads, runs.length)), idleTimeout: 1000 });
+  try {
+    const results = await Promise.all(runs.map((r) => pool.run({ simulation: r.simulation, trace }) as Promise<CostResult>));
+    return choose(runs.map((r, i) => ({ ...r, result: results[i]! })), targets);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Each fleet's simulation input (over the days the trace spans, when there is one). */
+function simulations(workload: Workload, fleets: Fleet[], trace?: readonly TraceJob[]): Array<{ fleet: Fleet; simulation: CostSimulation }> {
+  const w = trace?.length ? { ...workload, ...traceSpan(trace) } : workload;
+  return fleets.map((fleet) => ({ fleet, simulation: { ...w, onDemandWorkers: fleet.onDemand, spotWorkers: fleet.spot, defer: true } }));
+}
+
+/** The plans from the simulations' results, and the cheapest that meets the targets. */
+function choose(runs: Array<{ fleet: Fleet; simulation: CostSimulation; result: CostResult }>, targets: PlanTargets): { plans: FleetPlan[]; best: FleetPlan | undefined } {
+  const plans = runs.map(({ fleet, simulation, result }): FleetPlan => {
     const deadlinesMet = result.heavy ? result.met / result.heavy : 1;
-    const perDay = result.fleetCost / workload.days;
+    const perDay = result.fleetCost / simulation.days;
     return {
-      ...f, perDay, perWeek: perDay * 7, workPerDay: result.cost / workload.days, deadlinesMet, interactiveP99: result.interactiveWait.p99,
+      ...fleet, perDay, perWeek: perDay * 7, workPerDay: result.cost / simulation.days, deadlinesMet, interactiveP99: result.interactiveWait.p99,
       meets: result.unfinished === 0 && deadlinesMet >= targets.deadlinesMet && result.interactiveWait.p99 <= targets.interactiveP99,
       result,
     };
