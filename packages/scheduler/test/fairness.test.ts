@@ -16,14 +16,19 @@ after(async () => {
   for (const s of stops.reverse()) await s();
 });
 
-test('usage decays by its half-life and adds up, several tenants in one round trip', async () => {
+/** A FairUsage (half-life 60 s) on a connection and key prefix of its own, both gone after the tests. */
+function fairUsage(name: string, outTtlMs?: number): FairUsage {
   const redis = new Redis(REDIS_URL);
-  const prefix = testPrefix('fair-usage');
+  const prefix = testPrefix(name);
   stops.push(async () => {
     await dropPrefix(prefix);
     await redis.quit();
   });
-  const usage = new FairUsage(redis, prefix, 60);
+  return new FairUsage(redis, prefix, 60, outTtlMs);
+}
+
+test('usage decays by its half-life and adds up, several tenants in one round trip', async () => {
+  const usage = fairUsage('fair-usage');
   const t0 = 1_800_000_000_000;
   await usage.charge(new Map([['a', 10], ['b', 2]]), t0);
   const at = async (ms: number) => Object.fromEntries([...(await usage.read(t0 + ms)).usage].map(([t, s]) => [t, Number(s.toFixed(6))]));
@@ -39,13 +44,7 @@ test('usage decays by its half-life and adds up, several tenants in one round tr
 });
 
 test("each replica's work out is seen by the others, and a dead replica's lapses", async () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = testPrefix('fair-out');
-  stops.push(async () => {
-    await dropPrefix(prefix);
-    await redis.quit();
-  });
-  const usage = new FairUsage(redis, prefix, 60, 10_000);
+  const usage = fairUsage('fair-out', 10_000);
   const t0 = 1_800_000_000_000;
   const out = (replica: string, change: Array<[string, number]>, at: number) => usage.charge(new Map(), at, { replica, change: new Map(change) });
   await out('r1', [['a', 2], ['b', 1]], t0);

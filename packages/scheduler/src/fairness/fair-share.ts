@@ -34,7 +34,7 @@ export class FairShare {
     private readonly refreshMs = 250,
   ) {}
 
-  /** Reads the shared usage again if it is older than refreshMs (one HGETALL; concurrent callers share it). */
+  /** Reads the shared usage again if it is older than refreshMs (one script: usage and the other replicas' work out; concurrent callers share it). */
   async refresh(now = Date.now()): Promise<void> {
     if (now - this.readAt < this.refreshMs) return;
     // The charges sent before this read are in what it reads (one connection keeps the order).

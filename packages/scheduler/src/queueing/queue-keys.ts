@@ -42,8 +42,7 @@ export class QueueKeys {
     return `${this.prefix}:wake`;
   }
 
-  /** The pending set of a bucket and params: only its jobs share a batch. */
-  /** A pending set's name: its bucket and params, and its tenant's where each tenant's jobs wait apart (fair sharing). */
+  /** A pending set's name: its bucket and params, and its tenant where each tenant's jobs wait apart (fair sharing); only its jobs share a batch. */
   static setName(bucket: string, paramsKey: string, tenant?: string): string {
     return tenant === undefined ? `${bucket}:${paramsKey}` : `${bucket}:${paramsKey}:t=${tenant}`;
   }
