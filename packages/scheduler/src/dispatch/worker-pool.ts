@@ -190,12 +190,14 @@ export class WorkerPool {
       key: bid,
       set: (tenant, needs) => {
         if (tenant === bid.tenant && needs === bid.needs) return;
+        // The same tenant's claim on any slot holds back at least whom it held: no one needs to look again.
+        const broadened = tenant !== undefined && tenant === bid.tenant && needs === undefined;
         bid.tenant = tenant;
         bid.needs = needs;
         if (tenant === undefined) this.bids.delete(bid);
         else this.bids.add(bid);
         // Others held back by this bid look again.
-        this.wake();
+        if (!broadened) this.wake();
       },
     };
   }
