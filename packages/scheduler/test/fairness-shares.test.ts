@@ -77,11 +77,11 @@ test('decay: a tenant that had the fleet alone yields to a newcomer at once, the
   const sys = await startSystem('fair-decay', { workers: 2, config: { batching: { maxBatchJobs: 8 }, fairShare: { halfLifeSeconds: 1 } } });
   stops.push(() => sys.stop());
   const old = sys.client('old');
-  const oldIds = await submit(old, { tenant: 'old', jobs: 1200, length: 2500 }, 30);
+  const oldIds = await submit(old, { tenant: 'old', jobs: 1600, length: 2500 }, 30);
   const oldDone = finished(old, oldIds);
   await new Promise((r) => setTimeout(r, 3000));
   const newcomer = sys.client('newcomer');
-  const newJobs = await finished(newcomer, await submit(newcomer, { tenant: 'newcomer', jobs: 500, length: 2500 }, 31));
+  const newJobs = await finished(newcomer, await submit(newcomer, { tenant: 'newcomer', jobs: 700, length: 2500 }, 31));
   const oldJobs = await oldDone;
   const arrived = Math.min(...newJobs.map((j) => ms(j.createdAt)));
   const firstStart = Math.min(...newJobs.map((j) => ms(j.startedAt)));
